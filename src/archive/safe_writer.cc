@@ -1,0 +1,277 @@
+#include "archive/safe_writer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "util/error.h"
+#include "util/io.h"
+
+namespace pybcast {
+
+namespace {
+
+constexpr size_t kMaxCachedDirs = 256;
+constexpr mode_t kImplicitDirMode = 0755;
+// setuid/setgid never survive extraction; the sticky bit and permissions do.
+constexpr mode_t kKeptModeBits = 01777;
+
+[[noreturn]] void refuse(const PathParts& parts, const std::string& why) {
+  throw Error("entry '" + join_parts(parts) + "': " + why);
+}
+
+[[noreturn]] void refuse_errno(const PathParts& parts, const std::string& what, int err) {
+  refuse(parts, what + ": " + std::strerror(err));
+}
+
+timespec entry_mtime(archive_entry* entry) {
+  timespec ts{};
+  if (archive_entry_mtime_is_set(entry)) {
+    ts.tv_sec = archive_entry_mtime(entry);
+    ts.tv_nsec = archive_entry_mtime_nsec(entry);
+  } else {
+    ts.tv_nsec = UTIME_OMIT;
+  }
+  return ts;
+}
+
+}  // namespace
+
+void ExtractStats::add(const ExtractStats& other) {
+  files += other.files;
+  dirs += other.dirs;
+  symlinks += other.symlinks;
+  hardlinks += other.hardlinks;
+  bytes += other.bytes;
+  conflicts += other.conflicts;
+  outside_symlink_count += other.outside_symlink_count;
+  for (const auto& s : other.outside_symlinks)
+    if (outside_symlinks.size() < SafeWriter::kMaxListedOutsideSymlinks) outside_symlinks.push_back(s);
+}
+
+SafeWriter::SafeWriter(int root_fd) : root_fd_(root_fd) {}
+
+SafeWriter::~SafeWriter() { forget_dirs(); }
+
+void SafeWriter::forget_dirs() {
+  for (auto& [path, fd] : dir_fds_) ::close(fd);
+  dir_fds_.clear();
+}
+
+int SafeWriter::open_child_dir(int parent, const PathParts& parts, size_t index, bool create) {
+  const std::string& name = parts[index];
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int fd = io::openat_raw(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (fd >= 0) return fd;
+    std::string here = join_parts(parts, index + 1);
+    if (fd == -ENOENT && create && attempt == 0) {
+      if (::mkdirat(parent, name.c_str(), 0700) != 0 && errno != EEXIST)
+        refuse_errno(parts, "cannot create directory '" + here + "'", errno);
+      dir_attrs_.try_emplace(here, DirAttrs{kImplicitDirMode, timespec{0, UTIME_OMIT}});
+      continue;
+    }
+    if (fd == -ENOENT) refuse(parts, "'" + here + "' does not exist");
+    struct stat st {};
+    if ((fd == -ELOOP || fd == -ENOTDIR) && io::lstatat(parent, name, st, here) && S_ISLNK(st.st_mode))
+      refuse(parts, "path passes through the symlink '" + here + "'");
+    if (fd == -ENOTDIR || fd == -ELOOP) refuse(parts, "'" + here + "' is not a directory");
+    refuse_errno(parts, "cannot open directory '" + here + "'", -fd);
+  }
+  refuse(parts, "directory vanished while extracting");
+}
+
+int SafeWriter::dir_fd(const PathParts& parts, size_t count, bool create) {
+  if (count == 0) return root_fd_;
+  std::string key = join_parts(parts, count);
+  if (auto it = dir_fds_.find(key); it != dir_fds_.end()) return it->second;
+  int parent = dir_fd(parts, count - 1, create);
+  int fd = open_child_dir(parent, parts, count - 1, create);
+  dir_fds_.emplace(key, fd);
+  return fd;
+}
+
+bool SafeWriter::make_room(int parent, const std::string& name, const PathParts& parts, bool for_dir) {
+  struct stat st {};
+  if (!io::lstatat(parent, name, st, join_parts(parts))) return true;
+  if (S_ISDIR(st.st_mode)) {
+    if (for_dir) return false;  // directories merge
+    if (::unlinkat(parent, name.c_str(), AT_REMOVEDIR) != 0) {
+      if (errno == ENOTEMPTY || errno == EEXIST) refuse(parts, "would replace a non-empty directory");
+      refuse_errno(parts, "cannot replace directory", errno);
+    }
+    forget_dirs_below(join_parts(parts));
+  } else if (::unlinkat(parent, name.c_str(), 0) != 0) {
+    refuse_errno(parts, "cannot replace existing entry", errno);
+  }
+  ++stats_.conflicts;
+  return true;
+}
+
+void SafeWriter::forget_dirs_below(const std::string& path) {
+  for (auto it = dir_fds_.begin(); it != dir_fds_.end();) {
+    const std::string& p = it->first;
+    if (p == path || (p.size() > path.size() && p.compare(0, path.size(), path) == 0 && p[path.size()] == '/')) {
+      ::close(it->second);
+      it = dir_fds_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* entry) {
+  if (parts.empty()) return;  // the archive's "./" entry: the prefix itself
+  // Evict only between entries: fds handed out below stay valid for this entry.
+  if (dir_fds_.size() >= kMaxCachedDirs) forget_dirs();
+  mode_t type = archive_entry_filetype(entry);
+  const char* hardlink = archive_entry_hardlink(entry);
+  if (hardlink != nullptr && *hardlink != '\0') {
+    write_hardlink(dir_fd(parts, parts.size() - 1, true), parts, entry);
+    return;
+  }
+  switch (type) {
+    case AE_IFREG:
+      write_file(dir_fd(parts, parts.size() - 1, true), parts, a, entry);
+      break;
+    case AE_IFDIR:
+      write_dir(dir_fd(parts, parts.size() - 1, true), parts, entry);
+      break;
+    case AE_IFLNK:
+      write_symlink(dir_fd(parts, parts.size() - 1, true), parts, entry);
+      break;
+    case AE_IFCHR:
+    case AE_IFBLK:
+      refuse(parts, "device nodes are not allowed in bundles");
+    case AE_IFIFO:
+      refuse(parts, "FIFOs are not allowed in bundles");
+    case AE_IFSOCK:
+      refuse(parts, "sockets are not allowed in bundles");
+    default:
+      refuse(parts, "unsupported entry type");
+  }
+}
+
+void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, archive_entry* entry) {
+  const std::string& name = parts.back();
+  int fd = io::openat_raw(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+  if (fd == -EEXIST) {
+    make_room(parent, name, parts, false);
+    fd = io::openat_raw(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+  }
+  if (fd < 0) refuse_errno(parts, "cannot create file", -fd);
+  io::Fd file(fd);
+  int64_t position = 0;
+  for (;;) {
+    const void* block = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    int r = archive_read_data_block(a, &block, &size, &offset);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN) refuse(parts, std::string("cannot read data: ") + archive_error_string(a));
+    if (offset != position && ::lseek(fd, offset, SEEK_SET) < 0) refuse_errno(parts, "seek", errno);
+    try {
+      io::write_all(fd, {static_cast<const std::byte*>(block), size}, "write failed");
+    } catch (const Error& e) {
+      refuse(parts, e.what());
+    }
+    position = offset + static_cast<int64_t>(size);
+    stats_.bytes += size;
+  }
+  int64_t size = archive_entry_size(entry);
+  if (size > position && ::ftruncate(fd, size) != 0) refuse_errno(parts, "cannot extend sparse file", errno);
+  if (::fchmod(fd, archive_entry_perm(entry) & kKeptModeBits) != 0) refuse_errno(parts, "chmod", errno);
+  timespec times[2] = {{0, UTIME_OMIT}, entry_mtime(entry)};
+  if (::futimens(fd, times) != 0) refuse_errno(parts, "set mtime", errno);
+  ++stats_.files;
+}
+
+void SafeWriter::write_dir(int parent, const PathParts& parts, archive_entry* entry) {
+  const std::string& name = parts.back();
+  if (::mkdirat(parent, name.c_str(), 0700) != 0) {
+    if (errno != EEXIST) refuse_errno(parts, "cannot create directory", errno);
+    if (make_room(parent, name, parts, true) && ::mkdirat(parent, name.c_str(), 0700) != 0)
+      refuse_errno(parts, "cannot create directory", errno);
+  }
+  dir_attrs_[join_parts(parts)] = DirAttrs{archive_entry_perm(entry) & kKeptModeBits, entry_mtime(entry)};
+  ++stats_.dirs;
+}
+
+void SafeWriter::write_symlink(int parent, const PathParts& parts, archive_entry* entry) {
+  const char* target = archive_entry_symlink(entry);
+  if (target == nullptr || *target == '\0') refuse(parts, "symlink without a target");
+  const std::string& name = parts.back();
+  if (::symlinkat(target, parent, name.c_str()) != 0) {
+    if (errno != EEXIST) refuse_errno(parts, "cannot create symlink", errno);
+    make_room(parent, name, parts, false);
+    if (::symlinkat(target, parent, name.c_str()) != 0) refuse_errno(parts, "cannot create symlink", errno);
+  }
+  timespec times[2] = {{0, UTIME_OMIT}, entry_mtime(entry)};
+  ::utimensat(parent, name.c_str(), times, AT_SYMLINK_NOFOLLOW);  // best effort, as tar does
+  if (symlink_escapes(parts, target)) {
+    ++stats_.outside_symlink_count;
+    if (stats_.outside_symlinks.size() < kMaxListedOutsideSymlinks)
+      stats_.outside_symlinks.push_back(join_parts(parts) + " -> " + target);
+  }
+  ++stats_.symlinks;
+}
+
+void SafeWriter::write_hardlink(int parent, const PathParts& parts, archive_entry* entry) {
+  PathParts target;
+  try {
+    target = split_member_path(archive_entry_hardlink(entry));
+  } catch (const Error& e) {
+    refuse(parts, std::string("hard link target '") + archive_entry_hardlink(entry) + "' refused: " + e.what());
+  }
+  if (target.empty()) refuse(parts, "hard link to the prefix itself");
+  int target_parent = -1;
+  try {
+    target_parent = dir_fd(target, target.size() - 1, false);
+  } catch (const Error&) {
+    refuse(parts, "hard link target '" + join_parts(target) + "' is not (yet) extracted");
+  }
+  const std::string& name = parts.back();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (::linkat(target_parent, target.back().c_str(), parent, name.c_str(), 0) == 0) {
+      ++stats_.hardlinks;
+      return;
+    }
+    if (errno == EEXIST && attempt == 0) {
+      make_room(parent, name, parts, false);
+      continue;
+    }
+    if (errno == ENOENT) refuse(parts, "hard link target '" + join_parts(target) + "' is not (yet) extracted");
+    refuse_errno(parts, "cannot hard link to '" + join_parts(target) + "'", errno);
+  }
+}
+
+void SafeWriter::finish() {
+  std::vector<std::pair<std::string, DirAttrs>> dirs(dir_attrs_.begin(), dir_attrs_.end());
+  // Deepest first, so setting a parent's mtime comes after its children changed it.
+  std::sort(dirs.begin(), dirs.end(), [](const auto& x, const auto& y) {
+    auto depth = [](const std::string& s) { return std::count(s.begin(), s.end(), '/'); };
+    return depth(x.first) > depth(y.first);
+  });
+  for (const auto& [path, attrs] : dirs) {
+    PathParts parts = split_member_path(path);
+    int fd = -1;
+    try {
+      fd = dir_fd(parts, parts.size(), false);
+    } catch (const Error&) {
+      continue;  // replaced by a later entry: nothing to apply
+    }
+    if (::fchmod(fd, attrs.mode) != 0) refuse_errno(parts, "chmod", errno);
+    timespec times[2] = {{0, UTIME_OMIT}, attrs.mtime};
+    ::futimens(fd, times);
+    if (dir_fds_.size() >= kMaxCachedDirs) forget_dirs();
+  }
+  dir_attrs_.clear();
+  forget_dirs();
+}
+
+}  // namespace pybcast

@@ -1,0 +1,241 @@
+#include "archive/stream_extractor.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cstring>
+
+#include "archive/safe_path.h"
+#include "util/error.h"
+#include "util/timer.h"
+
+namespace pybcast {
+
+namespace {
+
+constexpr size_t kPlainBlockSize = 1 << 20;
+constexpr size_t kPlainBlocks = 8;
+
+std::string archive_message(archive* a) {
+  const char* text = archive_error_string(a);
+  return text ? text : "unknown libarchive error";
+}
+
+struct ArchiveReader {
+  archive* a = archive_read_new();
+  ~ArchiveReader() { archive_read_free(a); }
+};
+
+/// Members under ".pybcast/" describe their own bundle; keep one copy per
+/// bundle instead of letting later bundles overwrite earlier ones.
+void place_bundle_metadata(PathParts& parts, const std::string& bundle_name) {
+  if (parts.empty() || parts[0] != ".pybcast") return;
+  PathParts placed{".pybcast", "bundles", bundle_name};
+  placed.insert(placed.end(), parts.begin() + 1, parts.end());
+  parts = std::move(placed);
+}
+
+}  // namespace
+
+template <typename Item>
+struct StreamExtractor::Feed {
+  BlockingQueue<Item>& queue;
+  std::function<void(const Item&)> release;
+  std::function<void()> on_data;
+  bool have_current = false;
+  Item current{};
+  bool ended = false;
+
+  void drop_current() {
+    if (have_current) release(current);
+    have_current = false;
+  }
+
+  /// Next non-empty piece of this bundle; size 0 at its end.
+  const void* next(size_t& size) {
+    drop_current();
+    size = 0;
+    while (!ended) {
+      std::optional<Item> item = queue.pop();
+      if (!item) {
+        ended = true;
+        break;
+      }
+      current = *item;
+      have_current = true;
+      ended = current.last;
+      if (current.size > 0) {
+        if (on_data) on_data();
+        size = current.size;
+        return current.data;
+      }
+      drop_current();
+    }
+    return nullptr;
+  }
+
+  void drain() {
+    size_t size;
+    while (!ended) next(size);
+    drop_current();
+  }
+
+  static la_ssize_t read(archive*, void* self, const void** buffer) {
+    size_t size = 0;
+    *buffer = static_cast<Feed*>(self)->next(size);
+    return static_cast<la_ssize_t>(size);
+  }
+};
+
+StreamExtractor::StreamExtractor(int root_fd, std::vector<std::string> bundle_names, LocalStatus& status,
+                                 Release release)
+    : root_fd_(root_fd),
+      names_(std::move(bundle_names)),
+      status_(status),
+      release_(std::move(release)),
+      plain_pool_(kPlainBlocks, kPlainBlockSize),
+      writer_(root_fd_) {
+  decompressor_ = std::thread([this] { decompress_all(); });
+  extractor_ = std::thread([this] { extract_all(); });
+}
+
+StreamExtractor::~StreamExtractor() {
+  if (!finished_) {
+    status_.fail("extraction abandoned");
+    input_.close();
+    if (decompressor_.joinable()) decompressor_.join();
+    plain_.close();
+    if (extractor_.joinable()) extractor_.join();
+  }
+}
+
+ExtractResult StreamExtractor::finish() {
+  input_.close();
+  decompressor_.join();
+  plain_.close();
+  extractor_.join();
+  finished_ = true;
+  return result_;
+}
+
+void StreamExtractor::decompress_all() {
+  for (size_t bundle = 0; bundle < names_.size(); ++bundle) {
+    Feed<StreamChunk> feed{input_, [this](const StreamChunk& c) { if (c.owner) release_(c.owner); },
+                           [this] { if (first_byte_ < 0) first_byte_ = monotonic_seconds(); }};
+    if (!status_.failed()) {
+      try {
+        decompress_bundle(bundle, feed);
+      } catch (const std::exception& e) {
+        status_.fail(e.what());
+      }
+    }
+    feed.drain();
+    flush_plain(bundle, true);
+  }
+}
+
+void StreamExtractor::decompress_bundle(size_t bundle, Feed<StreamChunk>& feed) {
+  const std::string& name = names_[bundle];
+  ArchiveReader reader;
+  archive_read_support_filter_all(reader.a);
+  archive_read_support_format_raw(reader.a);
+  if (archive_read_open2(reader.a, &feed, nullptr, &Feed<StreamChunk>::read, nullptr, nullptr) != ARCHIVE_OK)
+    fail("bundle '{}': cannot read: {}", name, archive_message(reader.a));
+  archive_entry* entry = nullptr;
+  int r = archive_read_next_header(reader.a, &entry);
+  if (r == ARCHIVE_EOF) fail("bundle '{}' is empty", name);
+  if (r != ARCHIVE_OK) fail("bundle '{}': cannot read: {}", name, archive_message(reader.a));
+  for (;;) {
+    const void* block = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    r = archive_read_data_block(reader.a, &block, &size, &offset);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN) fail("bundle '{}': corrupt compressed stream: {}", name, archive_message(reader.a));
+    emit_plain(bundle, static_cast<const std::byte*>(block), size);
+    if (status_.failed()) return;
+  }
+}
+
+void StreamExtractor::emit_plain(size_t bundle, const std::byte* data, size_t size) {
+  while (size > 0) {
+    if (plain_fill_ == nullptr) {
+      plain_fill_ = plain_pool_.acquire();
+      plain_used_ = 0;
+    }
+    size_t n = std::min(size, kPlainBlockSize - plain_used_);
+    std::memcpy(plain_fill_ + plain_used_, data, n);
+    plain_used_ += n;
+    data += n;
+    size -= n;
+    result_.tar_bytes += n;
+    if (plain_used_ == kPlainBlockSize) flush_plain(bundle, false);
+  }
+}
+
+void StreamExtractor::flush_plain(size_t bundle, bool last) {
+  if (plain_fill_ == nullptr && !last) return;
+  plain_.push(PlainBlock{bundle, plain_fill_, plain_used_, last});
+  plain_fill_ = nullptr;
+  plain_used_ = 0;
+}
+
+void StreamExtractor::extract_all() {
+  for (size_t bundle = 0; bundle < names_.size(); ++bundle) {
+    Feed<PlainBlock> feed{plain_, [this](const PlainBlock& b) { if (b.data) plain_pool_.release(b.data); }, {}};
+    if (!status_.failed()) {
+      try {
+        extract_bundle(bundle, feed);
+      } catch (const std::exception& e) {
+        status_.fail(e.what());
+      }
+    }
+    feed.drain();
+  }
+  if (!status_.failed()) {
+    try {
+      writer_.finish();
+    } catch (const std::exception& e) {
+      status_.fail(e.what());
+    }
+  }
+  result_.stats = writer_.stats();
+  if (first_byte_ >= 0) result_.busy_seconds = monotonic_seconds() - first_byte_;
+}
+
+void StreamExtractor::extract_bundle(size_t bundle, Feed<PlainBlock>& feed) {
+  const std::string& name = names_[bundle];
+  ArchiveReader reader;
+  archive_read_support_format_tar(reader.a);
+  if (archive_read_open2(reader.a, &feed, nullptr, &Feed<PlainBlock>::read, nullptr, nullptr) != ARCHIVE_OK) {
+    if (status_.failed()) return;  // the decompressor already said why
+    fail("bundle '{}': not a tar archive: {}", name, archive_message(reader.a));
+  }
+  size_t entries = 0;
+  for (;;) {
+    archive_entry* entry = nullptr;
+    int r = archive_read_next_header(reader.a, &entry);
+    if (status_.failed()) return;
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN) {
+      if (entries == 0) fail("bundle '{}': not a tar archive: {}", name, archive_message(reader.a));
+      fail("bundle '{}': corrupt archive after {} entries: {}", name, entries, archive_message(reader.a));
+    }
+    const char* raw_name = archive_entry_pathname(entry);
+    std::string member = raw_name ? raw_name : "";
+    PathParts parts;
+    try {
+      parts = split_member_path(member);
+      place_bundle_metadata(parts, name);
+      writer_.write_entry(parts, reader.a, entry);
+    } catch (const Error& e) {
+      std::string what = e.what();
+      if (what.rfind("entry '", 0) != 0) what = "entry '" + member + "': " + what;
+      fail("bundle '{}': {}", name, what);
+    }
+    ++entries;
+  }
+  if (entries == 0) fail("bundle '{}' contains no entries", name);
+}
+
+}  // namespace pybcast

@@ -1,0 +1,87 @@
+#pragma once
+// Extracts a sequence of bundles, arriving as chunks of compressed bytes, into
+// one directory while later chunks are still in flight. Two threads: one
+// decompresses (libarchive raw format, any filter), one parses tar and writes
+// files through SafeWriter. Failures go to LocalStatus; the threads then
+// drain their input so the producer never blocks.
+#include <cstddef>
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "archive/safe_writer.h"
+#include "util/blocking_queue.h"
+#include "util/buffer_pool.h"
+#include "util/local_status.h"
+
+struct archive;
+
+namespace pybcast {
+
+/// A piece of one bundle's compressed byte stream, in order.
+struct StreamChunk {
+  size_t bundle = 0;
+  const std::byte* data = nullptr;
+  size_t size = 0;
+  bool last = false;            ///< the final chunk of this bundle
+  std::byte* owner = nullptr;   ///< handed back to `release` once consumed
+};
+
+struct ExtractResult {
+  ExtractStats stats;
+  uint64_t tar_bytes = 0;        ///< decompressed stream size
+  double busy_seconds = 0;       ///< first byte in to last entry written
+};
+
+class StreamExtractor {
+ public:
+  using Release = std::function<void(std::byte*)>;
+
+  StreamExtractor(int root_fd, std::vector<std::string> bundle_names, LocalStatus& status, Release release);
+  ~StreamExtractor();
+  StreamExtractor(const StreamExtractor&) = delete;
+  StreamExtractor& operator=(const StreamExtractor&) = delete;
+
+  /// Queues a chunk; chunks of bundle i must all precede those of bundle i+1.
+  void push(const StreamChunk& chunk) { input_.push(chunk); }
+  /// Waits for both threads and applies directory attributes.
+  ExtractResult finish();
+
+ private:
+  struct PlainBlock {
+    size_t bundle;
+    std::byte* data;
+    size_t size;
+    bool last;
+  };
+  /// The read side of a libarchive reader: pops items until the bundle's last.
+  template <typename Item>
+  struct Feed;
+
+  void decompress_all();
+  void decompress_bundle(size_t bundle, Feed<StreamChunk>& feed);
+  void extract_all();
+  void extract_bundle(size_t bundle, Feed<PlainBlock>& feed);
+  void emit_plain(size_t bundle, const std::byte* data, size_t size);
+  void flush_plain(size_t bundle, bool last);
+
+  int root_fd_;
+  std::vector<std::string> names_;
+  LocalStatus& status_;
+  Release release_;
+  BlockingQueue<StreamChunk> input_;
+  BlockingQueue<PlainBlock> plain_;
+  BufferPool plain_pool_;
+  std::byte* plain_fill_ = nullptr;
+  size_t plain_used_ = 0;
+  SafeWriter writer_;
+  ExtractResult result_;
+  std::atomic<double> first_byte_{-1};
+  std::thread decompressor_;
+  std::thread extractor_;
+  bool finished_ = false;
+};
+
+}  // namespace pybcast

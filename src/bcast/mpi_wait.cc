@@ -1,0 +1,23 @@
+#include "bcast/mpi_wait.h"
+
+#include <time.h>
+
+#include <algorithm>
+
+namespace pybcast {
+
+void wait_gently(MPI_Request& request) {
+  constexpr int kSpins = 64;
+  long sleep_ns = 2'000;
+  for (int i = 0;; ++i) {
+    int done = 0;
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    if (i < kSpins) continue;
+    timespec ts{0, sleep_ns};
+    nanosleep(&ts, nullptr);
+    sleep_ns = std::min(sleep_ns * 2, 1'000'000L);
+  }
+}
+
+}  // namespace pybcast

@@ -1,0 +1,21 @@
+#pragma once
+// The cache key of an ordered bundle set, derived by rank 0 from what one
+// open + fstat per bundle tells: path, size, mtime and inode. A changed
+// bundle (new mtime or size, or a new file at the path) gives a new key.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pybcast {
+
+struct BundleIdentity {
+  std::string path;  ///< absolute, as configured (not resolved: no extra metadata ops)
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
+};
+
+/// 32 hex characters. Stable across runs and machines for the same identities.
+std::string derive_cache_key(const std::vector<BundleIdentity>& bundles);
+
+}  // namespace pybcast

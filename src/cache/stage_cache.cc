@@ -1,0 +1,118 @@
+#include "cache/stage_cache.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "util/error.h"
+#include "util/timer.h"
+
+namespace pybcast {
+
+bool CacheLock::try_shared() { return ::flock(fd_.get(), LOCK_SH | LOCK_NB) == 0; }
+
+bool CacheLock::try_exclusive() { return ::flock(fd_.get(), LOCK_EX | LOCK_NB) == 0; }
+
+void CacheLock::exclusive_within(double timeout_seconds, const std::string& shown) {
+  Stopwatch clock;
+  while (!try_exclusive()) {
+    if (errno != EWOULDBLOCK && errno != EINTR) throw_errno("flock " + shown, errno);
+    if (clock.seconds() > timeout_seconds)
+      fail("gave up after {:.0f} s waiting for {} (another job on this node is extracting the same bundles)",
+           timeout_seconds, shown);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void CacheLock::unlock() {
+  if (fd_.valid()) ::flock(fd_.get(), LOCK_UN);
+}
+
+void CacheLock::touch() {
+  if (fd_.valid()) ::futimens(fd_.get(), nullptr);
+}
+
+TmpDir::TmpDir(int parent_fd, std::string name, io::Fd dir)
+    : parent_fd_(parent_fd), name_(std::move(name)), dir_(std::move(dir)) {}
+
+TmpDir::~TmpDir() {
+  try {
+    discard();
+  } catch (...) {
+    // Best effort in a destructor: the next gc removes what is left.
+  }
+}
+
+void TmpDir::discard() {
+  if (published_ || !dir_.valid()) return;
+  dir_.reset();
+  published_ = true;
+  io::remove_tree_at(parent_fd_, name_, name_);
+}
+
+StageCache::StageCache(UserRoot root) : root_(std::move(root)) {
+  cache_ = open_private_subdir(root_.fd.get(), "cache", root_.path + "/cache");
+  locks_ = open_private_subdir(root_.fd.get(), "locks", root_.path + "/locks");
+}
+
+bool StageCache::has(const std::string& key) const {
+  std::string shown = entry_path(key);
+  int fd = io::openat_raw(cache_.get(), key.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (fd == -ENOENT) return false;
+  if (fd == -ELOOP) fail("cache entry {} is a symlink; refusing to follow it", shown);
+  if (fd == -ENOTDIR) fail("cache entry {} is not a directory; refusing to use it", shown);
+  if (fd < 0) throw_errno(shown, -fd);
+  io::Fd dir(fd);
+  if (io::fstat(dir.get(), shown).st_uid != geteuid()) fail("cache entry {} is not owned by us; refusing", shown);
+  return true;
+}
+
+CacheLock StageCache::lock_file(const std::string& key) const {
+  std::string name = key + ".lock";
+  return CacheLock(io::openat(locks_.get(), name, O_RDWR | O_CREAT | O_NOFOLLOW, 0600, root_.path + "/locks/" + name));
+}
+
+TmpDir StageCache::make_tmp() const {
+  std::random_device random;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    std::string name = fmt::format("tmp-{:08x}{:08x}", random(), random());
+    if (::mkdirat(root_.fd.get(), name.c_str(), 0700) != 0) {
+      if (errno == EEXIST) continue;
+      throw_errno("cannot create " + root_.path + "/" + name, errno);
+    }
+    io::Fd dir = io::openat(root_.fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, root_.path + "/" + name);
+    return TmpDir(root_.fd.get(), name, std::move(dir));
+  }
+  fail("cannot create a unique tmp directory in {}", root_.path);
+}
+
+void StageCache::publish(TmpDir& tmp, const std::string& key) const {
+  // The prefix is readable like any installed tree; privacy comes from the 0700 user root.
+  if (::fchmod(tmp.fd(), 0755) != 0) throw_errno("chmod " + tmp.name(), errno);
+  if (::renameat(root_.fd.get(), tmp.name().c_str(), cache_.get(), key.c_str()) == 0) {
+    tmp.forget();
+    return;
+  }
+  int err = errno;
+  if ((err == ENOTEMPTY || err == EEXIST) && has(key)) {
+    tmp.discard();
+    return;
+  }
+  throw_errno(fmt::format("cannot publish {} as {}", tmp.name(), entry_path(key)), err);
+}
+
+uint64_t StageCache::free_bytes() const {
+  struct statvfs st {};
+  if (::fstatvfs(root_.fd.get(), &st) != 0) throw_errno(root_.path, errno);
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+}  // namespace pybcast

@@ -1,0 +1,27 @@
+#pragma once
+// The per-user directory $CHROOT/pybcast-<uid>, on a node-local file system
+// that other users share. Created 0700 and checked on the open fd (never the
+// path): a directory, not a symlink, owned by us, no group/other access.
+#include <string>
+
+#include "util/io.h"
+
+namespace pybcast {
+
+struct UserRoot {
+  io::Fd fd;
+  std::string path;  ///< absolute, for messages and for the prefix we hand out
+};
+
+/// node_root/pybcast-<euid> as an absolute path (pure: touches nothing).
+std::string user_root_path(const std::string& node_root);
+
+/// Creates node_root (like mkdir -p) if it is missing, then opens or creates
+/// node_root/pybcast-<euid> and validates it. Throws Error with the reason.
+UserRoot open_user_root(const std::string& node_root);
+
+/// Opens or creates a 0700 subdirectory of an already validated directory,
+/// with the same checks.
+io::Fd open_private_subdir(int parent_fd, const std::string& name, const std::string& shown);
+
+}  // namespace pybcast

@@ -1,0 +1,23 @@
+#pragma once
+// The subcommand table: `pybcast --help` lists it, dispatch and
+// "did you mean" read it.
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace pybcast {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(int argc, char** argv);  ///< argv[0] is the command name
+};
+
+std::span<const Command> commands();
+const Command* find_command(std::string_view name);
+/// The closest command name, or "" when nothing is close.
+std::string suggest_command(std::string_view name);
+
+int run_stage(int argc, char** argv);
+
+}  // namespace pybcast

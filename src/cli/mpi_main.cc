@@ -1,0 +1,42 @@
+#include "cli/mpi_main.h"
+
+#include <mpi.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "util/error.h"
+
+namespace pybcast {
+
+void print_error(const std::string& message) {
+  std::string shown;
+  for (unsigned char c : message) {
+    if (c < 0x20 || c == 0x7f) shown += fmt::format("\\x{:02x}", c);
+    else shown += static_cast<char>(c);
+  }
+  fmt::print(stderr, "pybcast: error: {}\n", shown);
+  std::fflush(stderr);
+}
+
+int run_under_mpi(int& argc, char**& argv, int thread_level, const std::function<int()>& body) {
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, thread_level, &provided);
+  int status = 1;
+  try {
+    status = body();
+  } catch (const Error& e) {
+    print_error(e.what());
+    status = 1;
+  } catch (const std::exception& e) {
+    print_error(fmt::format("internal error: {}", e.what()));
+    MPI_Abort(MPI_COMM_WORLD, 70);
+  }
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+  return status;
+}
+
+}  // namespace pybcast

@@ -1,0 +1,72 @@
+#include "stage/bundle_set.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "util/error.h"
+
+namespace pybcast {
+
+namespace {
+
+int64_t mtime_ns(const struct stat& st) { return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec; }
+
+}  // namespace
+
+std::string BundleSet::resolve(const std::string& pkgroot, const std::string& name) {
+  std::filesystem::path path(name);
+  if (path.is_relative()) path = std::filesystem::path(pkgroot) / path;
+  return std::filesystem::absolute(path).lexically_normal().string();
+}
+
+BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>& names) : names_(names) {
+  if (names.empty()) fail("no bundles to stage: give bundle names, --packages, or set PYTHON_MPI_PACKAGES");
+  std::vector<std::string> problems;
+  for (const auto& name : names) {
+    std::string path = resolve(pkgroot, name);
+    try {
+      io::Fd fd = io::open(path, O_RDONLY);
+      struct stat st = io::fstat(fd.get(), path);
+      if (!S_ISREG(st.st_mode)) fail("{}: not a regular file", path);
+      ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+      identities_.push_back(BundleIdentity{path, static_cast<uint64_t>(st.st_size), mtime_ns(st), st.st_ino});
+      files_.push_back(std::move(fd));
+    } catch (const Error& e) {
+      problems.push_back(fmt::format("'{}' ({})", name, e.what()));
+    }
+  }
+  if (!problems.empty())
+    fail("cannot open {} of {} bundles: {}", problems.size(), names.size(), fmt::join(problems, "; "));
+}
+
+std::vector<uint64_t> BundleSet::sizes() const {
+  std::vector<uint64_t> sizes;
+  for (const auto& id : identities_) sizes.push_back(id.size);
+  return sizes;
+}
+
+void BundleSet::read(const ChunkSpec& spec, std::span<std::byte> out) {
+  const BundleIdentity& id = identities_[spec.bundle];
+  int fd = files_[spec.bundle].get();
+  size_t got = 0;
+  try {
+    got = io::pread_full(fd, out, static_cast<off_t>(spec.offset), id.path);
+  } catch (const Error& e) {
+    fail("bundle '{}': read failed: {}", names_[spec.bundle], e.what());
+  }
+  if (got < out.size())
+    fail("bundle '{}' was truncated while being read ({} bytes expected, file ends at {})", names_[spec.bundle],
+         id.size, spec.offset + got);
+  if (spec.last) {
+    struct stat st = io::fstat(fd, id.path);
+    if (static_cast<uint64_t>(st.st_size) != id.size || mtime_ns(st) != id.mtime_ns)
+      fail("bundle '{}' changed while being read (size {} -> {}); stage again once it is stable",
+           names_[spec.bundle], id.size, st.st_size);
+  }
+}
+
+}  // namespace pybcast

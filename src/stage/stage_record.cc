@@ -1,0 +1,93 @@
+#include "stage/stage_record.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+#include "util/io.h"
+
+namespace pybcast {
+
+namespace {
+constexpr const char* kRecordDir = ".pybcast";
+constexpr const char* kRecordName = "stage.json";
+}  // namespace
+
+std::string stage_record_to_json(const StageRecord& record) {
+  nlohmann::json bundles = nlohmann::json::array();
+  for (size_t i = 0; i < record.plan.names.size(); ++i)
+    bundles.push_back({{"name", record.plan.names[i]}, {"size", record.plan.sizes[i]}});
+  const ExtractStats& s = record.stats;
+  nlohmann::json j = {
+      {"format", 1},
+      {"key", record.plan.key},
+      {"bundles", bundles},
+      {"files", s.files},
+      {"dirs", s.dirs},
+      {"symlinks", s.symlinks},
+      {"hardlinks", s.hardlinks},
+      {"bytes", s.bytes},
+      {"tar_bytes", record.tar_bytes},
+      {"conflicts", s.conflicts},
+      {"outside_symlink_count", s.outside_symlink_count},
+      {"outside_symlinks", s.outside_symlinks},
+  };
+  return j.dump(1) + "\n";
+}
+
+StageRecord stage_record_from_json(const std::string& text) {
+  StageRecord record;
+  try {
+    nlohmann::json j = nlohmann::json::parse(text);
+    record.plan.key = j.at("key").get<std::string>();
+    for (const auto& b : j.at("bundles")) {
+      record.plan.names.push_back(b.at("name").get<std::string>());
+      record.plan.sizes.push_back(b.at("size").get<uint64_t>());
+    }
+    ExtractStats& s = record.stats;
+    s.files = j.at("files").get<uint64_t>();
+    s.dirs = j.at("dirs").get<uint64_t>();
+    s.symlinks = j.at("symlinks").get<uint64_t>();
+    s.hardlinks = j.at("hardlinks").get<uint64_t>();
+    s.bytes = j.at("bytes").get<uint64_t>();
+    s.conflicts = j.at("conflicts").get<uint64_t>();
+    s.outside_symlink_count = j.at("outside_symlink_count").get<uint64_t>();
+    s.outside_symlinks = j.at("outside_symlinks").get<std::vector<std::string>>();
+    record.tar_bytes = j.at("tar_bytes").get<uint64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    fail("malformed stage record: {}", e.what());
+  }
+  return record;
+}
+
+void write_stage_record(int entry_fd, const StageRecord& record) {
+  // The directory may already hold bundle manifests; it must not be a symlink.
+  io::mkdirat(entry_fd, kRecordDir, 0755, kRecordDir);
+  io::Fd dir = io::openat(entry_fd, kRecordDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, kRecordDir);
+  io::Fd file = io::openat(dir.get(), kRecordName, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644,
+                           std::string(kRecordDir) + "/" + kRecordName);
+  std::string text = stage_record_to_json(record);
+  io::write_all(file.get(), std::as_bytes(std::span(text.data(), text.size())), kRecordName);
+}
+
+StageRecord read_stage_record(int entry_fd, const std::string& shown) {
+  std::string path = std::string(kRecordDir) + "/" + kRecordName;
+  int fd = io::openat_raw(entry_fd, kRecordDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (fd < 0) throw_errno(shown + "/" + kRecordDir, -fd);
+  io::Fd dir(fd);
+  io::Fd file = io::openat(dir.get(), kRecordName, O_RDONLY | O_NOFOLLOW, 0, shown + "/" + path);
+  std::string text;
+  char buffer[65536];
+  ssize_t n;
+  while ((n = ::read(file.get(), buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+  if (n < 0) throw_errno(shown + "/" + path, errno);
+  try {
+    return stage_record_from_json(text);
+  } catch (const Error& e) {
+    throw e.with_context(shown + "/" + path);
+  }
+}
+
+}  // namespace pybcast

@@ -1,0 +1,142 @@
+#include "stage/stage_report.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bcast/mpi_wait.h"
+#include "util/units.h"
+
+namespace pybcast {
+
+namespace {
+
+constexpr const char* kPhaseNames[kPhaseCount] = {"stat+open", "cache check", "read",   "broadcast",
+                                                  "extract",   "publish",     "total"};
+
+std::string thousands(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+struct Lines {
+  std::string out;
+  template <typename... Args>
+  void operator()(fmt::format_string<Args...> format, Args&&... args) {
+    out += fmt::format(format, std::forward<Args>(args)...);
+    out += '\n';
+  }
+};
+
+}  // namespace
+
+RankSample::RankSample() {
+  std::fill(std::begin(seconds), std::end(seconds), -1.0);
+  std::fill(std::begin(started), std::end(started), 0.0);
+}
+
+std::vector<RankSample> gather_samples(MPI_Comm comm, const RankSample& mine) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  constexpr int kDoubles = sizeof(RankSample) / sizeof(double);
+  static_assert(sizeof(RankSample) % sizeof(double) == 0);
+  std::vector<RankSample> all(rank == 0 ? static_cast<size_t>(size) : 0);
+  MPI_Request request;
+  MPI_Igather(&mine, kDoubles, MPI_DOUBLE, rank == 0 ? all.data() : nullptr, kDoubles, MPI_DOUBLE, 0, comm, &request);
+  wait_gently(request);
+  return all;
+}
+
+double median_of(std::vector<double> values) {
+  std::erase_if(values, [](double v) { return v < 0; });
+  if (values.empty()) return -1;
+  std::sort(values.begin(), values.end());
+  size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+std::string format_report(const ReportContext& context, const std::vector<RankSample>& samples) {
+  const StageRecord& r = context.record;
+  const ExtractStats& s = r.stats;
+  int hits = 0, extracted = 0;
+  for (const auto& sample : samples) {
+    if (sample.cache_state == 0) ++hits;
+    if (sample.cache_state == 1) ++extracted;
+  }
+  Lines line;
+  line("pybcast stage report: {} ranks on {} {}nodes, cache {} hit / {} extracted", context.ranks, context.nodes,
+       context.virtual_nodes ? "virtual " : "", hits, extracted);
+  line("  key {}", r.plan.key);
+  for (size_t i = 0; i < r.plan.names.size(); ++i)
+    line("  bundle {:<40} {:>10}", r.plan.names[i], format_bytes(static_cast<double>(r.plan.sizes[i])));
+  double compressed = static_cast<double>(r.plan.total_bytes());
+  line("  {} compressed -> {} unpacked (tar stream {}), {} files, {} dirs, {} symlinks, {} hard links",
+       format_bytes(compressed), format_bytes(static_cast<double>(s.bytes)),
+       format_bytes(static_cast<double>(r.tar_bytes)), thousands(s.files), thousands(s.dirs),
+       thousands(s.symlinks), thousands(s.hardlinks));
+  if (s.conflicts) line("  {} paths were overwritten by a later bundle", thousands(s.conflicts));
+  line("  {:<12} {:>6} {:>10} {:>10} {:>10}", "phase", "ranks", "min", "median", "max");
+  for (int p = 0; p < kPhaseCount; ++p) {
+    std::vector<double> values;
+    for (const auto& sample : samples)
+      if (sample.seconds[p] >= 0) values.push_back(sample.seconds[p]);
+    if (values.empty()) {
+      line("  {:<12} {:>6} {:>10} {:>10} {:>10}", kPhaseNames[p], 0, "-", "-", "-");
+      continue;
+    }
+    auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+    line("  {:<12} {:>6} {:>10} {:>10} {:>10}", kPhaseNames[p], values.size(), format_seconds(*lo),
+         format_seconds(median_of(values)), format_seconds(*hi));
+  }
+  std::vector<double> extract, bcast;
+  for (const auto& sample : samples) {
+    extract.push_back(sample.seconds[kExtract]);
+    bcast.push_back(sample.seconds[kBroadcast]);
+  }
+  double ex = median_of(extract), bc = median_of(bcast);
+  if (ex > 0)
+    line("  throughput: extract {} unpacked, {} files/s per node; broadcast {} compressed",
+         format_rate(static_cast<double>(s.bytes), ex), thousands(static_cast<uint64_t>(s.files / ex)),
+         format_rate(compressed, bc));
+  if (context.nodes <= 16) {
+    std::string states;
+    for (const auto& sample : samples)
+      if (sample.cache_state >= 0)
+        states += fmt::format(" {}:{}", static_cast<int>(sample.node), sample.cache_state == 0 ? "hit" : "extracted");
+    line("  nodes:{}", states);
+  }
+  if (s.outside_symlink_count) {
+    line("  warning: {} symlinks point outside the prefix (they leave the node at run time):",
+         thousands(s.outside_symlink_count));
+    for (const auto& link : s.outside_symlinks) line("    {}", link);
+    if (s.outside_symlink_count > s.outside_symlinks.size())
+      line("    ... and {} more", s.outside_symlink_count - s.outside_symlinks.size());
+  }
+  for (const auto& extra : context.extra_lines) line("  {}", extra);
+  return line.out;
+}
+
+std::string format_trace(const std::vector<RankSample>& samples) {
+  nlohmann::json events = nlohmann::json::array();
+  for (size_t rank = 0; rank < samples.size(); ++rank) {
+    const RankSample& s = samples[rank];
+    for (int p = 0; p < kPhaseCount; ++p) {
+      if (s.seconds[p] < 0) continue;
+      events.push_back({{"name", kPhaseNames[p]},
+                        {"ph", "X"},
+                        {"pid", static_cast<int>(s.node)},
+                        {"tid", rank},
+                        {"ts", s.started[p] * 1e6},
+                        {"dur", s.seconds[p] * 1e6}});
+    }
+  }
+  return nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump() + "\n";
+}
+
+}  // namespace pybcast

@@ -1,0 +1,274 @@
+#include "stage/stager.h"
+
+#include <fcntl.h>
+
+#include <climits>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "archive/stream_extractor.h"
+#include "bcast/agreement.h"
+#include "bcast/mpi_transport.h"
+#include "bcast/node_topology.h"
+#include "cache/stage_cache.h"
+#include "stage/bundle_set.h"
+#include "util/error.h"
+#include "util/timer.h"
+#include "util/units.h"
+
+namespace pybcast {
+
+namespace {
+
+constexpr int kMaxRounds = 4;
+
+/// What a node leader knows about the cache entry it needs.
+enum class NodeState { kNotLeader, kHit, kExtract, kBusy };
+
+class Stager {
+ public:
+  Stager(MPI_Comm world, const StageRequest& request)
+      : request_(request), topology_(world, request.virtual_nodes) {}
+
+  StageOutcome run();
+
+ private:
+  /// Accumulates a phase's time on this rank (phases may repeat per round).
+  class PhaseTimer {
+   public:
+    PhaseTimer(RankSample& sample, Phase phase, const Stopwatch& origin) : sample_(sample), phase_(phase) {
+      if (sample_.seconds[phase_] < 0) {
+        sample_.seconds[phase_] = 0;
+        sample_.started[phase_] = origin.seconds();
+      }
+    }
+    ~PhaseTimer() { sample_.seconds[phase_] += clock_.seconds(); }
+
+   private:
+    RankSample& sample_;
+    Phase phase_;
+    Stopwatch clock_;
+  };
+
+  bool is_root() const { return topology_.world_rank() == 0; }
+  /// Runs a local step; a failure is recorded for the next agreement.
+  void guarded(const std::function<void()>& body);
+  void agree(bool with_location);
+  void open_bundles();
+  void share_plan();
+  void check_cache();
+  void stream_round();
+  void extract_stream(MPI_Comm stream);
+  void wait_for_other_job();
+  bool any_node_pending();
+  void finish(StageOutcome& outcome);
+
+  const StageRequest& request_;
+  NodeTopology topology_;
+  Stopwatch clock_;
+  LocalStatus status_;
+  RankSample sample_;
+  std::unique_ptr<BundleSet> bundles_;  // rank 0
+  StagePlan plan_;
+  std::string node_root_;
+  std::optional<StageCache> cache_;  // leaders
+  CacheLock lock_;
+  NodeState state_ = NodeState::kNotLeader;
+  std::optional<StageRecord> record_;  // this leader's extraction, if it extracted
+};
+
+void Stager::guarded(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    status_.fail(e.what());
+  }
+}
+
+void Stager::agree(bool with_location) {
+  std::string message = status_.message();
+  if (with_location && status_.failed())
+    message += fmt::format(" (on {}, rank {})", topology_.label(), topology_.world_rank());
+  if (auto failure = agree_on_failure(topology_.world(), status_.failed(), message)) throw Error(*failure);
+}
+
+void Stager::open_bundles() {
+  if (!is_root()) return;
+  PhaseTimer timer(sample_, kOpen, clock_);
+  guarded([&] {
+    bundles_ = std::make_unique<BundleSet>(request_.pkgroot, request_.bundles);
+    plan_.names = bundles_->names();
+    plan_.sizes = bundles_->sizes();
+    plan_.key = derive_cache_key(bundles_->identities());
+    // Fail here, not mid-stream, if the chunk size is unusable.
+    plan_chunks({}, request_.chunk_size);
+  });
+}
+
+void Stager::share_plan() {
+  plan_ = StagePlan::decode(bcast_string(topology_.world(), 0, is_root() ? plan_.encode() : std::string()));
+  node_root_ = node_root_for(request_.chroot, topology_.is_virtual(), topology_.node_index());
+}
+
+void Stager::check_cache() {
+  if (!topology_.leader()) return;
+  PhaseTimer timer(sample_, kCache, clock_);
+  guarded([&] {
+    cache_.emplace(open_user_root(node_root_));
+    lock_ = cache_->lock_file(plan_.key);
+    if (!lock_.try_shared()) {
+      state_ = NodeState::kBusy;  // another job holds it exclusively: extracting
+    } else if (cache_->has(plan_.key)) {
+      state_ = NodeState::kHit;
+      lock_.touch();
+    } else if (lock_.try_exclusive()) {
+      state_ = NodeState::kExtract;
+    } else {
+      lock_.unlock();
+      state_ = NodeState::kBusy;
+    }
+  });
+}
+
+void Stager::stream_round() {
+  int extract_here = state_ == NodeState::kExtract && !status_.failed();
+  if (!allreduce_max(topology_.world(), extract_here)) return;
+  MPI_Comm stream = MPI_COMM_NULL;
+  MPI_Comm_split(topology_.world(), is_root() || extract_here ? 0 : MPI_UNDEFINED, topology_.world_rank(), &stream);
+  if (stream == MPI_COMM_NULL) return;
+  extract_stream(stream);
+  MPI_Comm_free(&stream);
+}
+
+void Stager::extract_stream(MPI_Comm stream) {
+  const bool extract_here = state_ == NodeState::kExtract;
+  MpiTransport transport(stream);
+  BufferPool pool(request_.pipeline.window + 4, ChunkPipeline::buffer_bytes(request_.chunk_size));
+  std::optional<TmpDir> tmp;
+  std::optional<StreamExtractor> extractor;  // after tmp: its threads stop before tmp goes
+  if (extract_here) {
+    guarded([&] {
+      tmp.emplace(cache_->make_tmp());
+      uint64_t free = cache_->free_bytes();
+      if (plan_.total_bytes() > free)
+        fail("not enough space in {}: the bundles alone are {} compressed, {} free", cache_->root_path(),
+             format_bytes(static_cast<double>(plan_.total_bytes())), format_bytes(static_cast<double>(free)));
+      extractor.emplace(tmp->fd(), plan_.names, status_, [&pool](std::byte* b) { pool.release(b); });
+    });
+  }
+  ChunkPipeline::Sink sink;
+  if (extractor) {
+    sink = [&](const ChunkSpec& spec, std::byte* buffer, std::span<const std::byte> payload) {
+      extractor->push(StreamChunk{spec.bundle, payload.data(), payload.size(), spec.last, buffer});
+    };
+  }
+  ChunkPipeline pipeline(transport, plan_chunks(plan_.sizes, request_.chunk_size), pool, status_, plan_.names,
+                         topology_.label(), request_.pipeline);
+  PipelineStats stats;
+  {
+    PhaseTimer timer(sample_, kBroadcast, clock_);
+    stats = pipeline.run(is_root() ? bundles_.get() : nullptr, sink);
+  }
+  sample_.moved_bytes += static_cast<double>(stats.bytes);
+  if (is_root()) {
+    sample_.seconds[kRead] = std::max(0.0, sample_.seconds[kRead]) + stats.read_seconds;
+    sample_.started[kRead] = sample_.started[kBroadcast];
+  }
+  if (!extractor) return;
+  ExtractResult result;
+  {
+    PhaseTimer timer(sample_, kExtract, clock_);
+    result = extractor->finish();
+  }
+  sample_.seconds[kExtract] = std::max(sample_.seconds[kExtract], result.busy_seconds);
+  if (status_.failed()) return;
+  PhaseTimer timer(sample_, kPublish, clock_);
+  guarded([&] {
+    StageRecord record{plan_, result.stats, result.tar_bytes};
+    write_stage_record(tmp->fd(), record);
+    cache_->publish(*tmp, plan_.key);
+    lock_.try_shared();  // converting our exclusive lock never waits
+    lock_.touch();
+    state_ = NodeState::kHit;
+    record_ = std::move(record);
+  });
+}
+
+void Stager::wait_for_other_job() {
+  if (state_ != NodeState::kBusy || status_.failed()) return;
+  PhaseTimer timer(sample_, kCache, clock_);
+  guarded([&] {
+    lock_.exclusive_within(request_.lock_timeout, cache_->root_path() + "/locks/" + plan_.key + ".lock");
+    if (cache_->has(plan_.key)) {
+      lock_.try_shared();
+      state_ = NodeState::kHit;
+    } else {
+      state_ = NodeState::kExtract;  // the other job failed: our turn, lock held
+    }
+  });
+}
+
+bool Stager::any_node_pending() {
+  int pending = state_ == NodeState::kExtract || state_ == NodeState::kBusy;
+  return allreduce_max(topology_.world(), pending) != 0;
+}
+
+void Stager::finish(StageOutcome& outcome) {
+  outcome.key = plan_.key;
+  outcome.node_root = node_root_;
+  outcome.prefix = user_root_path(node_root_) + "/cache/" + plan_.key;
+  sample_.node = topology_.node_index();
+  sample_.leader = topology_.leader();
+  if (topology_.leader()) sample_.cache_state = record_ ? 1 : 0;
+  sample_.seconds[kTotal] = clock_.seconds();
+  if (!request_.want_report) return;
+  if (is_root()) {
+    guarded([&] {
+      if (!record_) {
+        io::Fd entry = io::open(outcome.prefix, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        record_ = read_stage_record(entry.get(), outcome.prefix);
+      }
+    });
+    if (record_) outcome.context.record = *record_;
+    outcome.context.ranks = topology_.world_size();
+    outcome.context.nodes = topology_.node_count();
+    outcome.context.virtual_nodes = topology_.is_virtual();
+    outcome.context.chunk_size = static_cast<double>(request_.chunk_size);
+  }
+  outcome.samples = gather_samples(topology_.world(), sample_);
+}
+
+StageOutcome Stager::run() {
+  open_bundles();
+  agree(false);
+  share_plan();
+  check_cache();
+  agree(true);
+  for (int round = 0;; ++round) {
+    if (round == kMaxRounds) throw Error("gave up staging after repeated failures of concurrent jobs on this node");
+    stream_round();
+    wait_for_other_job();
+    agree(true);
+    if (!any_node_pending()) break;
+  }
+  StageOutcome outcome;
+  finish(outcome);
+  return outcome;
+}
+
+}  // namespace
+
+std::string node_root_for(const std::string& chroot, bool virtual_nodes, int node_index) {
+  if (!virtual_nodes) return chroot;
+  return fmt::format("{}/vnode-{}", chroot, node_index);
+}
+
+StageOutcome stage_bundles(MPI_Comm world, const StageRequest& request) {
+  Stager stager(world, request);
+  return stager.run();
+}
+
+}  // namespace pybcast

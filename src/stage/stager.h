@@ -1,0 +1,41 @@
+#pragma once
+// `pybcast stage`: the named steps of one staging run, on every rank.
+//   open_bundles -> share_plan -> check_cache -> [stream -> publish]* -> report
+// Every step ends in an agreement, so a failure anywhere becomes the same
+// Error on every rank and no rank is left waiting in a collective.
+#include <mpi.h>
+
+#include <string>
+#include <vector>
+
+#include "bcast/chunk_pipeline.h"
+#include "stage/stage_report.h"
+
+namespace pybcast {
+
+struct StageRequest {
+  std::string chroot = "/dev/shm";
+  std::string pkgroot = ".";
+  std::vector<std::string> bundles;
+  int virtual_nodes = 0;  ///< 0: real nodes
+  uint64_t chunk_size = uint64_t{4} << 20;
+  double lock_timeout = 600;
+  bool want_report = false;
+  PipelineOptions pipeline;
+};
+
+struct StageOutcome {
+  std::string prefix;  ///< this rank's node-local merged prefix
+  std::string key;
+  std::string node_root;  ///< this rank's node-local root ($CHROOT or $CHROOT/vnode-<g>)
+  ReportContext context;  ///< rank 0 only
+  std::vector<RankSample> samples;  ///< rank 0 only (gathered when want_report)
+};
+
+/// Collective over `world`. Throws the agreed Error on every rank on failure.
+StageOutcome stage_bundles(MPI_Comm world, const StageRequest& request);
+
+/// $CHROOT, or $CHROOT/vnode-<g> for virtual node g.
+std::string node_root_for(const std::string& chroot, bool virtual_nodes, int node_index);
+
+}  // namespace pybcast

@@ -1,0 +1,129 @@
+#include "util/io.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "util/error.h"
+
+namespace pybcast::io {
+
+Fd& Fd::operator=(Fd&& other) noexcept {
+  if (this != &other) reset(other.release());
+  return *this;
+}
+
+int Fd::release() {
+  int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+void Fd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+Fd open(const std::string& path, int flags, mode_t mode) {
+  int fd;
+  do fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) throw_errno(path, errno);
+  return Fd(fd);
+}
+
+int openat_raw(int dirfd, const char* name, int flags, mode_t mode) {
+  int fd;
+  do fd = ::openat(dirfd, name, flags | O_CLOEXEC, mode);
+  while (fd < 0 && errno == EINTR);
+  return fd < 0 ? -errno : fd;
+}
+
+Fd openat(int dirfd, const std::string& name, int flags, mode_t mode, const std::string& shown) {
+  int fd = openat_raw(dirfd, name.c_str(), flags, mode);
+  if (fd < 0) throw_errno(shown, -fd);
+  return Fd(fd);
+}
+
+struct stat fstat(int fd, const std::string& shown) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw_errno(shown, errno);
+  return st;
+}
+
+bool lstatat(int dirfd, const std::string& name, struct stat& st, const std::string& shown) {
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return true;
+  if (errno == ENOENT) return false;
+  throw_errno(shown, errno);
+}
+
+void write_all(int fd, std::span<const std::byte> data, const std::string& shown) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(shown, errno);
+    }
+    data = data.subspan(static_cast<size_t>(n));
+  }
+}
+
+size_t pread_full(int fd, std::span<std::byte> data, off_t offset, const std::string& shown) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pread(fd, data.data() + done, data.size() - done, offset + static_cast<off_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(shown, errno);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+bool mkdirat(int dirfd, const std::string& name, mode_t mode, const std::string& shown) {
+  if (::mkdirat(dirfd, name.c_str(), mode) == 0) return true;
+  if (errno == EEXIST) return false;
+  throw_errno(shown, errno);
+}
+
+namespace {
+
+void remove_children(int dirfd, const std::string& shown) {
+  int dup = ::dup(dirfd);
+  if (dup < 0) throw_errno(shown, errno);
+  DIR* dir = ::fdopendir(dup);
+  if (dir == nullptr) {
+    ::close(dup);
+    throw_errno(shown, errno);
+  }
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(dir)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  ::closedir(dir);
+  for (const auto& n : names) remove_tree_at(dirfd, n, shown + "/" + n);
+}
+
+}  // namespace
+
+void remove_tree_at(int dirfd, const std::string& name, const std::string& shown) {
+  if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return;
+  if (errno != EISDIR && errno != EPERM) throw_errno("cannot remove " + shown, errno);
+  int fd = openat_raw(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (fd == -ENOENT) return;
+  if (fd < 0) throw_errno("cannot remove " + shown, -fd);
+  Fd dir(fd);
+  // A directory we made read-only must become writable before it can be emptied.
+  ::fchmod(dir.get(), 0700);
+  remove_children(dir.get(), shown);
+  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+    throw_errno("cannot remove " + shown, errno);
+}
+
+}  // namespace pybcast::io

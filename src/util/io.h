@@ -1,0 +1,56 @@
+#pragma once
+// Thin wrappers around the system calls we use: each retries on EINTR and
+// throws Error naming the path and strerror, so callers stay linear.
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace pybcast::io {
+
+/// Owns a file descriptor; closes it on destruction.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(other.release()) {}
+  Fd& operator=(Fd&& other) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release();
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+/// open(2); throws "<path>: strerror" on failure.
+Fd open(const std::string& path, int flags, mode_t mode = 0);
+/// openat(2) relative to dirfd; `shown` is the name used in messages.
+Fd openat(int dirfd, const std::string& name, int flags, mode_t mode, const std::string& shown);
+/// openat(2) returning -errno instead of throwing (for callers that branch on errno).
+int openat_raw(int dirfd, const char* name, int flags, mode_t mode = 0);
+
+struct stat fstat(int fd, const std::string& shown);
+/// fstatat(..., AT_SYMLINK_NOFOLLOW); returns false if the name does not exist.
+bool lstatat(int dirfd, const std::string& name, struct stat& st, const std::string& shown);
+
+/// Writes all bytes, retrying on short writes and EINTR.
+void write_all(int fd, std::span<const std::byte> data, const std::string& shown);
+/// Reads up to data.size() bytes at offset; returns bytes read (short only at EOF).
+size_t pread_full(int fd, std::span<std::byte> data, off_t offset, const std::string& shown);
+
+/// mkdirat(2); returns false if it already existed (of any type).
+bool mkdirat(int dirfd, const std::string& name, mode_t mode, const std::string& shown);
+
+/// Removes dirfd/name and everything below it without following symlinks.
+/// Missing names are not an error.
+void remove_tree_at(int dirfd, const std::string& name, const std::string& shown);
+
+}  // namespace pybcast::io
