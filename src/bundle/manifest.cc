@@ -1,0 +1,80 @@
+#include "bundle/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+
+namespace pybcast {
+
+namespace {
+
+using nlohmann::json;
+
+std::string optional_string(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return {};
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+std::string manifest_to_json(const Manifest& m) {
+  json entries = json::array();
+  for (const auto& e : m.entries) entries.push_back({{"path", e.path}, {"size", e.size}, {"xxh3", e.xxh3}});
+  json j = {
+      {"format", m.format},
+      {"name", m.name},
+      {"kind", m.kind},
+      {"versions", m.versions},
+      {"python", {{"version", m.python.version}, {"abi", m.python.abi}, {"implementation", m.python.implementation}}},
+      {"layout",
+       {{"executable", m.layout.executable},
+        {"libpython", m.layout.libpython},
+        {"stdlib", m.layout.stdlib},
+        {"purelib", m.layout.purelib},
+        {"platlib", m.layout.platlib},
+        {"source_prefix", m.layout.source_prefix}}},
+      {"files", m.files},
+      {"unpacked_bytes", m.unpacked_bytes},
+      {"entries", entries},
+  };
+  return j.dump(1) + "\n";
+}
+
+Manifest parse_manifest(std::string_view text) {
+  Manifest m;
+  try {
+    json j = json::parse(text);
+    if (!j.is_object()) fail("manifest: not a JSON object");
+    m.format = j.at("format").get<std::string>();
+    if (m.format != kManifestFormat) fail("manifest: unsupported format '{}' (expected {})", m.format, kManifestFormat);
+    m.name = j.at("name").get<std::string>();
+    m.kind = optional_string(j, "kind");
+    if (j.contains("versions")) m.versions = j.at("versions").get<std::map<std::string, std::string>>();
+    if (j.contains("python")) {
+      const json& p = j.at("python");
+      m.python = {optional_string(p, "version"), optional_string(p, "abi"), optional_string(p, "implementation")};
+    }
+    if (j.contains("layout")) {
+      const json& l = j.at("layout");
+      m.layout = {optional_string(l, "executable"), optional_string(l, "libpython"), optional_string(l, "stdlib"),
+                  optional_string(l, "purelib"),    optional_string(l, "platlib"),   optional_string(l, "source_prefix")};
+    }
+    m.files = j.at("files").get<uint64_t>();
+    m.unpacked_bytes = j.at("unpacked_bytes").get<uint64_t>();
+    uint64_t total = 0;
+    for (const auto& e : j.at("entries")) {
+      ManifestEntry entry{e.at("path").get<std::string>(), e.at("size").get<uint64_t>(),
+                          optional_string(e, "xxh3")};
+      if (entry.size > m.unpacked_bytes - std::min(total, m.unpacked_bytes))
+        fail("manifest: entry sizes add up to more than unpacked_bytes ({})", m.unpacked_bytes);
+      total += entry.size;
+      m.entries.push_back(std::move(entry));
+    }
+  } catch (const json::exception& e) {
+    fail("manifest: {}", e.what());
+  }
+  return m;
+}
+
+}  // namespace pybcast

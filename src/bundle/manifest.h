@@ -1,0 +1,57 @@
+#pragma once
+// The manifest member `.pybcast/manifest.json` that `pybcast pack` writes
+// first in every bundle. Stage reads it to check free space before
+// extracting; the launcher reads the interpreter layout from it; `inspect`
+// prints and verifies it. Parsing is strict: bundles come from other people.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pybcast {
+
+constexpr const char* kManifestMember = ".pybcast/manifest.json";
+constexpr const char* kManifestFormat = "pybcast-bundle/1";
+
+struct ManifestEntry {
+  std::string path;  ///< prefix-relative member path
+  uint64_t size = 0;
+  std::string xxh3;  ///< 16 hex digits, regular files only
+};
+
+/// Where things sit inside the bundle, relative to the install prefix.
+/// Empty when the bundle does not carry that part.
+struct ManifestLayout {
+  std::string executable;  ///< e.g. "bin/python3.11"
+  std::string libpython;   ///< e.g. "lib/x86_64-linux-gnu/libpython3.11.so.1.0"
+  std::string stdlib;      ///< e.g. "lib/python3.11"
+  std::string purelib;     ///< e.g. "lib/python3/dist-packages"
+  std::string platlib;
+  std::string source_prefix;  ///< the prefix the files were packed from (informational)
+};
+
+struct ManifestPython {
+  std::string version;         ///< "3.11.2"
+  std::string abi;             ///< SOABI, e.g. "cpython-311-x86_64-linux-gnu"
+  std::string implementation;  ///< "cpython"
+};
+
+struct Manifest {
+  std::string format = kManifestFormat;
+  std::string name;
+  std::string kind;                             ///< python, dist, dir, env, pip, from-run
+  std::map<std::string, std::string> versions;  ///< distribution -> version
+  ManifestPython python;
+  ManifestLayout layout;
+  uint64_t files = 0;
+  uint64_t unpacked_bytes = 0;
+  std::vector<ManifestEntry> entries;
+};
+
+std::string manifest_to_json(const Manifest& manifest);
+/// Throws Error("manifest: ...") on malformed or inconsistent input.
+Manifest parse_manifest(std::string_view json);
+
+}  // namespace pybcast
