@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "archive/decoder.h"
 #include "archive/safe_path.h"
 #include "util/error.h"
 #include "util/timer.h"
@@ -136,41 +137,33 @@ void StreamExtractor::decompress_all() {
 
 void StreamExtractor::decompress_bundle(size_t bundle, Feed<StreamChunk>& feed) {
   const std::string& name = names_[bundle];
-  ArchiveReader reader;
-  archive_read_support_filter_all(reader.a);
-  archive_read_support_format_raw(reader.a);
-  if (archive_read_open2(reader.a, &feed, nullptr, &Feed<StreamChunk>::read, nullptr, nullptr) != ARCHIVE_OK)
-    fail("bundle '{}': cannot read: {}", name, archive_message(reader.a));
-  archive_entry* entry = nullptr;
-  int r = archive_read_next_header(reader.a, &entry);
-  if (r == ARCHIVE_EOF) fail("bundle '{}' is empty", name);
-  if (r != ARCHIVE_OK) fail("bundle '{}': cannot read: {}", name, archive_message(reader.a));
-  for (;;) {
-    const void* block = nullptr;
+  std::unique_ptr<Decoder> decoder;
+  try {
     size_t size = 0;
-    la_int64_t offset = 0;
-    r = archive_read_data_block(reader.a, &block, &size, &offset);
-    if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) fail("bundle '{}': corrupt compressed stream: {}", name, archive_message(reader.a));
-    emit_plain(bundle, static_cast<const std::byte*>(block), size);
-    if (status_.failed()) return;
-  }
-}
-
-void StreamExtractor::emit_plain(size_t bundle, const std::byte* data, size_t size) {
-  while (size > 0) {
-    if (plain_fill_ == nullptr) {
-      plain_fill_ = plain_pool_.acquire();
-      plain_used_ = 0;
+    while (const void* piece = feed.next(size)) {
+      std::span<const std::byte> in(static_cast<const std::byte*>(piece), size);
+      if (!decoder) decoder = make_decoder(detect_compression(in));
+      for (;;) {
+        if (plain_fill_ == nullptr) {
+          plain_fill_ = plain_pool_.acquire();
+          plain_used_ = 0;
+        }
+        std::span<std::byte> out(plain_fill_ + plain_used_, kPlainBlockSize - plain_used_);
+        Decoder::Step step = decoder->decode(in, out);
+        in = in.subspan(step.consumed);
+        plain_used_ += step.produced;
+        result_.tar_bytes += step.produced;
+        if (plain_used_ == kPlainBlockSize) flush_plain(bundle, false);
+        // Done with this piece once its input is used and the decoder had room to spare.
+        if (in.empty() && step.produced < out.size()) break;
+      }
+      if (status_.failed()) return;
     }
-    size_t n = std::min(size, kPlainBlockSize - plain_used_);
-    std::memcpy(plain_fill_ + plain_used_, data, n);
-    plain_used_ += n;
-    data += n;
-    size -= n;
-    result_.tar_bytes += n;
-    if (plain_used_ == kPlainBlockSize) flush_plain(bundle, false);
+    if (decoder) decoder->finish();
+  } catch (const Error& e) {
+    fail("bundle '{}': {}", name, e.what());
   }
+  if (!decoder) fail("bundle '{}' is empty", name);
 }
 
 void StreamExtractor::flush_plain(size_t bundle, bool last) {

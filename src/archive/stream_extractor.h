@@ -1,7 +1,7 @@
 #pragma once
 // Extracts a sequence of bundles, arriving as chunks of compressed bytes, into
 // one directory while later chunks are still in flight. Two threads: one
-// decompresses (libarchive raw format, any filter), one parses tar and writes
+// decompresses (see decoder.h), one parses tar with libarchive and writes
 // files through SafeWriter. Failures go to LocalStatus; the threads then
 // drain their input so the producer never blocks.
 #include <cstddef>
@@ -64,7 +64,6 @@ class StreamExtractor {
   void decompress_bundle(size_t bundle, Feed<StreamChunk>& feed);
   void extract_all();
   void extract_bundle(size_t bundle, Feed<PlainBlock>& feed);
-  void emit_plain(size_t bundle, const std::byte* data, size_t size);
   void flush_plain(size_t bundle, bool last);
 
   int root_fd_;

@@ -14,7 +14,9 @@ constexpr const char* kKeyVersion = "pybcast-cache-v1";
 std::string derive_cache_key(const std::vector<BundleIdentity>& bundles) {
   std::string text = kKeyVersion;
   text += '\n';
-  for (const auto& b : bundles) text += fmt::format("{}\0{}\0{}\0{}\n", b.path, b.size, b.mtime_ns, b.inode);
+  // Length-prefixed path, so no path can mimic another field.
+  for (const auto& b : bundles)
+    text += fmt::format("{}:{} size={} mtime_ns={} inode={}\n", b.path.size(), b.path, b.size, b.mtime_ns, b.inode);
   return hex128(text);
 }
 

@@ -67,8 +67,12 @@ bool StageCache::has(const std::string& key) const {
   std::string shown = entry_path(key);
   int fd = io::openat_raw(cache_.get(), key.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   if (fd == -ENOENT) return false;
-  if (fd == -ELOOP) fail("cache entry {} is a symlink; refusing to follow it", shown);
-  if (fd == -ENOTDIR) fail("cache entry {} is not a directory; refusing to use it", shown);
+  if (fd == -ELOOP || fd == -ENOTDIR) {
+    struct stat st {};
+    if (io::lstatat(cache_.get(), key, st, shown) && S_ISLNK(st.st_mode))
+      fail("cache entry {} is a symlink; refusing to follow it", shown);
+    fail("cache entry {} is not a directory; refusing to use it", shown);
+  }
   if (fd < 0) throw_errno(shown, -fd);
   io::Fd dir(fd);
   if (io::fstat(dir.get(), shown).st_uid != geteuid()) fail("cache entry {} is not owned by us; refusing", shown);

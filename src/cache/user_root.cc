@@ -16,8 +16,12 @@ namespace pybcast {
 io::Fd open_private_subdir(int parent_fd, const std::string& name, const std::string& shown) {
   io::mkdirat(parent_fd, name, 0700, shown);
   int fd = io::openat_raw(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-  if (fd == -ELOOP) fail("{} is a symlink; refusing to use it (remove it, or set another PYTHON_MPI_CHROOT)", shown);
-  if (fd == -ENOTDIR) fail("{} exists and is not a directory; refusing to use it", shown);
+  if (fd == -ELOOP || fd == -ENOTDIR) {
+    struct stat st {};
+    if (io::lstatat(parent_fd, name, st, shown) && S_ISLNK(st.st_mode))
+      fail("{} is a symlink; refusing to use it (remove it, or set another PYTHON_MPI_CHROOT)", shown);
+    fail("{} exists and is not a directory; refusing to use it", shown);
+  }
   if (fd < 0) throw_errno(shown, -fd);
   io::Fd dir(fd);
   struct stat st = io::fstat(dir.get(), shown);

@@ -1,0 +1,38 @@
+#pragma once
+// Decompression of one bundle's byte stream into its tar stream, written
+// straight into the caller's buffers. We decode with zlib, libzstd, liblzma
+// and libbz2 directly rather than through libarchive's filters because we
+// need every integrity check they offer (libarchive does not verify the
+// gzip CRC) and because this runs on its own thread, apart from the tar
+// parser, which is what makes extraction keep up with `tar`.
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace pybcast {
+
+enum class Compression { kNone, kGzip, kZstd, kXz, kBzip2 };
+
+/// Recognises the format from the stream's first bytes (6 suffice).
+Compression detect_compression(std::span<const std::byte> head);
+const char* compression_name(Compression c);
+
+class Decoder {
+ public:
+  struct Step {
+    size_t consumed = 0;
+    size_t produced = 0;
+  };
+  virtual ~Decoder() = default;
+  /// Decodes as much of `in` into `out` as fits. Throws Error on corrupt data.
+  /// Call again with the rest of `in`; when `in` is empty, call until it
+  /// produces nothing, to drain buffered output.
+  virtual Step decode(std::span<const std::byte> in, std::span<std::byte> out) = 0;
+  /// After all input: throws Error if the stream stopped mid-way (truncated).
+  virtual void finish() = 0;
+};
+
+std::unique_ptr<Decoder> make_decoder(Compression c);
+
+}  // namespace pybcast

@@ -1,0 +1,89 @@
+# Shared helpers for the MPI integration tests. Each test sources this, gets
+# its own scratch directory (removed on exit) and runs pybcast under mpirun
+# with Open MPI's TCP pinned to loopback.
+set -euo pipefail
+
+PYBCAST=${PYBCAST:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build/bin" && pwd)/pybcast}
+BUNDLES=${PYBCAST_TEST_BUNDLES:?set by CTest: directory of the fixture bundles}
+SCRATCH=$(mktemp -d /tmp/pybcast-mpi-XXXXXX)
+CHROOT=$SCRATCH/chroot
+PKGROOT=$SCRATCH/shared
+mkdir -p "$CHROOT" "$PKGROOT"
+
+cleanup() {
+  chmod -R u+rwX "$SCRATCH" 2>/dev/null || true
+  rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+unset PYTHON_MPI_CHROOT PYTHON_MPI_PKGROOT PYTHON_MPI_PACKAGES PYBCAST_REPORT PYBCAST_VIRTUAL_NODES
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# mpirun -n N pybcast ARGS...; output in $SCRATCH/out, status in $STATUS, seconds in $ELAPSED.
+run_mpi() {
+  local n=$1
+  shift
+  local start=$(date +%s.%N)
+  set +e
+  timeout 60 mpirun -n "$n" "$@" >"$SCRATCH/out" 2>&1
+  STATUS=$?
+  set -e
+  ELAPSED=$(echo "$(date +%s.%N) - $start" | bc)
+}
+
+# Like run_mpi, but under `strace -f -qq -y $STRACE_OPTS -o LOG` around mpirun, so
+# every rank (and mpirun) is traced into one log.
+strace_mpi() {
+  local log=$1 n=$2
+  shift 2
+  set +e
+  timeout 120 strace -f -qq -y $STRACE_OPTS -o "$log" mpirun -n "$n" "$@" >"$SCRATCH/out" 2>&1
+  STATUS=$?
+  set -e
+}
+
+stage() {
+  local n=$1
+  shift
+  run_mpi "$n" "$PYBCAST" stage --chroot "$CHROOT" --pkgroot "$PKGROOT" "$@"
+}
+
+# Asserts the last run failed on all N ranks with one identical message containing $2.
+expect_failure_everywhere() {
+  local n=$1 expected=$2
+  [ "$STATUS" -ne 0 ] || fail "expected a failure, got exit 0: $(cat "$SCRATCH/out")"
+  [ "$STATUS" -ne 124 ] || fail "timed out (hang)"
+  local lines
+  lines=$(grep -c '^pybcast: error: ' "$SCRATCH/out" || true)
+  [ "$lines" -eq "$n" ] || fail "expected $n error lines (one per rank), got $lines: $(cat "$SCRATCH/out")"
+  [ "$(grep '^pybcast: error: ' "$SCRATCH/out" | sort -u | wc -l)" -eq 1 ] || fail "ranks disagree: $(cat "$SCRATCH/out")"
+  grep -qF -- "$expected" "$SCRATCH/out" || fail "message lacks '$expected': $(grep -m1 error "$SCRATCH/out")"
+}
+
+# Asserts no extraction directory or partial cache entry is left anywhere under CHROOT.
+expect_clean_cache() {
+  local leftovers
+  leftovers=$(find "$CHROOT" -maxdepth 3 -name 'tmp-*' | head -3)
+  [ -z "$leftovers" ] || fail "leftover tmp dirs: $leftovers"
+  leftovers=$(find "$CHROOT" -mindepth 4 -maxdepth 4 -path '*/cache/*' | head -3)
+  [ -z "$leftovers" ] || fail "cache entry published despite failure: $leftovers"
+}
+
+# "path type mode size symlink-target mtime" for every entry, sorted; skips our .pybcast dir and the root.
+tree_listing() {
+  (cd "$1" && find . -mindepth 1 -path ./.pybcast -prune -o -mindepth 1 -printf '%P %y %m %s %l %T@\n' | sort)
+}
+
+# The node-local prefix of virtual node G (one cache entry expected).
+vnode_prefix() {
+  local entries=("$CHROOT"/vnode-"$1"/pybcast-"$(id -u)"/cache/*)
+  [ ${#entries[@]} -eq 1 ] && [ -d "${entries[0]}" ] || fail "vnode $1: expected one cache entry, got ${entries[*]}"
+  echo "${entries[0]}"
+}

@@ -1,0 +1,138 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "cache/cache_key.h"
+#include "cache/stage_cache.h"
+#include "test_dir.h"
+#include "util/error.h"
+
+namespace pybcast {
+namespace {
+
+using testing::TestDir;
+
+std::string uid_dir(const TestDir& dir) { return dir / ("pybcast-" + std::to_string(geteuid())); }
+
+TEST(CacheKey, StableAndSensitiveToEveryField) {
+  BundleIdentity a{"/shared/numpy.tar.gz", 1000, 1700000000123456789, 42};
+  std::string key = derive_cache_key({a});
+  EXPECT_EQ(key.size(), 32u);
+  EXPECT_EQ(key, derive_cache_key({a}));
+  auto changed = [&](auto mutate) {
+    BundleIdentity b = a;
+    mutate(b);
+    return derive_cache_key({b}) != key;
+  };
+  EXPECT_TRUE(changed([](auto& b) { b.path += "x"; }));
+  EXPECT_TRUE(changed([](auto& b) { b.size += 1; }));
+  EXPECT_TRUE(changed([](auto& b) { b.mtime_ns += 1; }));
+  EXPECT_TRUE(changed([](auto& b) { b.inode += 1; }));
+  BundleIdentity c{"/shared/python.tar.zst", 5, 6, 7};
+  EXPECT_NE(derive_cache_key({a, c}), derive_cache_key({c, a}));  // order matters: later bundles win
+}
+
+TEST(UserRoot, CreatedPrivate) {
+  TestDir dir;
+  UserRoot root = open_user_root(dir.path());
+  struct stat st {};
+  ASSERT_EQ(lstat(uid_dir(dir).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  EXPECT_EQ(root.path, uid_dir(dir));
+}
+
+TEST(UserRoot, CreatesMissingNodeRoot) {
+  TestDir dir;
+  EXPECT_NO_THROW(open_user_root(dir / "a/b/vnode-3"));
+}
+
+TEST(UserRoot, RefusesSymlink) {
+  TestDir dir;
+  mkdir((dir / "elsewhere").c_str(), 0700);
+  symlink((dir / "elsewhere").c_str(), uid_dir(dir).c_str());
+  try {
+    open_user_root(dir.path());
+    FAIL() << "accepted a symlink";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a symlink"), std::string::npos) << e.what();
+  }
+}
+
+TEST(UserRoot, RefusesGroupOrWorldAccess) {
+  for (mode_t mode : {0777, 0755, 0750}) {
+    TestDir dir;
+    mkdir(uid_dir(dir).c_str(), 0700);
+    chmod(uid_dir(dir).c_str(), mode);
+    try {
+      open_user_root(dir.path());
+      FAIL() << "accepted mode " << std::oct << mode;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("group/other may access it"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(UserRoot, RefusesFile) {
+  TestDir dir;
+  close(open(uid_dir(dir).c_str(), O_CREAT | O_WRONLY, 0600));
+  EXPECT_THROW(open_user_root(dir.path()), Error);
+}
+
+TEST(UserRoot, RefusesAnotherOwner) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to chown";
+  TestDir dir;
+  mkdir(uid_dir(dir).c_str(), 0700);
+  ASSERT_EQ(chown(uid_dir(dir).c_str(), 12345, 12345), 0);
+  try {
+    open_user_root(dir.path());
+    FAIL() << "accepted a directory owned by someone else";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is owned by uid 12345"), std::string::npos) << e.what();
+  }
+}
+
+TEST(StageCache, TmpIsRemovedUnlessPublished) {
+  TestDir dir;
+  StageCache cache(open_user_root(dir.path()));
+  std::string name;
+  {
+    TmpDir tmp = cache.make_tmp();
+    name = tmp.name();
+    close(openat(tmp.fd(), "file", O_CREAT | O_WRONLY, 0600));
+    EXPECT_TRUE(testing::exists_nofollow(uid_dir(dir) + "/" + name + "/file"));
+  }
+  EXPECT_FALSE(testing::exists_nofollow(uid_dir(dir) + "/" + name));
+  EXPECT_FALSE(cache.has("k1"));
+  TmpDir tmp = cache.make_tmp();
+  cache.publish(tmp, "k1");
+  EXPECT_TRUE(cache.has("k1"));
+}
+
+TEST(StageCache, PlantedSymlinkAtEntryIsRefusedNotFollowed) {
+  TestDir dir;
+  StageCache cache(open_user_root(dir.path()));
+  mkdir((dir / "target").c_str(), 0700);
+  symlink((dir / "target").c_str(), (uid_dir(dir) + "/cache/k2").c_str());
+  EXPECT_THROW(cache.has("k2"), Error);
+  TmpDir tmp = cache.make_tmp();
+  EXPECT_THROW(cache.publish(tmp, "k2"), Error);
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "target"));
+}
+
+TEST(StageCache, LocksExcludeEachOther) {
+  TestDir dir;
+  StageCache cache(open_user_root(dir.path()));
+  CacheLock first = cache.lock_file("k");
+  CacheLock second = cache.lock_file("k");
+  ASSERT_TRUE(first.try_exclusive());
+  EXPECT_FALSE(second.try_shared());
+  EXPECT_THROW(second.exclusive_within(0.1, "k.lock"), Error);
+  ASSERT_TRUE(first.try_shared());  // downgrade
+  EXPECT_TRUE(second.try_shared());
+  EXPECT_FALSE(second.try_exclusive());
+}
+
+}  // namespace
+}  // namespace pybcast

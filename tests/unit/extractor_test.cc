@@ -1,0 +1,256 @@
+#include "archive/stream_extractor.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include "archive_builder.h"
+#include "test_dir.h"
+#include "util/io.h"
+
+namespace pybcast {
+namespace {
+
+using testing::ArchiveBuilder;
+using testing::Filter;
+using testing::TestDir;
+
+struct Outcome {
+  bool ok;
+  std::string message;
+  ExtractResult result;
+};
+
+/// Streams each bundle through the extractor in `chunk`-byte pieces.
+Outcome extract(const std::string& into, const std::vector<std::pair<std::string, std::vector<std::byte>>>& bundles,
+                size_t chunk = 4096) {
+  io::Fd root = io::open(into, O_RDONLY | O_DIRECTORY);
+  LocalStatus status;
+  std::vector<std::string> names;
+  for (const auto& b : bundles) names.push_back(b.first);
+  StreamExtractor extractor(root.get(), names, status, [](std::byte*) {});
+  for (size_t i = 0; i < bundles.size(); ++i) {
+    const auto& bytes = bundles[i].second;
+    size_t offset = 0;
+    do {
+      size_t n = std::min(chunk, bytes.size() - offset);
+      extractor.push(StreamChunk{i, bytes.data() + offset, n, offset + n == bytes.size(), nullptr});
+      offset += n;
+    } while (offset < bytes.size());
+  }
+  ExtractResult result = extractor.finish();
+  return {!status.failed(), status.message(), result};
+}
+
+Outcome extract_one(const std::string& into, const std::vector<std::byte>& bytes, const std::string& name = "b.tar") {
+  return extract(into, {{name, bytes}});
+}
+
+mode_t mode_of(const std::string& path) {
+  struct stat st {};
+  lstat(path.c_str(), &st);
+  return st.st_mode;
+}
+
+class ExtractorFilters : public ::testing::TestWithParam<Filter> {};
+
+TEST_P(ExtractorFilters, ExtractsTreeWithModesLinksAndMtimes) {
+  TestDir dir;
+  auto bytes = ArchiveBuilder()
+                   .dir("pkg", 0755, 1600000000)
+                   .file("pkg/__init__.py", "print('hi')\n", 0644, 1600000001)
+                   .file("pkg/tool", "#!/bin/sh\n", 0755)
+                   .file("pkg/readonly.txt", "ro", 0444)
+                   .dir("pkg/ro", 0555)
+                   .file("pkg/ro/inside", "x")
+                   .symlink("pkg/link.py", "__init__.py")
+                   .hardlink("pkg/hard.py", "pkg/__init__.py")
+                   .build(GetParam());
+  Outcome out = extract_one(dir.path(), bytes);
+  ASSERT_TRUE(out.ok) << out.message;
+  EXPECT_EQ(testing::read_file(dir / "pkg/__init__.py"), "print('hi')\n");
+  EXPECT_EQ(mode_of(dir / "pkg/tool") & 07777, 0755u);
+  EXPECT_EQ(mode_of(dir / "pkg/readonly.txt") & 07777, 0444u);
+  EXPECT_EQ(mode_of(dir / "pkg/ro") & 07777, 0555u);
+  EXPECT_EQ(testing::read_file(dir / "pkg/ro/inside"), "x");
+  EXPECT_TRUE(S_ISLNK(mode_of(dir / "pkg/link.py")));
+  struct stat a {}, b {};
+  stat((dir / "pkg/__init__.py").c_str(), &a);
+  stat((dir / "pkg/hard.py").c_str(), &b);
+  EXPECT_EQ(a.st_ino, b.st_ino);
+  EXPECT_EQ(a.st_mtim.tv_sec, 1600000001);
+  struct stat d {};
+  stat((dir / "pkg").c_str(), &d);
+  EXPECT_EQ(d.st_mtim.tv_sec, 1600000000);
+  EXPECT_EQ(out.result.stats.files, 4u);
+  EXPECT_EQ(out.result.stats.symlinks, 1u);
+  EXPECT_EQ(out.result.stats.hardlinks, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFilters, ExtractorFilters,
+                         ::testing::Values(Filter::kNone, Filter::kGzip, Filter::kZstd, Filter::kXz, Filter::kBzip2,
+                                           Filter::kZstdChecked));
+
+TEST(Extractor, LargeFileAcrossManyChunks) {
+  TestDir dir;
+  std::string big(3 << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + i / 4096);
+  auto bytes = ArchiveBuilder().file("big.bin", big).build(Filter::kZstd);
+  Outcome out = extract(dir.path(), {{"big.tar.zst", bytes}}, 1000);
+  ASSERT_TRUE(out.ok) << out.message;
+  EXPECT_EQ(testing::read_file(dir / "big.bin"), big);
+}
+
+TEST(Extractor, BundlesMergeInOrderAndLaterWins) {
+  TestDir dir;
+  auto first = ArchiveBuilder().file("a.txt", "one").file("only1", "1").build(Filter::kGzip);
+  auto second = ArchiveBuilder().file("a.txt", "two").file("only2", "2").build(Filter::kZstd);
+  Outcome out = extract(dir.path(), {{"first.tar.gz", first}, {"second.tar.zst", second}});
+  ASSERT_TRUE(out.ok) << out.message;
+  EXPECT_EQ(testing::read_file(dir / "a.txt"), "two");
+  EXPECT_EQ(testing::read_file(dir / "only1"), "1");
+  EXPECT_EQ(out.result.stats.conflicts, 1u);
+}
+
+TEST(Extractor, DropsSetuidAndSetgid) {
+  TestDir dir;
+  auto bytes = ArchiveBuilder().file("suid", "x", 06755).dir("sgid", 02775).build();
+  ASSERT_TRUE(extract_one(dir.path(), bytes).ok);
+  EXPECT_EQ(mode_of(dir / "suid") & 07777, 0755u);
+  EXPECT_EQ(mode_of(dir / "sgid") & 07777, 0775u);
+}
+
+TEST(Extractor, SymlinksOutsideAreCreatedAndListed) {
+  TestDir dir;
+  auto bytes = ArchiveBuilder()
+                   .dir("lib")
+                   .symlink("lib/sitecustomize.py", "/etc/python3.11/sitecustomize.py")
+                   .symlink("lib/up", "../..")
+                   .symlink("lib/fine", "../lib")
+                   .build();
+  Outcome out = extract_one(dir.path(), bytes);
+  ASSERT_TRUE(out.ok) << out.message;
+  EXPECT_EQ(out.result.stats.outside_symlink_count, 2u);
+  ASSERT_EQ(out.result.stats.outside_symlinks.size(), 2u);
+  EXPECT_EQ(out.result.stats.outside_symlinks[0], "lib/sitecustomize.py -> /etc/python3.11/sitecustomize.py");
+}
+
+TEST(Extractor, BundleMetadataIsKeptPerBundle) {
+  TestDir dir;
+  auto a = ArchiveBuilder().file(".pybcast/manifest.json", "{a}").build();
+  auto b = ArchiveBuilder().file("./.pybcast/manifest.json", "{b}").build();
+  ASSERT_TRUE(extract(dir.path(), {{"a.tar", a}, {"b.tar", b}}).ok);
+  EXPECT_EQ(testing::read_file(dir / ".pybcast/bundles/a.tar/manifest.json"), "{a}");
+  EXPECT_EQ(testing::read_file(dir / ".pybcast/bundles/b.tar/manifest.json"), "{b}");
+}
+
+struct Hostile {
+  const char* name;
+  ArchiveBuilder archive;
+  const char* expected;  ///< substring of the error
+};
+
+class ExtractorRefuses : public ::testing::TestWithParam<Hostile> {};
+
+TEST_P(ExtractorRefuses, WithMessageNamingBundleAndEntry) {
+  TestDir outer;
+  std::string into = outer / "prefix";
+  mkdir(into.c_str(), 0700);
+  Outcome out = extract_one(into, GetParam().archive.build(Filter::kGzip), "evil.tar.gz");
+  ASSERT_FALSE(out.ok);
+  EXPECT_NE(out.message.find("bundle 'evil.tar.gz'"), std::string::npos) << out.message;
+  EXPECT_NE(out.message.find(GetParam().expected), std::string::npos) << out.message;
+  // Nothing escaped the prefix: the outer directory holds only it.
+  size_t count = 0;
+  for (auto& e : std::filesystem::directory_iterator(outer.path())) count += (void(e), 1);
+  EXPECT_EQ(count, 1u);
+  EXPECT_FALSE(testing::exists_nofollow(outer / "x"));
+  EXPECT_FALSE(testing::exists_nofollow(outer / "escaped"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Hostile, ExtractorRefuses,
+    ::testing::Values(
+        Hostile{"dotdot", ArchiveBuilder().file("../x", "x"), "entry '../x': path contains a '..'"},
+        Hostile{"deep_dotdot", ArchiveBuilder().dir("a").file("a/b/../../../x", "x"), "'..'"},
+        Hostile{"absolute", ArchiveBuilder().file("/tmp/pybcast-abs-test", "x"), "absolute path refused"},
+        Hostile{"through_symlink",
+                ArchiveBuilder().symlink("etc", "/etc").file("etc/pybcast-evil", "x"),
+                "entry 'etc/pybcast-evil': path passes through the symlink 'etc'"},
+        Hostile{"through_relative_symlink",
+                ArchiveBuilder().dir("d").symlink("d/up", "../..").file("d/up/escaped", "x"),
+                "passes through the symlink 'd/up'"},
+        Hostile{"chain_two_hops",
+                ArchiveBuilder().dir("a").symlink("a/one", "../b").symlink("b", "..").file("a/one/x", "x"),
+                "passes through the symlink 'a/one'"},
+        Hostile{"hardlink_outside", ArchiveBuilder().hardlink("h", "../x"), "hard link target '../x' refused"},
+        Hostile{"hardlink_absolute", ArchiveBuilder().hardlink("h", "/etc/passwd"), "refused"},
+        Hostile{"hardlink_missing", ArchiveBuilder().hardlink("h", "later").file("later", "x"),
+                "hard link target 'later' is not (yet) extracted"},
+        Hostile{"hardlink_through_symlink",
+                ArchiveBuilder().symlink("s", "/etc").hardlink("h", "s/passwd"), "hard link target"},
+        Hostile{"char_device", ArchiveBuilder().special("dev", AE_IFCHR), "device nodes are not allowed"},
+        Hostile{"block_device", ArchiveBuilder().special("blk", AE_IFBLK), "device nodes are not allowed"},
+        Hostile{"fifo", ArchiveBuilder().special("fifo", AE_IFIFO), "FIFOs are not allowed"},
+        Hostile{"file_over_nonempty_dir", ArchiveBuilder().dir("d").file("d/f", "x").file("d", "y"),
+                "would replace a non-empty directory"},
+        Hostile{"long_name", ArchiveBuilder().file(std::string(300, 'n'), "x"), "NAME_MAX"},
+        Hostile{"zero_entries", ArchiveBuilder(), "contains no entries"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Extractor, DirectoryReplacedByFileAndBack) {
+  TestDir dir;
+  auto bytes = ArchiveBuilder().dir("d").file("d", "now a file").file("f", "x").dir("f").build();
+  Outcome out = extract_one(dir.path(), bytes);
+  ASSERT_TRUE(out.ok) << out.message;
+  EXPECT_EQ(testing::read_file(dir / "d"), "now a file");
+  EXPECT_TRUE(S_ISDIR(mode_of(dir / "f")));
+  EXPECT_EQ(out.result.stats.conflicts, 2u);
+}
+
+TEST(Extractor, ReplacingASymlinkNeverWritesThroughIt) {
+  TestDir outer;
+  std::string into = outer / "prefix";
+  mkdir(into.c_str(), 0700);
+  std::string victim = outer / "victim";
+  { std::ofstream(victim) << "original"; }
+  auto bytes = ArchiveBuilder().symlink("f", victim).file("f", "replaced").build();
+  Outcome out = extract_one(into, bytes);
+  ASSERT_TRUE(out.ok) << out.message;
+  EXPECT_EQ(testing::read_file(victim), "original");
+  EXPECT_EQ(testing::read_file(into + "/f"), "replaced");
+}
+
+std::vector<std::byte> corrupt(std::vector<std::byte> bytes, size_t at) {
+  bytes[at] ^= std::byte{0x5a};
+  return bytes;
+}
+
+TEST(Extractor, RefusesBrokenStreams) {
+  std::string big(200000, 'z');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 13);
+  auto gz = ArchiveBuilder().file("a", big).file("b", big).build(Filter::kGzip);
+  auto zst = ArchiveBuilder().file("a", big).file("b", big).build(Filter::kZstdChecked);
+  struct Case {
+    std::string name;
+    std::vector<std::byte> bytes;
+    const char* expected;
+  } cases[] = {
+      {"trunc.tar.gz", {gz.begin(), gz.begin() + gz.size() / 2}, "bundle 'trunc.tar.gz'"},
+      {"flip.tar.gz", corrupt(gz, gz.size() / 2), "bundle 'flip.tar.gz'"},
+      {"trunc.tar.zst", {zst.begin(), zst.begin() + zst.size() / 2}, "bundle 'trunc.tar.zst'"},
+      {"flip.tar.zst", corrupt(zst, zst.size() / 2), "bundle 'flip.tar.zst'"},
+      {"text.tar", std::vector<std::byte>(100, std::byte{'t'}), "not a tar archive"},
+      {"empty.tar.gz", {}, "bundle 'empty.tar.gz' is empty"},
+  };
+  for (const auto& c : cases) {
+    TestDir dir;
+    Outcome out = extract_one(dir.path(), c.bytes, c.name);
+    EXPECT_FALSE(out.ok) << c.name;
+    EXPECT_NE(out.message.find(c.expected), std::string::npos) << c.name << ": " << out.message;
+  }
+}
+
+}  // namespace
+}  // namespace pybcast
