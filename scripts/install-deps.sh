@@ -1,0 +1,24 @@
+#!/bin/bash
+# Installs everything pybcast needs to build, test, run the demo and the
+# benchmarks on Debian 12, from Debian's own packages.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  openmpi-bin libopenmpi-dev
+  libarchive-dev libzstd-dev zlib1g-dev liblzma-dev libbz2-dev
+  libcli11-dev libfmt-dev libxxhash-dev nlohmann-json3-dev libgtest-dev
+  python3 python3-dev libpython3.11 python3-numpy python3-mpi4py
+  python3-pip python3-venv python3-setuptools python3-wheel
+  strace zstd pigz xz-utils bzip2 bc util-linux
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
