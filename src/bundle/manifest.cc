@@ -20,7 +20,11 @@ std::string optional_string(const json& object, const char* key) {
 
 std::string manifest_to_json(const Manifest& m) {
   json entries = json::array();
-  for (const auto& e : m.entries) entries.push_back({{"path", e.path}, {"size", e.size}, {"xxh3", e.xxh3}});
+  for (const auto& e : m.entries) {
+    json entry = {{"path", e.path}, {"size", e.size}, {"xxh3", e.xxh3}};
+    if (!e.link.empty()) entry["link"] = e.link;
+    entries.push_back(std::move(entry));
+  }
   json j = {
       {"format", m.format},
       {"name", m.name},
@@ -65,7 +69,7 @@ Manifest parse_manifest(std::string_view text) {
     uint64_t total = 0;
     for (const auto& e : j.at("entries")) {
       ManifestEntry entry{e.at("path").get<std::string>(), e.at("size").get<uint64_t>(),
-                          optional_string(e, "xxh3")};
+                          optional_string(e, "xxh3"), optional_string(e, "link")};
       if (entry.size > m.unpacked_bytes - std::min(total, m.unpacked_bytes))
         fail("manifest: entry sizes add up to more than unpacked_bytes ({})", m.unpacked_bytes);
       total += entry.size;

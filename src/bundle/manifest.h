@@ -15,10 +15,12 @@ namespace pybcast {
 constexpr const char* kManifestMember = ".pybcast/manifest.json";
 constexpr const char* kManifestFormat = "pybcast-bundle/1";
 
+/// One regular file or symlink of the bundle (directories are not listed).
 struct ManifestEntry {
   std::string path;  ///< prefix-relative member path
   uint64_t size = 0;
   std::string xxh3;  ///< 16 hex digits, regular files only
+  std::string link;  ///< symlink target, symlinks only (absent from the JSON otherwise)
 };
 
 /// Where things sit inside the bundle, relative to the install prefix.
@@ -45,8 +47,8 @@ struct Manifest {
   std::map<std::string, std::string> versions;  ///< distribution -> version
   ManifestPython python;
   ManifestLayout layout;
-  uint64_t files = 0;
-  uint64_t unpacked_bytes = 0;
+  uint64_t files = 0;           ///< entries.size(): regular files and symlinks
+  uint64_t unpacked_bytes = 0;  ///< sum of the entries' sizes
   std::vector<ManifestEntry> entries;
 };
 

@@ -9,6 +9,8 @@ namespace {
 
 const Command kCommands[] = {
     {"stage", "copy bundles once to every node's local storage (run under MPI)", run_stage},
+    {"pack", "build a reproducible bundle: python, dist, dir, env or pip", run_pack},
+    {"inspect", "print a bundle's manifest; --verify checks every member", run_inspect},
 };
 
 size_t edit_distance(std::string_view a, std::string_view b) {

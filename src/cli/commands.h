@@ -19,5 +19,7 @@ const Command* find_command(std::string_view name);
 std::string suggest_command(std::string_view name);
 
 int run_stage(int argc, char** argv);
+int run_pack(int argc, char** argv);
+int run_inspect(int argc, char** argv);
 
 }  // namespace pybcast

@@ -1,0 +1,95 @@
+// `pybcast inspect BUNDLE [--verify]`: print a bundle's manifest, check its members.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "bundle/manifest.h"
+#include "cli/commands.h"
+#include "cli/mpi_main.h"
+#include "pack/bundle_reader.h"
+#include "util/error.h"
+#include "util/units.h"
+
+namespace pybcast {
+
+namespace {
+
+void print_summary(const std::string& bundle, const Manifest& m) {
+  auto line = [](const char* key, const std::string& value) {
+    if (!value.empty()) fmt::print("{:<14}{}\n", key, value);
+  };
+  line("bundle:", bundle);
+  line("name:", m.name);
+  line("kind:", m.kind);
+  line("format:", m.format);
+  if (!m.python.version.empty())
+    line("python:", fmt::format("{} {}{}", m.python.implementation.empty() ? "python" : m.python.implementation,
+                                m.python.version, m.python.abi.empty() ? "" : " (" + m.python.abi + ")"));
+  std::vector<std::string> versions;
+  for (const auto& [name, version] : m.versions) versions.push_back(name + " " + version);
+  line("versions:", fmt::format("{}", fmt::join(versions, ", ")));
+  line("files:", fmt::format("{} ({} unpacked)", m.files, format_bytes(static_cast<double>(m.unpacked_bytes))));
+  line("executable:", m.layout.executable);
+  line("libpython:", m.layout.libpython);
+  line("stdlib:", m.layout.stdlib);
+  line("purelib:", m.layout.purelib);
+  if (m.layout.platlib != m.layout.purelib) line("platlib:", m.layout.platlib);
+  line("packed from:", m.layout.source_prefix);
+}
+
+void print_files(const Manifest& m) {
+  for (const auto& e : m.entries) {
+    if (!e.link.empty()) fmt::print("{:>12}  {:16}  {} -> {}\n", "", "", e.path, e.link);
+    else fmt::print("{:>12}  {:16}  {}\n", e.size, e.xxh3, e.path);
+  }
+}
+
+}  // namespace
+
+int run_inspect(int argc, char** argv) {
+  CLI::App app("Print the manifest of a bundle made by `pybcast pack`; --verify checks every member against it.",
+               "pybcast inspect");
+  std::string bundle;
+  bool json = false, files = false, verify = false;
+  app.add_option("bundle", bundle, "the bundle file")->required();
+  app.add_flag("--json", json, "print the manifest member as it is");
+  app.add_flag("--files", files, "list every file with its size and xxh3");
+  app.add_flag("--verify", verify, "read the whole bundle and compare each member with the manifest");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    std::string text;
+    Manifest manifest;
+    VerifyReport report;
+    if (verify) {
+      report = verify_bundle(bundle);
+      manifest = report.manifest;
+      text = report.manifest_text;
+    } else {
+      text = read_manifest_text(bundle);
+      try {
+        manifest = parse_manifest(text);
+      } catch (const Error& e) {
+        throw e.with_context(bundle);
+      }
+    }
+    if (json) fmt::print("{}", text);
+    else print_summary(bundle, manifest);
+    if (files) print_files(manifest);
+    if (!verify) return 0;
+    std::fflush(stdout);
+    if (report.problems.empty()) {
+      fmt::print(stderr, "pybcast: verified {}: all {} members match the manifest\n", bundle, report.checked);
+      return 0;
+    }
+    for (const auto& p : report.problems) fmt::print(stderr, "  {}\n", p);
+    fail("{}: {} problem{} found by --verify", bundle, report.problems.size(), report.problems.size() == 1 ? "" : "s");
+  } catch (const Error& e) {
+    print_error(e.what());
+    return 1;
+  }
+}
+
+}  // namespace pybcast

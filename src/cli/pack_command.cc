@@ -1,0 +1,107 @@
+// `pybcast pack python|dist|dir|env|pip ... -o OUT`: build a reproducible bundle.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/mpi_main.h"
+#include "pack/packer.h"
+#include "pack/progress.h"
+#include "util/error.h"
+
+namespace pybcast {
+
+namespace {
+
+struct PackFlags {
+  PackOptions options;
+  std::string format;
+  bool no_default_excludes = false;
+};
+
+void add_common(CLI::App* app, PackFlags& f) {
+  auto& o = f.options;
+  app->add_option("-o,--output", o.output, "bundle file to write (.tar.zst, .tar.gz or .tar)")->required();
+  app->add_option("--name", o.name, "name recorded in the manifest (default: the output file's name)");
+  app->add_option("--exclude", o.excludes, "leave out names matching GLOB (repeatable; a GLOB with '/' matches paths)")
+      ->type_name("GLOB")
+      ->allow_extra_args(false);
+  app->add_flag("--no-default-excludes", f.no_default_excludes, "keep *.png *.jpg *.html *.pyo *.pyc");
+  app->add_flag("--compile", o.compile, "add unchecked-hash .pyc files, compiled by the target python");
+  app->add_option("--format", f.format, "tar.zst (default), tar.gz or tar (default: from the output name)")
+      ->check(CLI::IsMember({"tar.zst", "tar.gz", "tar"}));
+  app->add_option("--level", o.level, "compression level (default: zstd 3, gzip 6)");
+  app->add_option("--threads", o.threads, "compression and hashing threads (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
+}
+
+void add_python(CLI::App* app, PackFlags& f, const char* help) { app->add_option("--python", f.options.python, help); }
+
+void print_result(const PackResult& r) {
+  for (const auto& note : r.notes) fmt::print(stderr, "pybcast: {}\n", note);
+  for (const auto& warning : r.warnings) fmt::print(stderr, "pybcast: warning: {}\n", warning);
+  fmt::print(stderr, "pybcast: wrote {}: {}\n", r.output, format_summary(r.files, r.unpacked, r.packed, r.seconds));
+}
+
+}  // namespace
+
+int run_pack(int argc, char** argv) {
+  CLI::App app("Build a reproducible bundle (tar + zstd/gzip, manifest first) for `pybcast stage`.", "pybcast pack");
+  app.require_subcommand(1);
+  PackFlags f;
+  const char* target_python = "the python to ask and pack for (default: python3 on PATH)";
+
+  CLI::App* python = app.add_subcommand("python", "the interpreter: bin/pythonX.Y, standard library, lib-dynload, libpython");
+  add_common(python, f);
+  add_python(python, f, target_python);
+  python->add_option("--keep", f.options.keep,
+                     "keep a part of the standard library left out by default: "
+                     "test, idlelib, tkinter, ensurepip, __pycache__, config, site-packages (repeatable)")
+      ->type_name("PART")
+      ->allow_extra_args(false);
+
+  CLI::App* dist = app.add_subcommand("dist", "installed distributions, found from their metadata");
+  dist->add_option("names", f.options.targets, "distribution names")->required();
+  dist->add_flag("--deps", f.options.deps, "also pack the installed distributions they require");
+  add_common(dist, f);
+  add_python(dist, f, target_python);
+
+  CLI::App* dir = app.add_subcommand("dir", "a prefix directory as it is (easy_install --prefix, ~/.local)");
+  dir->add_option("prefix", f.options.targets, "the directory")->required()->expected(1);
+  add_common(dir, f);
+  add_python(dir, f, "move site directories to where this python finds them, and --compile with it");
+
+  CLI::App* env = app.add_subcommand("env", "a venv or a conda environment");
+  env->add_option("path", f.options.targets, "the environment's directory")->required()->expected(1);
+  add_common(env, f);
+  add_python(env, f, "the environment's python (default: PATH/bin/python)");
+
+  CLI::App* pip = app.add_subcommand("pip", "what `pip install --prefix` installs; pip's arguments go after --");
+  pip->add_option("args", f.options.targets, "arguments for pip install")->required();
+  add_common(pip, f);
+  add_python(pip, f, target_python);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  const std::pair<CLI::App*, PackKind> kinds[] = {
+      {python, PackKind::python}, {dist, PackKind::dist}, {dir, PackKind::dir}, {env, PackKind::env}, {pip, PackKind::pip}};
+  for (const auto& [sub, kind] : kinds)
+    if (sub->parsed()) f.options.kind = kind;
+  f.options.default_excludes = !f.no_default_excludes;
+  if (!f.format.empty()) f.options.format = compression_for_name("." + f.format);
+  f.options.progress = ::isatty(STDERR_FILENO) != 0;
+
+  try {
+    print_result(pack(f.options));
+  } catch (const Error& e) {
+    print_error(e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace pybcast

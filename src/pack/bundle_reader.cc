@@ -1,0 +1,146 @@
+#include "pack/bundle_reader.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <map>
+#include <memory>
+
+#include "util/error.h"
+#include "util/hash.h"
+
+namespace pybcast {
+
+namespace {
+
+constexpr size_t kMaxManifestBytes = size_t{256} << 20;
+
+class BundleReader {
+ public:
+  explicit BundleReader(const std::string& path) : path_(path) {
+    archive_read_support_filter_all(a_.get());
+    archive_read_support_format_tar(a_.get());
+    if (archive_read_open_filename(a_.get(), path.c_str(), 1 << 20) != ARCHIVE_OK) error("cannot open");
+  }
+
+  /// The next member, or nullptr at the end.
+  archive_entry* next() {
+    archive_entry* e = nullptr;
+    int rc = archive_read_next_header(a_.get(), &e);
+    if (rc == ARCHIVE_EOF) return nullptr;
+    if (rc < ARCHIVE_WARN) error("cannot read");
+    return e;
+  }
+
+  /// Member name without "./" or a trailing "/".
+  static std::string name(archive_entry* e) {
+    std::string n = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+    while (n.starts_with("./")) n.erase(0, 2);
+    while (!n.empty() && n.back() == '/') n.pop_back();
+    return n;
+  }
+
+  template <typename Visit>
+  void data(Visit visit) {
+    const void* block = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    int rc;
+    while ((rc = archive_read_data_block(a_.get(), &block, &size, &offset)) == ARCHIVE_OK)
+      visit(static_cast<const char*>(block), size);
+    if (rc != ARCHIVE_EOF) error("cannot read");
+  }
+
+  std::string manifest_text() {
+    archive_entry* e = next();
+    if (e == nullptr || name(e) != kManifestMember || archive_entry_filetype(e) != AE_IFREG)
+      fail("{}: no {} as its first member (not made by pybcast pack?)", path_, kManifestMember);
+    if (archive_entry_size(e) > static_cast<la_int64_t>(kMaxManifestBytes)) fail("{}: manifest is too large", path_);
+    std::string text;
+    data([&](const char* p, size_t n) { text.append(p, n); });
+    return text;
+  }
+
+ private:
+  [[noreturn]] void error(const char* what) {
+    const char* why = archive_error_string(a_.get());
+    fail("{}: {}: {}", path_, what, why ? why : "unknown error");
+  }
+
+  std::string path_;
+  std::unique_ptr<archive, int (*)(archive*)> a_{archive_read_new(), archive_read_free};
+};
+
+Manifest parse_for(const std::string& bundle, const std::string& text) {
+  try {
+    return parse_manifest(text);
+  } catch (const Error& e) {
+    throw e.with_context(bundle);
+  }
+}
+
+}  // namespace
+
+std::string read_manifest_text(const std::string& bundle) {
+  BundleReader reader(bundle);
+  return reader.manifest_text();
+}
+
+VerifyReport verify_bundle(const std::string& bundle) {
+  BundleReader reader(bundle);
+  VerifyReport report;
+  report.manifest_text = reader.manifest_text();
+  report.manifest = parse_for(bundle, report.manifest_text);
+  std::map<std::string, const ManifestEntry*> expected;
+  uint64_t total = 0;
+  for (const auto& e : report.manifest.entries) {
+    expected[e.path] = &e;
+    total += e.size;
+  }
+  auto& problems = report.problems;
+  if (report.manifest.files != report.manifest.entries.size())
+    problems.push_back(fmt::format("manifest says {} files but lists {}", report.manifest.files, expected.size()));
+  if (report.manifest.unpacked_bytes != total)
+    problems.push_back(fmt::format("manifest says {} bytes but its entries add up to {}", report.manifest.unpacked_bytes, total));
+
+  while (archive_entry* e = reader.next()) {
+    std::string name = BundleReader::name(e);
+    auto type = archive_entry_filetype(e);
+    if (type == AE_IFDIR) continue;
+    ++report.checked;
+    auto it = expected.find(name);
+    if (it == expected.end()) {
+      problems.push_back(fmt::format("{}: in the bundle but not in the manifest", name));
+      continue;
+    }
+    const ManifestEntry& want = *it->second;
+    expected.erase(it);
+    const char* hardlink = archive_entry_hardlink(e);
+    if (hardlink != nullptr) {
+      problems.push_back(fmt::format("{}: a hard link, the manifest lists a file", name));
+    } else if (type == AE_IFLNK) {
+      std::string target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+      if (target != want.link)
+        problems.push_back(fmt::format("{}: symlink to '{}', the manifest says '{}'", name, target, want.link));
+    } else if (type == AE_IFREG) {
+      StreamHash hash;
+      uint64_t size = 0;
+      reader.data([&](const char* p, size_t n) {
+        hash.update(std::as_bytes(std::span(p, n)));
+        size += n;
+      });
+      if (!want.link.empty()) problems.push_back(fmt::format("{}: a file, the manifest lists a symlink", name));
+      else if (size != want.size)
+        problems.push_back(fmt::format("{}: {} bytes, the manifest says {}", name, size, want.size));
+      else if (hex64(hash.digest()) != want.xxh3)
+        problems.push_back(fmt::format("{}: content differs from the manifest (xxh3 {}, expected {})", name,
+                                       hex64(hash.digest()), want.xxh3));
+    } else {
+      problems.push_back(fmt::format("{}: unexpected member type", name));
+    }
+  }
+  for (const auto& [name, entry] : expected) problems.push_back(fmt::format("{}: in the manifest but not in the bundle", name));
+  return report;
+}
+
+}  // namespace pybcast

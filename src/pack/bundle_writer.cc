@@ -1,0 +1,161 @@
+#include "pack/bundle_writer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <thread>
+
+#include "bundle/manifest.h"
+#include "util/error.h"
+#include "util/hash.h"
+#include "util/io.h"
+
+namespace pybcast {
+
+namespace {
+
+constexpr size_t kReadChunk = size_t{1} << 20;
+
+/// libarchive calls back into C++; exceptions must not cross its C frames.
+struct TarSink {
+  FrameCompressor& out;
+  std::exception_ptr error;
+};
+
+la_ssize_t sink_write(archive*, void* client, const void* data, size_t size) {
+  auto* sink = static_cast<TarSink*>(client);
+  try {
+    sink->out.write(std::span(static_cast<const std::byte*>(data), size));
+    return static_cast<la_ssize_t>(size);
+  } catch (...) {
+    sink->error = std::current_exception();
+    return -1;
+  }
+}
+
+class TarWriter {
+ public:
+  TarWriter(FrameCompressor& out, int64_t mtime) : sink_{out, nullptr}, mtime_(mtime) {
+    archive_write_set_format_pax_restricted(a_.get());
+    archive_write_add_filter_none(a_.get());
+    archive_write_set_bytes_in_last_block(a_.get(), 1);
+    check(archive_write_open2(a_.get(), &sink_, nullptr, sink_write, nullptr, nullptr), "open");
+  }
+
+  void header(const std::string& member, EntryType type, uint64_t size, bool executable, const std::string& link) {
+    std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
+    archive_entry_set_pathname_utf8(e.get(), member.c_str());
+    archive_entry_set_mtime(e.get(), mtime_, 0);
+    archive_entry_set_uid(e.get(), 0);
+    archive_entry_set_gid(e.get(), 0);
+    switch (type) {
+      case EntryType::file:
+        archive_entry_set_filetype(e.get(), AE_IFREG);
+        archive_entry_set_perm(e.get(), executable ? 0755 : 0644);
+        archive_entry_set_size(e.get(), static_cast<la_int64_t>(size));
+        break;
+      case EntryType::directory:
+        archive_entry_set_filetype(e.get(), AE_IFDIR);
+        archive_entry_set_perm(e.get(), 0755);
+        break;
+      case EntryType::symlink:
+        archive_entry_set_filetype(e.get(), AE_IFLNK);
+        archive_entry_set_perm(e.get(), 0777);
+        archive_entry_set_symlink_utf8(e.get(), link.c_str());
+        break;
+    }
+    check(archive_write_header(a_.get(), e.get()), member);
+  }
+
+  void data(std::span<const std::byte> bytes, const std::string& member) {
+    if (archive_write_data(a_.get(), bytes.data(), bytes.size()) < 0) check(ARCHIVE_FATAL, member);
+  }
+
+  void close() { check(archive_write_close(a_.get()), "end of archive"); }
+
+ private:
+  void check(int rc, const std::string& what) {
+    if (sink_.error) std::rethrow_exception(sink_.error);
+    if (rc >= ARCHIVE_WARN) return;
+    const char* why = archive_error_string(a_.get());
+    fail("tar: {}: {}", what, why ? why : "unknown error");
+  }
+
+  std::unique_ptr<archive, int (*)(archive*)> a_{archive_write_new(), archive_write_free};
+  TarSink sink_;
+  int64_t mtime_;
+};
+
+}  // namespace
+
+void read_file_chunks(const std::string& path, const std::function<void(std::span<const std::byte>)>& chunk) {
+  io::Fd fd = io::open(path, O_RDONLY | O_NOFOLLOW);
+  std::vector<std::byte> buffer(kReadChunk);
+  off_t offset = 0;
+  while (true) {
+    size_t n = io::pread_full(fd.get(), buffer, offset, path);
+    if (n > 0) chunk(std::span(buffer.data(), n));
+    if (n < buffer.size()) return;
+    offset += static_cast<off_t>(n);
+  }
+}
+
+void hash_entries(std::vector<PackEntry>& entries, int threads, Progress& progress) {
+  std::atomic<size_t> next{0};
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(std::max(1, threads)));
+  auto work = [&](size_t worker) {
+    try {
+      for (size_t i = next++; i < entries.size(); i = next++) {
+        PackEntry& e = entries[i];
+        if (e.type != EntryType::file) continue;
+        StreamHash hash;
+        uint64_t size = 0;
+        read_file_chunks(e.source, [&](std::span<const std::byte> bytes) {
+          hash.update(bytes);
+          size += bytes.size();
+        });
+        e.size = size;
+        e.xxh3 = hex64(hash.digest());
+        progress.add(1, size);
+      }
+    } catch (...) {
+      errors[worker] = std::current_exception();
+      next = entries.size();  // the others stop too
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < errors.size(); ++w) pool.emplace_back(work, w);
+  work(0);
+  for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+void write_tar(FrameCompressor& out, const std::string& manifest_json, const std::vector<PackEntry>& entries,
+               int64_t mtime, Progress& progress) {
+  TarWriter tar(out, mtime);
+  tar.header(kManifestMember, EntryType::file, manifest_json.size(), false, "");
+  tar.data(std::as_bytes(std::span(manifest_json)), kManifestMember);
+  for (const auto& e : entries) {
+    tar.header(e.member, e.type, e.size, e.executable, e.link);
+    if (e.type != EntryType::file) continue;
+    StreamHash hash;
+    uint64_t size = 0;
+    read_file_chunks(e.source, [&](std::span<const std::byte> bytes) {
+      // Never write past the size already in the header.
+      if (size + bytes.size() <= e.size) tar.data(bytes, e.member);
+      size += bytes.size();
+      hash.update(bytes);
+    });
+    if (size != e.size || hex64(hash.digest()) != e.xxh3) fail("{} changed while it was being packed", e.source);
+    progress.add(1, size);
+  }
+  tar.close();
+}
+
+}  // namespace pybcast

@@ -1,0 +1,25 @@
+#pragma once
+// Reads the dynamic section of an ELF file: which shared libraries it needs
+// and where it asks the loader to look. Enough to tell whether an extension
+// module would load a library from the shared file system.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pybcast {
+
+struct ElfDynamic {
+  std::vector<std::string> needed;   ///< DT_NEEDED, in order
+  std::vector<std::string> rpath;    ///< DT_RPATH entries (searched before LD_LIBRARY_PATH)
+  std::vector<std::string> runpath;  ///< DT_RUNPATH entries (searched after it)
+};
+
+/// nullopt for anything that is not a native-endian ELF file with a dynamic
+/// section (scripts, data, static binaries). Throws Error only when the file
+/// cannot be read.
+std::optional<ElfDynamic> read_elf_dynamic(const std::string& path);
+
+/// "a::b:" -> {"a", "b"}: the loader's colon-separated search paths.
+std::vector<std::string> split_path_list(const std::string& list);
+
+}  // namespace pybcast

@@ -1,0 +1,194 @@
+#include "pack/file_set.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+
+#include "util/error.h"
+
+namespace pybcast {
+
+namespace {
+
+constexpr int kMaxDepth = 256;
+
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string read_link(const std::string& path) {
+  std::string target(256, '\0');
+  while (true) {
+    ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) throw_errno(path, errno);
+    if (static_cast<size_t>(n) < target.size()) {
+      target.resize(static_cast<size_t>(n));
+      return target;
+    }
+    target.resize(target.size() * 2);
+  }
+}
+
+PackEntry make_entry(const std::string& member, EntryType type, const std::string& source = "",
+                     const std::string& link = "", bool executable = false, uint64_t size = 0) {
+  PackEntry e;
+  e.member = member;
+  e.type = type;
+  e.source = source;
+  e.link = link;
+  e.executable = executable;
+  e.size = size;
+  return e;
+}
+
+std::string child(const std::string& parent, const std::string& name) {
+  return parent.empty() ? name : parent + "/" + name;
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_member(std::string_view path) {
+  if (!path.empty() && path.front() == '/') return std::nullopt;
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view part = path.substr(start, end - start);
+    if (part == "..") {
+      if (parts.empty()) return std::nullopt;
+      parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = end + 1;
+  }
+  std::string joined;
+  for (auto p : parts) {
+    if (!joined.empty()) joined += '/';
+    joined += p;
+  }
+  return joined;
+}
+
+std::optional<std::string> join_member(std::string_view dir, std::string_view relative) {
+  if (!relative.empty() && relative.front() == '/') return std::nullopt;
+  return normalize_member(std::string(dir) + "/" + std::string(relative));
+}
+
+void FileSet::add(const std::string& source, const std::string& member, bool follow) {
+  auto normal = normalize_member(member);
+  if (!normal) fail("cannot place {} at '{}': not a path inside the bundle", source, member);
+  if (!normal->empty() && filter_.excluded(*normal)) return;
+  walk(source, *normal, 0, follow);
+}
+
+void FileSet::walk(const std::string& source, const std::string& member, int depth, bool follow) {
+  if (depth > kMaxDepth) fail("{}: directories nested more than {} deep", source, kMaxDepth);
+  if (!valid_utf8(member)) fail("{}: file name is not valid UTF-8", source);
+  struct stat st {};
+  if ((follow ? ::stat(source.c_str(), &st) : ::lstat(source.c_str(), &st)) != 0) {
+    if (errno == ELOOP) fail("symlink loop: {}", source);
+    throw_errno(source, errno);
+  }
+  if (S_ISLNK(st.st_mode)) {
+    struct stat target {};
+    if (::stat(source.c_str(), &target) != 0 && errno == ELOOP)
+      fail("symlink loop: {} -> {}", source, read_link(source));
+    insert(make_entry(member, EntryType::symlink, source, read_link(source)));
+  } else if (S_ISREG(st.st_mode)) {
+    insert(make_entry(member, EntryType::file, source, "", (st.st_mode & 0111) != 0, static_cast<uint64_t>(st.st_size)));
+  } else if (S_ISDIR(st.st_mode)) {
+    if (!member.empty()) insert(make_entry(member, EntryType::directory, source));
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(source.c_str()), ::closedir);
+    if (!dir) throw_errno(source, errno);
+    std::vector<std::string> names;
+    errno = 0;
+    while (dirent* e = ::readdir(dir.get())) {
+      std::string name = e->d_name;
+      if (name != "." && name != "..") names.push_back(std::move(name));
+    }
+    if (errno != 0) throw_errno(source, errno);
+    dir.reset();
+    for (const auto& name : names) {
+      std::string m = child(member, name);
+      if (!filter_.excluded(m)) walk(source + "/" + name, m, depth + 1, false);
+    }
+  } else {
+    warnings_.push_back(fmt::format("left out {}: not a regular file, directory or symlink", source));
+  }
+}
+
+void FileSet::insert(PackEntry entry) {
+  auto [it, inserted] = entries_.try_emplace(entry.member, entry);
+  if (inserted) return;
+  PackEntry& old = it->second;
+  bool same = old.type == entry.type && (old.source == entry.source || old.type == EntryType::directory);
+  if (!same)
+    warnings_.push_back(fmt::format("{}: found both at {} and at {}; keeping the first", entry.member,
+                                    old.source.empty() ? "(generated)" : old.source, entry.source));
+}
+
+void FileSet::put_file(const std::string& source, const std::string& member, bool executable) {
+  struct stat st {};
+  if (::stat(source.c_str(), &st) != 0) throw_errno(source, errno);
+  entries_[member] = make_entry(member, EntryType::file, source, "", executable, static_cast<uint64_t>(st.st_size));
+}
+
+void FileSet::put_symlink(const std::string& member, const std::string& target) {
+  entries_[member] = make_entry(member, EntryType::symlink, "", target);
+}
+
+void FileSet::relocate(const std::string& from, const std::string& to) {
+  if (from == to) return;
+  std::vector<PackEntry> moved;
+  for (auto it = entries_.lower_bound(from); it != entries_.end() && it->first.starts_with(from);) {
+    const std::string& m = it->first;
+    if (m.size() != from.size() && m[from.size()] != '/') {
+      ++it;
+      continue;
+    }
+    PackEntry e = std::move(it->second);
+    e.member = to + m.substr(from.size());
+    moved.push_back(std::move(e));
+    it = entries_.erase(it);
+  }
+  for (auto& e : moved) insert(std::move(e));
+}
+
+const PackEntry* FileSet::find(const std::string& member) const {
+  auto it = entries_.find(member);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+std::vector<PackEntry> FileSet::entries() const {
+  std::map<std::string, PackEntry> all = entries_;
+  for (const auto& [member, entry] : entries_) {
+    for (size_t slash = member.rfind('/'); slash != std::string::npos && slash > 0; slash = member.rfind('/', slash - 1)) {
+      std::string parent = member.substr(0, slash);
+      auto [it, inserted] = all.try_emplace(parent, make_entry(parent, EntryType::directory));
+      if (inserted) continue;
+      // The extractor refuses any write through a symlink; refuse it here already.
+      if (it->second.type != EntryType::directory)
+        fail("{} would be packed below {}, which is not a directory", member, parent);
+      break;  // that parent's own parents are added when it is visited
+    }
+  }
+  std::vector<PackEntry> out;
+  out.reserve(all.size());
+  for (auto& [member, entry] : all) out.push_back(std::move(entry));
+  return out;
+}
+
+}  // namespace pybcast

@@ -1,0 +1,66 @@
+#pragma once
+// The members of a bundle being built: where each comes from on disk and the
+// prefix-relative name it gets. Trees are read without following symlinks,
+// so a symlink is packed as a symlink, wherever it points.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pack/exclude_filter.h"
+
+namespace pybcast {
+
+enum class EntryType { file, directory, symlink };
+
+struct PackEntry {
+  std::string member;       ///< prefix-relative, no trailing '/'
+  EntryType type = EntryType::file;
+  std::string source;       ///< absolute path it is read from; empty for made-up entries
+  std::string link;         ///< symlink target
+  bool executable = false;  ///< packed as 0755 rather than 0644
+  uint64_t size = 0;        ///< filled in by hash_entries
+  std::string xxh3;         ///< filled in by hash_entries
+};
+
+/// "a/./b/../c" -> "a/c"; nullopt for absolute paths and paths that climb
+/// above the root. "" for the root itself.
+std::optional<std::string> normalize_member(std::string_view path);
+/// "a/b" + "../c" -> "a/c", normalised as above.
+std::optional<std::string> join_member(std::string_view dir, std::string_view relative);
+
+class FileSet {
+ public:
+  explicit FileSet(ExcludeFilter filter = {}) : filter_(std::move(filter)) {}
+
+  /// Adds `source` (a file, a symlink or a whole directory tree) at `member`
+  /// ("" for the root of the bundle), leaving out what the filter excludes.
+  /// `follow` resolves `source` itself if it is a symlink (never what is
+  /// below it). Throws Error on a symlink loop, an unreadable directory or a
+  /// name that is not UTF-8.
+  void add(const std::string& source, const std::string& member, bool follow = false);
+  /// Adds a file we made (never excluded; replaces an entry of that name).
+  void put_file(const std::string& source, const std::string& member, bool executable = false);
+  void put_symlink(const std::string& member, const std::string& target);
+  /// Moves `from` and everything below it to `to`.
+  void relocate(const std::string& from, const std::string& to);
+
+  const PackEntry* find(const std::string& member) const;
+  /// Every entry, plus any missing parent directory, in byte order of their
+  /// names (so parents come before their children).
+  std::vector<PackEntry> entries() const;
+  /// Things left out or kept in a way the user may want to know about.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  void walk(const std::string& source, const std::string& member, int depth, bool follow);
+  void insert(PackEntry entry);
+
+  ExcludeFilter filter_;
+  std::map<std::string, PackEntry> entries_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace pybcast

@@ -1,0 +1,184 @@
+#include "pack/packer.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <memory>
+#include <thread>
+
+#include "archive/safe_path.h"
+#include "bundle/manifest.h"
+#include "pack/bundle_writer.h"
+#include "pack/output_file.h"
+#include "pack/pack_sources.h"
+#include "pack/shared_libs.h"
+#include "util/error.h"
+#include "util/timer.h"
+
+namespace pybcast {
+
+namespace {
+
+constexpr size_t kListedExamples = 3;
+
+struct Suffix {
+  const char* text;
+  std::optional<Compression> compression;
+};
+constexpr Suffix kSuffixes[] = {{".tar.zst", Compression::kZstd}, {".tzst", Compression::kZstd},
+                                {".tar.gz", Compression::kGzip},  {".tgz", Compression::kGzip},
+                                {".tar", Compression::kNone}};
+
+PackSource collect(const PackOptions& options) {
+  switch (options.kind) {
+    case PackKind::python: return collect_python(options);
+    case PackKind::dist: return collect_dist(options);
+    case PackKind::dir: return collect_dir(options);
+    case PackKind::env: return collect_env(options);
+    case PackKind::pip: return collect_pip(options);
+  }
+  fail("unknown pack kind");
+}
+
+/// "a, b, c and 4 more"
+std::string examples(const std::vector<std::string>& items) {
+  std::string text;
+  for (size_t i = 0; i < items.size() && i < kListedExamples; ++i) text += (i ? ", " : "") + items[i];
+  if (items.size() > kListedExamples) text += fmt::format(" and {} more", items.size() - kListedExamples);
+  return text;
+}
+
+void add_shared_libraries(PackSource& source) {
+  LibraryReport libs = bundle_shared_libraries(source.files, LibrarySearch::from_host());
+  for (const auto& a : libs.added) source.notes.push_back("added " + a);
+  for (const auto& s : libs.still_shared) source.warnings.push_back(s);
+  if (!libs.not_found.empty())
+    source.warnings.push_back(fmt::format("{} needed librar{} not found: {}", libs.not_found.size(),
+                                          libs.not_found.size() == 1 ? "y" : "ies", examples(libs.not_found)));
+}
+
+/// Unchecked-hash .pyc files next to each source, in __pycache__ as the
+/// import system looks for them.
+std::unique_ptr<TempDir> add_bytecode(PackSource& source, int threads) {
+  if (!source.python)
+    fail("--compile needs the python that will import these files: give --python");
+  const PythonInfo& python = *source.python;
+  if (python.cache_tag.empty()) fail("python '{}' does not use cached bytecode", python.python);
+  auto scratch = std::make_unique<TempDir>("pybcast-pyc-");
+  std::vector<CompileJob> jobs;
+  std::vector<std::string> members;
+  for (const auto& e : source.files.entries()) {
+    if (e.type != EntryType::file || !e.member.ends_with(".py") || e.source.empty()) continue;
+    size_t slash = e.member.rfind('/');
+    std::string dir = slash == std::string::npos ? "" : e.member.substr(0, slash + 1);
+    std::string stem = e.member.substr(dir.size(), e.member.size() - dir.size() - 3);
+    members.push_back(dir + "__pycache__/" + stem + "." + python.cache_tag + ".pyc");
+    jobs.push_back({e.source, fmt::format("{}/{}.pyc", scratch->path(), jobs.size()), e.member});
+  }
+  std::vector<std::string> failed = compile_bytecode(python.python, jobs, threads);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    struct stat st {};
+    if (::stat(jobs[i].output.c_str(), &st) == 0) source.files.put_file(jobs[i].output, members[i]);
+  }
+  if (!failed.empty())
+    source.warnings.push_back(fmt::format("{} file(s) do not compile and are packed as source only: {}", failed.size(),
+                                          examples(failed)));
+  return scratch;
+}
+
+/// Symlinks are data, but one that leaves the prefix resolves on the node,
+/// outside the staged copy.
+void warn_escaping_symlinks(const std::vector<PackEntry>& entries, PackSource& source) {
+  std::vector<std::string> escaping;
+  for (const auto& e : entries)
+    if (e.type == EntryType::symlink && symlink_escapes(split_member_path(e.member), e.link))
+      escaping.push_back(e.member + " -> " + e.link);
+  if (!escaping.empty())
+    source.warnings.push_back(fmt::format("{} symlink(s) point outside the bundle and will resolve on the node: {}",
+                                          escaping.size(), examples(escaping)));
+}
+
+Manifest finish_manifest(Manifest m, const std::vector<PackEntry>& entries, const std::string& name) {
+  m.name = name;
+  for (const auto& e : entries) {
+    if (e.type == EntryType::directory) continue;
+    m.entries.push_back({e.member, e.size, e.xxh3, e.link});
+    m.unpacked_bytes += e.size;
+  }
+  m.files = m.entries.size();
+  return m;
+}
+
+/// SOURCE_DATE_EPOCH when set (the reproducible-builds convention), else 0.
+int64_t member_mtime() {
+  const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
+  if (epoch == nullptr || *epoch == '\0') return 0;
+  char* end = nullptr;
+  long long value = std::strtoll(epoch, &end, 10);
+  if (*end != '\0' || value < 0) fail("SOURCE_DATE_EPOCH='{}' is not a number of seconds", epoch);
+  return value;
+}
+
+CompressionOptions compression(const PackOptions& options) {
+  CompressionOptions c;
+  c.kind = options.format.value_or(compression_for_name(options.output).value_or(Compression::kZstd));
+  c.level = options.level == 0 ? default_level(c.kind) : options.level;
+  if (c.kind != Compression::kNone && (c.level < 1 || c.level > max_level(c.kind)))
+    fail("--level {}: {} takes 1 to {}", options.level, compression_name(c.kind), max_level(c.kind));
+  c.threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return c;
+}
+
+}  // namespace
+
+std::optional<Compression> compression_for_name(const std::string& output) {
+  for (const auto& s : kSuffixes)
+    if (output.ends_with(s.text)) return s.compression;
+  return std::nullopt;
+}
+
+std::string bundle_name_for(const std::string& output) {
+  std::string name = output.substr(output.rfind('/') + 1);
+  for (const auto& s : kSuffixes)
+    if (name.ends_with(s.text) && name.size() > std::string_view(s.text).size()) {
+      name.resize(name.size() - std::string_view(s.text).size());
+      break;
+    }
+  return name;
+}
+
+PackResult pack(const PackOptions& options) {
+  Stopwatch clock;
+  CompressionOptions c = compression(options);
+  int64_t mtime = member_mtime();
+  OutputFile out(options.output);  // first, so an unwritable output fails before any work
+
+  PackSource source = collect(options);
+  add_shared_libraries(source);
+  std::unique_ptr<TempDir> bytecode;
+  if (options.compile) bytecode = add_bytecode(source, c.threads);
+  for (const auto& w : source.files.warnings()) source.warnings.push_back(w);
+
+  std::vector<PackEntry> entries = source.files.entries();
+  warn_escaping_symlinks(entries, source);
+  uint64_t files = 0, bytes = 0;
+  for (const auto& e : entries)
+    if (e.type == EntryType::file) ++files, bytes += e.size;
+  {
+    Progress progress(options.progress, "hashing", files, bytes);
+    hash_entries(entries, c.threads, progress);
+  }
+  Manifest manifest = finish_manifest(source.manifest, entries, options.name.empty() ? bundle_name_for(options.output) : options.name);
+
+  FrameCompressor compressor(c, out.fd(), out.path());
+  {
+    Progress progress(options.progress, "packing", files, manifest.unpacked_bytes);
+    write_tar(compressor, manifest_to_json(manifest), entries, mtime, progress);
+    compressor.finish();
+  }
+  out.commit();
+  return {options.output, manifest.files, manifest.unpacked_bytes, compressor.bytes_out(), clock.seconds(),
+          std::move(source.notes), std::move(source.warnings)};
+}
+
+}  // namespace pybcast

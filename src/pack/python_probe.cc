@@ -1,0 +1,274 @@
+#include "pack/python_probe.h"
+
+#include <algorithm>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "pack/child_process.h"
+#include "util/error.h"
+
+namespace pybcast {
+
+namespace {
+
+using nlohmann::json;
+
+/// Prints the interpreter's own account of its layout as JSON.
+constexpr const char* kProbeScript = R"PY(
+import json, os, sys
+if sys.version_info < (3, 6):
+    sys.stderr.write("pybcast needs Python 3.6 or newer, this is %s\n" % sys.version.split()[0])
+    sys.exit(3)
+import site, sysconfig
+
+def rel(path, start):
+    return os.path.relpath(path, start) if path else ""
+
+def plain_site_dirs(base):
+    # As a run from a plain prefix sees them, outside any venv: Debian's
+    # site.py adds lib/pythonX.Y/site-packages only inside a venv.
+    saved = sys.prefix, sys.exec_prefix
+    sys.prefix, sys.exec_prefix = sys.base_prefix, sys.base_exec_prefix
+    try:
+        return [rel(d, base) for d in site.getsitepackages([base])]
+    finally:
+        sys.prefix, sys.exec_prefix = saved
+
+base, base_exec = sys.base_prefix, sys.base_exec_prefix
+cv = sysconfig.get_config_var
+sites = plain_site_dirs(base)
+scheme = "deb_system" if "deb_system" in sysconfig.get_scheme_names() else "posix_prefix"
+scheme_vars = {"base": base, "platbase": base_exec, "installed_base": base, "installed_platbase": base_exec}
+target = rel(sysconfig.get_path("purelib", scheme, scheme_vars), base)
+if target not in sites and sites:
+    target = sites[0]
+dynload = [p for p in sys.path if os.path.basename(p) == "lib-dynload" and os.path.isdir(p)]
+if not dynload and cv("DESTSHARED") and os.path.isdir(cv("DESTSHARED")):
+    dynload = [cv("DESTSHARED")]
+paths = sysconfig.get_paths()
+print(json.dumps({
+    "version": "%d.%d.%d" % sys.version_info[:3],
+    "version_short": "%d.%d" % sys.version_info[:2],
+    "abi": cv("SOABI") or "",
+    "implementation": sys.implementation.name,
+    "cache_tag": sys.implementation.cache_tag or "",
+    "executable": os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable),
+    "prefix": sys.prefix,
+    "base_prefix": base,
+    "stdlib": sysconfig.get_path("stdlib", scheme, scheme_vars),
+    "platstdlib": sysconfig.get_path("platstdlib", scheme, scheme_vars),
+    "dynload": dynload[0] if dynload else "",
+    "libdir": cv("LIBDIR") or "",
+    "instsoname": (cv("INSTSONAME") or "") if cv("Py_ENABLE_SHARED") else "",
+    "site_dirs": sites,
+    "target_site": target,
+    "install_purelib": rel(paths["purelib"], sys.prefix),
+    "install_platlib": rel(paths["platlib"], sys.prefix),
+}))
+)PY";
+
+/// Finds the files of named distributions with importlib.metadata.
+constexpr const char* kDistScript = R"PY(
+import csv, glob, json, os, re, sys
+try:
+    import importlib.metadata as md
+except ImportError:
+    sys.stderr.write("pybcast pack dist needs Python 3.8 or newer (importlib.metadata)\n")
+    sys.exit(3)
+Requirement = None
+for module in ("packaging.requirements", "pip._vendor.packaging.requirements"):
+    try:
+        Requirement = __import__(module, fromlist=["Requirement"]).Requirement
+        break
+    except Exception:
+        pass
+
+def normalize(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+def requirement_name(text):
+    # The dependency's name when its marker holds for this python, else None.
+    if Requirement is not None:
+        try:
+            req = Requirement(text)
+            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+                return None
+            return req.name
+        except Exception:
+            pass
+    name, _, marker = text.partition(";")
+    if "extra" in marker:
+        return None
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", name)
+    return match.group(1) if match else None
+
+def describe(dist):
+    meta = str(dist._path)
+    site = os.path.dirname(meta)
+    record = dist.read_text("RECORD")
+    if record:
+        files = [row[0] for row in csv.reader(record.splitlines()) if row]
+        return site, files, "RECORD"
+    installed = dist.read_text("installed-files.txt")
+    if installed:
+        files = [os.path.relpath(os.path.normpath(os.path.join(meta, line.strip())), site)
+                 for line in installed.splitlines() if line.strip()]
+        return site, files + [os.path.basename(meta)], "installed-files.txt"
+    # Debian's packages carry neither: take the import packages it declares,
+    # or the one named like the distribution.
+    tops = (dist.read_text("top_level.txt") or "").split()
+    source = "top_level.txt" if tops else "name"
+    if not tops:
+        tops = [dist.metadata["Name"].replace("-", "_"), dist.metadata["Name"].replace("-", "_").lower()]
+    files = [os.path.basename(meta)]
+    for top in tops:
+        for candidate in [top, top + ".py"] + sorted(glob.glob(os.path.join(glob.escape(site), glob.escape(top) + ".*.so"))):
+            path = os.path.join(site, candidate)
+            if os.path.lexists(path) and os.path.basename(path) not in files:
+                files.append(os.path.basename(path))
+    return site, files, source
+
+request = json.load(sys.stdin)
+out = {"found": [], "missing": [], "warnings": []}
+seen = set()
+queue = [(name, None) for name in request["names"]]
+while queue:
+    name, wanted_by = queue.pop(0)
+    if normalize(name) in seen:
+        continue
+    seen.add(normalize(name))
+    try:
+        dist = md.distribution(name)
+    except md.PackageNotFoundError:
+        if wanted_by is None:
+            out["missing"].append(name)
+        else:
+            out["warnings"].append("%s requires %s, which is not installed" % (wanted_by, name))
+        continue
+    site, files, source = describe(dist)
+    out["found"].append({"name": dist.metadata["Name"], "version": dist.version or "", "site": site,
+                         "files": files, "source": source})
+    if request["deps"]:
+        for text in dist.requires or []:
+            dep = requirement_name(text)
+            if dep:
+                queue.append((dep, dist.metadata["Name"]))
+print(json.dumps(out))
+)PY";
+
+/// Compiles sources to unchecked-hash .pyc files: nodes then never stat or
+/// read a source to validate its bytecode.
+constexpr const char* kCompileScript = R"PY(
+import json, os, py_compile, sys
+failed = []
+for source, output, shown in json.load(sys.stdin):
+    os.makedirs(os.path.dirname(output), exist_ok=True)
+    try:
+        py_compile.compile(source, cfile=output, dfile=shown, doraise=True, optimize=0,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    except Exception as e:
+        failed.append("%s: %s" % (shown, str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__))
+print(json.dumps(failed))
+)PY";
+
+/// Runs a script with the target python and parses the JSON it prints.
+json run_script(const std::string& python, std::vector<std::string> flags, const char* script,
+                const ChildOptions& options = {}) {
+  std::vector<std::string> argv{python};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.insert(argv.end(), {"-c", script});
+  ChildResult r = run_child(argv, options);
+  if (r.status != 0) {
+    std::string why = last_line(r.err);
+    fail("python '{}' failed (exit status {}){}", python, r.status, why.empty() ? "" : ": " + why);
+  }
+  try {
+    return json::parse(r.out);
+  } catch (const json::exception&) {
+    fail("python '{}' printed unexpected output (is it CPython 3?): '{}'", python, last_line(r.out).substr(0, 80));
+  }
+}
+
+std::vector<std::string> strings(const json& j) { return j.get<std::vector<std::string>>(); }
+
+}  // namespace
+
+PythonInfo probe_python(const std::string& python) {
+  // -E -s: the interpreter as installed, not as this shell's PYTHON* variables bend it.
+  json j = run_script(python, {"-E", "-s"}, kProbeScript);
+  PythonInfo info;
+  try {
+    info = {python,
+            j.at("version"),
+            j.at("version_short"),
+            j.at("abi"),
+            j.at("implementation"),
+            j.at("cache_tag"),
+            j.at("executable"),
+            j.at("prefix"),
+            j.at("base_prefix"),
+            j.at("stdlib"),
+            j.at("platstdlib"),
+            j.at("dynload"),
+            j.at("libdir"),
+            j.at("instsoname"),
+            strings(j.at("site_dirs")),
+            j.at("target_site"),
+            j.at("install_purelib"),
+            j.at("install_platlib")};
+  } catch (const json::exception& e) {
+    fail("python '{}' gave an incomplete description of itself: {}", python, e.what());
+  }
+  if (info.implementation != "cpython")
+    fail("python '{}' is {}, not CPython: pybcast bundles only CPython", python, info.implementation);
+  return info;
+}
+
+DistQuery find_distributions(const std::string& python, const std::vector<std::string>& names, bool deps) {
+  ChildOptions options;
+  options.input = json{{"names", names}, {"deps", deps}}.dump();
+  // No -E: distributions are looked up as this user's imports would find them.
+  json j = run_script(python, {}, kDistScript, options);
+  DistQuery query;
+  try {
+    for (const auto& d : j.at("found"))
+      query.found.push_back({d.at("name"), d.at("version"), d.at("site"), strings(d.at("files")), d.at("source")});
+    query.missing = strings(j.at("missing"));
+    query.warnings = strings(j.at("warnings"));
+  } catch (const json::exception& e) {
+    fail("python '{}' gave an incomplete answer about distributions: {}", python, e.what());
+  }
+  return query;
+}
+
+std::vector<std::string> compile_bytecode(const std::string& python, const std::vector<CompileJob>& files, int jobs) {
+  jobs = std::max(1, std::min<int>(jobs, static_cast<int>(files.size() / 50) + 1));
+  std::vector<json> slices(static_cast<size_t>(jobs), json::array());
+  for (size_t i = 0; i < files.size(); ++i)
+    slices[i % slices.size()].push_back({files[i].source, files[i].output, files[i].shown});
+  // A fixed hash seed keeps sets in constants, and so the bytes, reproducible.
+  std::vector<std::string> failed;
+  std::vector<std::thread> threads;
+  std::vector<std::exception_ptr> errors(slices.size());
+  std::vector<json> results(slices.size());
+  for (size_t s = 0; s < slices.size(); ++s) {
+    threads.emplace_back([&, s] {
+      try {
+        ChildOptions options{slices[s].dump(), {{"PYTHONHASHSEED", "0"}}};
+        results[s] = run_script(python, {"-s"}, kCompileScript, options);
+      } catch (...) {
+        errors[s] = std::current_exception();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (size_t s = 0; s < slices.size(); ++s) {
+    if (errors[s]) std::rethrow_exception(errors[s]);
+    for (const auto& f : results[s]) failed.push_back(f.get<std::string>());
+  }
+  std::sort(failed.begin(), failed.end());
+  return failed;
+}
+
+}  // namespace pybcast

@@ -1,0 +1,145 @@
+// `pack python`: the interpreter as its own sysconfig describes it.
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "pack/pack_sources.h"
+#include "util/error.h"
+
+namespace pybcast {
+
+namespace {
+
+/// Parts of the standard library that no job needs, each kept with --keep NAME.
+struct StdlibPart {
+  const char* name;
+  std::vector<std::string> dirs;   ///< relative to the stdlib directory
+  std::vector<std::string> globs;  ///< file or directory names anywhere
+};
+
+const std::vector<StdlibPart>& stdlib_parts() {
+  static const std::vector<StdlibPart> parts{
+      {"test", {"test"}, {}},
+      {"idlelib", {"idlelib"}, {}},
+      {"tkinter", {"tkinter", "turtledemo"}, {"_tkinter.*.so"}},
+      {"ensurepip", {"ensurepip"}, {}},
+      {"__pycache__", {}, {"__pycache__"}},
+      // Build-time only: the static libpython, Makefile and config.c for building extensions.
+      {"config", {}, {"config-[0-9]*"}},
+      // Installed distributions are `pack dist`'s business.
+      {"site-packages", {"site-packages", "dist-packages"}, {}},
+  };
+  return parts;
+}
+
+bool is_dir(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool under(const std::string& path, const std::string& dir) {
+  return path == dir || (path.starts_with(dir) && path.size() > dir.size() && path[dir.size()] == '/');
+}
+
+std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+/// libpythonX.Y*.so* (and the stable-ABI libpython3.so) from LIBDIR, the real
+/// file and the symlinks that lead to it.
+void add_libpython(const PythonInfo& info, PackSource& source) {
+  if (info.instsoname.empty()) {
+    source.warnings.push_back(fmt::format(
+        "python '{}' was built without --enable-shared: the bundle has no libpython{}.so, so python-mpi cannot "
+        "embed it (running bin/python{} still works)",
+        info.python, info.version_short, info.version_short));
+    return;
+  }
+  std::string lib_member = prefix_member(info, info.libdir, "lib");
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(info.libdir.c_str()), ::closedir);
+  if (!dir) throw_errno(info.libdir, errno);
+  std::string stem = "libpython" + info.version_short;
+  while (dirent* e = ::readdir(dir.get())) {
+    std::string name = e->d_name;
+    bool ours = name.starts_with(stem) || name.starts_with("libpython3.so");
+    if (ours && name.find(".so") != std::string::npos) source.files.add(info.libdir + "/" + name, lib_member + "/" + name);
+  }
+  std::string soname = lib_member + "/" + info.instsoname;
+  if (source.files.find(soname) == nullptr)
+    fail("python '{}' says its shared library is {}/{}, which does not exist", info.python, info.libdir, info.instsoname);
+  source.manifest.layout.libpython = soname;
+}
+
+}  // namespace
+
+std::string prefix_member(const PythonInfo& info, const std::string& path, const std::string& fallback) {
+  const std::string& base = info.base_prefix;
+  if (under(path, base)) return path.size() == base.size() ? "" : path.substr(base.size() + 1);
+  return fallback;
+}
+
+void describe_python(const PythonInfo& info, Manifest& manifest) {
+  manifest.python = {info.version, info.abi, info.implementation};
+}
+
+std::string site_destination(const PythonInfo& info, const std::string& relative_site) {
+  bool searched = std::find(info.site_dirs.begin(), info.site_dirs.end(), relative_site) != info.site_dirs.end();
+  return searched ? relative_site : info.target_site;
+}
+
+ExcludeFilter make_filter(const PackOptions& options) {
+  ExcludeFilter filter;
+  if (options.default_excludes)
+    for (const auto& g : ExcludeFilter::default_globs()) filter.add_glob(g);
+  for (const auto& g : options.excludes) filter.add_glob(g);
+  return filter;
+}
+
+PackSource collect_python(const PackOptions& options) {
+  PythonInfo info = probe_python(options.python.empty() ? "python3" : options.python);
+  std::string stdlib = prefix_member(info, info.stdlib, "lib/python" + info.version_short);
+
+  ExcludeFilter filter = make_filter(options);
+  for (const auto& keep : options.keep) {
+    bool known = std::any_of(stdlib_parts().begin(), stdlib_parts().end(), [&](const auto& p) { return keep == p.name; });
+    if (!known) {
+      std::vector<std::string> names;
+      for (const auto& p : stdlib_parts()) names.push_back(p.name);
+      fail("--keep {}: not a part of the standard library pack leaves out (one of: {})", keep, fmt::join(names, ", "));
+    }
+  }
+  for (const auto& part : stdlib_parts()) {
+    if (std::find(options.keep.begin(), options.keep.end(), part.name) != options.keep.end()) continue;
+    for (const auto& d : part.dirs) filter.add_pruned(stdlib + "/" + d);
+    for (const auto& g : part.globs) filter.add_glob(g);
+  }
+
+  PackSource source(std::move(filter));
+  source.python = info;
+  source.manifest.kind = "python";
+  source.manifest.versions = {{"python", info.version}};
+  describe_python(info, source.manifest);
+
+  source.files.add(info.stdlib, stdlib, true);
+  // Some layouts (lib64 on Fedora) keep the platform part and lib-dynload apart.
+  if (info.platstdlib != info.stdlib && is_dir(info.platstdlib))
+    source.files.add(info.platstdlib, prefix_member(info, info.platstdlib, "lib/python" + info.version_short), true);
+  if (!info.dynload.empty() && !under(info.dynload, info.stdlib) && !under(info.dynload, info.platstdlib))
+    source.files.add(info.dynload, prefix_member(info, info.dynload, stdlib + "/lib-dynload"), true);
+
+  std::string executable = prefix_member(info, info.executable, "bin/" + base_name(info.executable));
+  source.files.put_file(info.executable, executable, true);
+  if (executable.starts_with("bin/") && base_name(executable) != "python3")
+    source.files.put_symlink("bin/python3", base_name(executable));
+  add_libpython(info, source);
+
+  source.manifest.layout.executable = executable;
+  source.manifest.layout.stdlib = stdlib;
+  source.manifest.layout.purelib = info.target_site;
+  source.manifest.layout.platlib = info.target_site;
+  source.manifest.layout.source_prefix = info.base_prefix;
+  return source;
+}
+
+}  // namespace pybcast
