@@ -9,6 +9,7 @@ namespace {
 
 const Command kCommands[] = {
     {"stage", "copy bundles once to every node's local storage (run under MPI)", run_stage},
+    {"run", "stage, then run Python in-process with MPI initialized (= python-mpi)", run_run},
     {"pack", "build a reproducible bundle: python, dist, dir, env or pip", run_pack},
     {"inspect", "print a bundle's manifest; --verify checks every member", run_inspect},
 };

@@ -19,7 +19,12 @@ const Command* find_command(std::string_view name);
 std::string suggest_command(std::string_view name);
 
 int run_stage(int argc, char** argv);
+int run_run(int argc, char** argv);
 int run_pack(int argc, char** argv);
 int run_inspect(int argc, char** argv);
+
+struct LaunchRequest;
+/// python-mpi and `pybcast run`: MPI_Init_thread(MULTIPLE), stage, run Python.
+int launch_main(int argc, char** argv, LaunchRequest request, double started);
 
 }  // namespace pybcast

@@ -1,62 +1,36 @@
-// `pybcast stage [BUNDLE...]`: stage bundles on every node and print the prefix.
+// `pybcast stage [BUNDLE...]`: stage bundles on every node and print the prefix
+// (or, with --print-env, the environment for a later `python` step).
 #include <mpi.h>
 
+#include <cstdlib>
 #include <fstream>
-#include <optional>
+#include <random>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "bcast/agreement.h"
+#include "cache/user_root.h"
 #include "cli/commands.h"
 #include "cli/mpi_main.h"
-#include "cli/settings.h"
-#include "stage/stager.h"
+#include "cli/stage_settings.h"
+#include "launch/python_env.h"
 #include "util/error.h"
-#include "util/units.h"
 
 namespace pybcast {
 
 namespace {
 
-struct StageFlags {
-  std::vector<std::string> bundles;
-  std::optional<std::string> packages, chroot, pkgroot, trace, virtual_nodes, chunk_size;
-  bool report = false;
-  double lock_timeout = 600;
-};
-
-void add_stage_flags(CLI::App& app, StageFlags& f) {
-  app.add_option("bundles", f.bundles, "bundle files, in merge order (relative to the package root)");
-  app.add_option("--packages", f.packages, "colon-separated bundles [env PYTHON_MPI_PACKAGES]");
-  app.add_option("--chroot", f.chroot, "node-local root [env PYTHON_MPI_CHROOT, default /dev/shm]");
-  app.add_option("--pkgroot", f.pkgroot, "where bundles live [env PYTHON_MPI_PKGROOT, default .]");
-  app.add_flag("--report", f.report, "print a timing report on rank 0 (stderr) [env PYBCAST_REPORT=1]");
-  app.add_option("--trace", f.trace, "write a Chrome trace JSON of the phases [env PYBCAST_TRACE]");
-  app.add_option("--virtual-nodes", f.virtual_nodes, "split ranks into K pretend nodes (testing) [env PYBCAST_VIRTUAL_NODES]");
-  app.add_option("--chunk-size", f.chunk_size, "broadcast chunk size, e.g. 4M [env PYBCAST_CHUNK_SIZE, default 4M]");
-  app.add_option("--lock-timeout", f.lock_timeout, "seconds to wait for another job extracting the same bundles")
-      ->capture_default_str();
-}
-
-StageRequest resolve(const StageFlags& f, bool& report, std::string& trace) {
-  StageRequest r;
-  r.chroot = setting(f.chroot, {"PYBCAST_CHROOT", "PYTHON_MPI_CHROOT"}, "/dev/shm");
-  r.pkgroot = setting(f.pkgroot, {"PYBCAST_PKGROOT", "PYTHON_MPI_PKGROOT"}, ".");
-  r.bundles = f.bundles;
-  if (r.bundles.empty()) r.bundles = split_list(setting(f.packages, {"PYBCAST_PACKAGES", "PYTHON_MPI_PACKAGES"}, ""));
-  std::string vnodes = setting(f.virtual_nodes, {"PYBCAST_VIRTUAL_NODES"}, "0");
-  try {
-    r.virtual_nodes = std::stoi(vnodes);
-  } catch (const std::exception&) {
-    fail("invalid number of virtual nodes '{}'", vnodes);
-  }
-  if (r.virtual_nodes < 0) fail("invalid number of virtual nodes '{}'", vnodes);
-  r.chunk_size = parse_size(setting(f.chunk_size, {"PYBCAST_CHUNK_SIZE"}, "4M"));
-  r.lock_timeout = f.lock_timeout;
-  report = f.report || truthy(setting(std::nullopt, {"PYBCAST_REPORT"}, "0"));
-  trace = setting(f.trace, {"PYBCAST_TRACE"}, "");
-  r.want_report = report || !trace.empty();
-  return r;
+/// The two-step workflow: export lines that make a later plain `python3`
+/// (under srun/mpirun) run from the staged prefix with one agreed hash seed.
+std::string environment_for_later(const StageOutcome& outcome, const StageRequest& request) {
+  PythonHomeRequest where{outcome.prefix, request.chroot, std::nullopt, outcome.bundle_names};
+  if (const char* home = std::getenv("PYTHONHOME"); home && *home) where.user_home = home;
+  StagedPython python = locate_staged_python(where);
+  std::string seed = std::to_string(std::random_device{}());
+  LaunchEnvironment env =
+      python_environment({python, user_root_path(outcome.node_root) + "/pycache", seed, "", ::getenv});
+  return format_exports(env) + fmt::format("export PYBCAST_PREFIX='{}'\n", outcome.prefix);
 }
 
 }  // namespace
@@ -66,33 +40,45 @@ int run_stage(int argc, char** argv) {
                "Run under MPI: rank 0 reads each bundle once, node leaders extract.",
                "pybcast stage");
   StageFlags flags;
+  bool print_env = false;
+  app.add_option("bundles", flags.bundles, "bundle files, in merge order (relative to the package root)");
   add_stage_flags(app, flags);
+  app.add_flag("--print-env", print_env,
+               "print `export` lines for running the staged python in a later step (eval them)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  bool report = false;
-  std::string trace;
-  StageRequest request;
+  StageSettings settings;
   try {
-    request = resolve(flags, report, trace);
+    settings = resolve_stage_settings(flags);
   } catch (const Error& e) {
     print_error(e.what());
     return 2;
   }
   return run_under_mpi(argc, argv, MPI_THREAD_FUNNELED, [&] {
-    StageOutcome outcome = stage_bundles(MPI_COMM_WORLD, request);
+    StageOutcome outcome = stage_bundles(MPI_COMM_WORLD, settings.request);
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    std::string exports;
+    if (print_env) {
+      LocalStatus status;
+      try {
+        if (rank == 0) exports = environment_for_later(outcome, settings.request);
+      } catch (const std::exception& e) {
+        status.fail(e.what());
+      }
+      if (auto failure = agree_on_failure(MPI_COMM_WORLD, status.failed(), status.message())) throw Error(*failure);
+    }
     if (rank != 0) return 0;
-    fmt::print("{}\n", outcome.prefix);
+    fmt::print("{}", print_env ? exports : outcome.prefix + "\n");
     std::fflush(stdout);
-    if (report) fmt::print(stderr, "{}", format_report(outcome.context, outcome.samples));
-    if (!trace.empty()) {
-      std::ofstream out(trace);
+    if (settings.report) fmt::print(stderr, "{}", format_report(outcome.context, outcome.samples));
+    if (!settings.trace.empty()) {
+      std::ofstream out(settings.trace);
       out << format_trace(outcome.samples);
-      if (!out) fail("cannot write trace file {}", trace);
+      if (!out) fail("cannot write trace file {}", settings.trace);
     }
     return 0;
   });

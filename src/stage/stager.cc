@@ -218,6 +218,7 @@ bool Stager::any_node_pending() {
 
 void Stager::finish(StageOutcome& outcome) {
   outcome.key = plan_.key;
+  outcome.bundle_names = plan_.names;
   outcome.node_root = node_root_;
   outcome.prefix = user_root_path(node_root_) + "/cache/" + plan_.key;
   sample_.node = topology_.node_index();

@@ -27,6 +27,7 @@ struct StageRequest {
 struct StageOutcome {
   std::string prefix;  ///< this rank's node-local merged prefix
   std::string key;
+  std::vector<std::string> bundle_names;  ///< as given, in merge order
   std::string node_root;  ///< this rank's node-local root ($CHROOT or $CHROOT/vnode-<g>)
   ReportContext context;  ///< rank 0 only
   std::vector<RankSample> samples;  ///< rank 0 only (gathered when want_report)

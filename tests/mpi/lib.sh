@@ -4,7 +4,9 @@
 set -euo pipefail
 
 PYBCAST=${PYBCAST:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build/bin" && pwd)/pybcast}
-BUNDLES=${PYBCAST_TEST_BUNDLES:?set by CTest: directory of the fixture bundles}
+PYTHON_MPI=${PYTHON_MPI:-$(dirname "$PYBCAST")/python-mpi}
+BUNDLES=${PYBCAST_TEST_BUNDLES:-}        # fixture: Debian trees as bundles (tests/mpi)
+PY_BUNDLES=${PYBCAST_PYTHON_BUNDLES:-}   # fixture: python + numpy + mpi4py bundles (tests/e2e)
 SCRATCH=$(mktemp -d /tmp/pybcast-mpi-XXXXXX)
 CHROOT=$SCRATCH/chroot
 PKGROOT=$SCRATCH/shared
@@ -26,16 +28,33 @@ fail() {
   exit 1
 }
 
-# mpirun -n N pybcast ARGS...; output in $SCRATCH/out, status in $STATUS, seconds in $ELAPSED.
+# Each rank's stdout+stderr goes to its own file (mpirun glues concurrent
+# lines of different ranks together otherwise); collect_output joins them,
+# one rank after the other, followed by mpirun's own messages, into $SCRATCH/out.
+RANK_OUTPUT=$SCRATCH/ranks
+collect_output() {
+  local f
+  : >"$SCRATCH/out"
+  for f in $(ls -d "$RANK_OUTPUT"/*/rank.* 2>/dev/null | sort -t. -k2 -n); do
+    for stream in stdout stderr; do
+      [ -s "$f/$stream" ] && { cat "$f/$stream"; echo; } >>"$SCRATCH/out"
+    done
+  done
+  cat "$SCRATCH/mpirun.out" >>"$SCRATCH/out"
+  rm -rf "$RANK_OUTPUT"
+}
+
+# mpirun -n N ARGS...; output in $SCRATCH/out, status in $STATUS, seconds in $ELAPSED.
 run_mpi() {
   local n=$1
   shift
   local start=$(date +%s.%N)
   set +e
-  timeout 60 mpirun -n "$n" "$@" >"$SCRATCH/out" 2>&1
+  timeout 60 mpirun --output-filename "$RANK_OUTPUT:nocopy" -n "$n" "$@" >"$SCRATCH/mpirun.out" 2>&1
   STATUS=$?
   set -e
   ELAPSED=$(echo "$(date +%s.%N) - $start" | bc)
+  collect_output
 }
 
 # Like run_mpi, but under `strace -f -qq -y $STRACE_OPTS -o LOG` around mpirun, so
@@ -44,15 +63,23 @@ strace_mpi() {
   local log=$1 n=$2
   shift 2
   set +e
-  timeout 120 strace -f -qq -y $STRACE_OPTS -o "$log" mpirun -n "$n" "$@" >"$SCRATCH/out" 2>&1
+  timeout 120 strace -f -qq -y $STRACE_OPTS -o "$log" mpirun --output-filename "$RANK_OUTPUT:nocopy" -n "$n" "$@" \
+    >"$SCRATCH/mpirun.out" 2>&1
   STATUS=$?
   set -e
+  collect_output
 }
 
 stage() {
   local n=$1
   shift
   run_mpi "$n" "$PYBCAST" stage --chroot "$CHROOT" --pkgroot "$PKGROOT" "$@"
+}
+
+# Occurrences of an extended regex in the last run's output. mpirun may glue
+# lines of different ranks together, so count matches, not lines.
+count_matches() {
+  grep -oE -- "$1" "$SCRATCH/out" | wc -l
 }
 
 # Asserts the last run failed on all N ranks with one identical message containing $2.

@@ -1,0 +1,73 @@
+#include "launch/python_env.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "cli/settings.h"
+#include "doctor/fs_probe.h"
+#include "util/error.h"
+
+namespace pybcast {
+
+namespace {
+
+std::string prepend(const std::string& first, const char* rest) {
+  if (rest == nullptr || *rest == '\0') return first;
+  return first + ":" + rest;
+}
+
+std::string shell_quote(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+void warn_if_shared(LaunchEnvironment& env, const std::string& what, const std::string& path, const std::string& hint) {
+  FsKind kind = probe_fs(path);
+  if (kind.shared) env.warnings.push_back(fmt::format("{} {} is on {} (shared): {}", what, path, kind.name, hint));
+}
+
+}  // namespace
+
+LaunchEnvironment python_environment(const EnvironmentInputs& in) {
+  LaunchEnvironment env;
+  auto get = [&](const char* name) -> const char* { return in.getenv(name); };
+  const StagedPython& py = in.python;
+  std::string home = py.user_home_outside.empty() ? py.home : py.user_home_outside;
+  std::string libdir = std::filesystem::path(py.libpython).parent_path().string();
+  std::string libs = libdir == py.home + "/lib" ? libdir : libdir + ":" + py.home + "/lib";
+  env.set.emplace_back("PYTHONHOME", home);
+  env.set.emplace_back("PATH", prepend(py.home + "/bin", get("PATH")));
+  env.set.emplace_back("LD_LIBRARY_PATH", prepend(libs, get("LD_LIBRARY_PATH")));
+  if (get("PYTHONPYCACHEPREFIX") == nullptr && get("PYTHONDONTWRITEBYTECODE") == nullptr)
+    env.set.emplace_back("PYTHONPYCACHEPREFIX", in.pycache_dir);
+  if (get("PYTHONHASHSEED") == nullptr) env.set.emplace_back("PYTHONHASHSEED", in.hash_seed);
+
+  if (!py.user_home_outside.empty())
+    warn_if_shared(env, "PYTHONHOME", py.user_home_outside,
+                   "the standard library is read from there, not from the staged copy");
+  if (const char* path = get("PYTHONPATH"))
+    for (const auto& entry : split_list(path))
+      warn_if_shared(env, "PYTHONPATH entry", entry, "every import searches it first; pack it into a bundle");
+  if (const char* base = get("PYTHONUSERBASE"))
+    warn_if_shared(env, "PYTHONUSERBASE", base, "set it to node-local or scratch storage, or pack it (pack dir)");
+  if (!in.script.empty() && in.script != "-")
+    warn_if_shared(env, "the script's directory", std::filesystem::absolute(in.script).parent_path().string(),
+                   "Python searches it first for every import; run from scratch or node-local storage");
+  return env;
+}
+
+std::string format_exports(const LaunchEnvironment& env) {
+  std::string out;
+  for (const auto& [name, value] : env.set) out += fmt::format("export {}={}\n", name, shell_quote(value));
+  return out;
+}
+
+void apply_environment(const LaunchEnvironment& env) {
+  for (const auto& [name, value] : env.set)
+    if (::setenv(name.c_str(), value.c_str(), 1) != 0) throw_errno("setenv " + name, errno);
+}
+
+}  // namespace pybcast

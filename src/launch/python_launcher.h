@@ -1,0 +1,31 @@
+#pragma once
+// python-mpi: stage the bundles, then run Python *in this process*, so MPI
+// stays initialized and mpi4py just works. The staged libpython is loaded with
+// dlopen(RTLD_NOW|RTLD_GLOBAL) (extension modules do not link libpython, they
+// need its symbols global) and Py_BytesMain gets the user's arguments with
+// argv[0] = the staged interpreter, so sys.executable and sys.prefix are
+// node-local.
+#include <string>
+#include <vector>
+
+#include "stage/stager.h"
+
+namespace pybcast {
+
+struct LaunchRequest {
+  StageRequest stage;
+  std::vector<std::string> python_args;  ///< everything after the interpreter name
+  bool abort_on_error = true;            ///< MPI_Abort when a rank's Python fails
+  bool report = false;
+  std::string trace;
+};
+
+/// Must run between MPI_Init_thread(MULTIPLE) and MPI_Finalize, on every
+/// rank. Returns Python's exit status (0 or, with abort_on_error off, the
+/// status); with abort_on_error a failing rank aborts the job.
+int launch_python(const LaunchRequest& request, double launcher_started);
+
+/// Loads libpython and calls Py_BytesMain. Throws Error if it cannot be loaded.
+int run_py_bytes_main(const std::string& libpython, const std::string& argv0, const std::vector<std::string>& args);
+
+}  // namespace pybcast

@@ -1,0 +1,150 @@
+#include "launch/staged_python.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "bundle/manifest.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace pybcast {
+
+namespace {
+
+const char* const kPackHint =
+    "pack the interpreter with `pybcast pack python -o python.tar.zst` (it includes the shared libpython), "
+    "or build Python with --enable-shared";
+
+bool is_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
+std::vector<fs::path> list_dir(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) out.push_back(it->path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// Homes of the prefix: directories D with D/lib/python3.Y/os.py, at the top or one level down
+/// (the seed's bundles had a top directory such as 2.7.9/).
+std::vector<std::pair<fs::path, std::string>> find_homes(const fs::path& prefix) {
+  static const std::regex kStdlib(R"(python(3\.\d+))");
+  std::vector<std::pair<fs::path, std::string>> homes;
+  std::vector<fs::path> candidates{prefix};
+  for (const auto& child : list_dir(prefix))
+    if (child.filename() != ".pybcast") candidates.push_back(child);
+  for (const auto& home : candidates)
+    for (const auto& lib : list_dir(home / "lib")) {
+      std::smatch m;
+      std::string name = lib.filename().string();
+      if (std::regex_match(name, m, kStdlib) && is_file(lib / "os.py")) homes.emplace_back(home, m[1]);
+    }
+  return homes;
+}
+
+struct ManifestHints {
+  std::string libpython, executable, version;
+};
+
+ManifestHints read_manifests(const fs::path& prefix, const std::vector<std::string>& bundles) {
+  ManifestHints hints;
+  for (const auto& bundle : bundles) {
+    fs::path path = prefix / ".pybcast" / "bundles" / bundle / "manifest.json";
+    std::ifstream in(path);
+    if (!in) continue;
+    std::stringstream text;
+    text << in.rdbuf();
+    Manifest m;
+    try {
+      m = parse_manifest(text.str());
+    } catch (const Error& e) {
+      throw e.with_context(path.string());
+    }
+    if (!m.layout.libpython.empty()) hints.libpython = m.layout.libpython;
+    if (!m.layout.executable.empty()) hints.executable = m.layout.executable;
+    if (!m.python.version.empty()) hints.version = m.python.version;
+  }
+  return hints;
+}
+
+/// libpython3.Y.so* under home/lib or home/lib/<multiarch>; the real file first.
+std::optional<fs::path> search_libpython(const fs::path& home, const std::string& version) {
+  std::vector<fs::path> dirs{home / "lib"};
+  for (const auto& d : list_dir(home / "lib"))
+    if (d.filename().string().find("-linux-") != std::string::npos) dirs.push_back(d);
+  std::string stem = "libpython" + version + ".so";
+  for (const auto& dir : dirs)
+    for (const char* suffix : {".1.0", ".1", ""})
+      if (is_file(dir / (stem + suffix))) return dir / (stem + suffix);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> remap_home_under_chroot(const std::string& home, const std::string& chroot,
+                                                   const std::string& prefix) {
+  fs::path h = fs::path(home).lexically_normal(), c = fs::path(chroot).lexically_normal();
+  fs::path rel = h.lexically_relative(c);
+  if (rel.empty() || *rel.begin() == "..") return std::nullopt;
+  if (rel == ".") return fs::path(prefix).string();
+  return (fs::path(prefix) / rel).lexically_normal().string();
+}
+
+StagedPython locate_staged_python(const PythonHomeRequest& request) {
+  fs::path prefix(request.prefix);
+  ManifestHints hints = read_manifests(prefix, request.bundle_names);
+  std::vector<std::pair<fs::path, std::string>> homes = find_homes(prefix);
+  StagedPython python;
+  std::optional<std::string> mapped;
+  if (request.user_home) mapped = remap_home_under_chroot(*request.user_home, request.chroot, request.prefix);
+  if (mapped) {
+    auto it = std::find_if(homes.begin(), homes.end(), [&](const auto& h) { return h.first == *mapped; });
+    if (it == homes.end())
+      fail("PYTHONHOME={} maps to {} in the staged prefix, which holds no lib/python3.*/os.py", *request.user_home,
+           *mapped);
+    python.home = *mapped;
+    python.version = it->second;
+  } else {
+    if (homes.empty())
+      fail("the staged bundles contain no Python standard library (no lib/python3.*/os.py under {}); {}",
+           request.prefix, kPackHint);
+    if (homes.size() > 1) {
+      std::vector<std::string> names;
+      for (const auto& h : homes) names.push_back(h.first.string());
+      fail("the staged prefix holds several Python homes ({}); set PYTHONHOME under $PYTHON_MPI_CHROOT to choose one",
+           fmt::join(names, ", "));
+    }
+    python.home = homes[0].first.string();
+    python.version = homes[0].second;
+  }
+  if (python.version.empty() && !hints.version.empty()) python.version = hints.version.substr(0, hints.version.rfind('.'));
+  fs::path home(python.home);
+  // A PYTHONHOME outside CHROOT is the user's explicit choice: Python gets it
+  // (the launcher warns), but the library and argv[0] still come from the stage.
+  if (request.user_home && !mapped) {
+    python.user_home_outside = *request.user_home;
+  }
+  if (!hints.libpython.empty() && is_file(prefix / hints.libpython)) {
+    python.libpython = (prefix / hints.libpython).string();
+  } else if (auto found = search_libpython(home, python.version)) {
+    python.libpython = found->string();
+  } else {
+    fail("the staged prefix has no shared libpython{}.so under {}/lib; {}", python.version, python.home, kPackHint);
+  }
+  if (!hints.executable.empty()) python.executable = (prefix / hints.executable).string();
+  else python.executable = (home / "bin" / ("python" + python.version)).string();
+  return python;
+}
+
+}  // namespace pybcast

@@ -1,0 +1,16 @@
+#!/bin/bash
+# The two-step workflow: `pybcast stage --print-env` in one mpirun, eval it,
+# then the staged python3 itself under a second mpirun.
+. "$(dirname "$0")/../mpi/lib.sh"
+cp "$PY_BUNDLES"/prefix/*.tar.gz "$PKGROOT/"
+run_mpi 2 "$PYBCAST" stage --print-env --chroot "$CHROOT" --pkgroot "$PKGROOT" python-3.11.tar.gz numpy.tar.gz mpi4py.tar.gz
+[ "$STATUS" -eq 0 ] || fail "stage --print-env: $(cat "$SCRATCH/out")"
+grep -q "^export PYTHONHOME='$CHROOT/pybcast-" "$SCRATCH/out" || fail "no PYTHONHOME export: $(cat "$SCRATCH/out")"
+eval "$(grep '^export ' "$SCRATCH/out")"
+[ -x "$PYBCAST_PREFIX/bin/python3" ] || fail "no staged python3 at $PYBCAST_PREFIX"
+run_mpi 4 python3 -c 'import sys, os, numpy; from mpi4py import MPI; print("STEP2", MPI.COMM_WORLD.rank, sys.prefix, os.environ["PYTHONHASHSEED"], hash("pybcast"))'
+[ "$STATUS" -eq 0 ] || fail "step 2: $(cat "$SCRATCH/out")"
+[ "$(count_matches "STEP2 [0-3] $PYBCAST_PREFIX ")" -eq 4 ] || fail "step 2 did not use the stage: $(cat "$SCRATCH/out")"
+[ "$(grep -oE 'STEP2 [0-3] [^ ]+ [0-9]+ -?[0-9]+' "$SCRATCH/out" | awk '{print $4, $5}' | sort -u | wc -l)" -eq 1 ] ||
+  fail "ranks disagree on the hash seed: $(cat "$SCRATCH/out")"
+echo "ok: stage --print-env, then staged python3 under a second mpirun"
