@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 
@@ -121,6 +122,7 @@ void FileSet::walk(const std::string& source, const std::string& member, int dep
     }
     if (errno != 0) throw_errno(source, errno);
     dir.reset();
+    std::sort(names.begin(), names.end());  // the same first error on every run
     for (const auto& name : names) {
       std::string m = child(member, name);
       if (!filter_.excluded(m)) walk(source + "/" + name, m, depth + 1, false);

@@ -87,21 +87,22 @@ for module in ("packaging.requirements", "pip._vendor.packaging.requirements"):
 def normalize(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
-def requirement_name(text):
-    # The dependency's name when its marker holds for this python, else None.
+def requirement(text):
+    # (name, certain): None when its marker does not hold for this python;
+    # certain is False when the marker could not be evaluated.
     if Requirement is not None:
         try:
             req = Requirement(text)
             if req.marker is not None and not req.marker.evaluate({"extra": ""}):
                 return None
-            return req.name
+            return req.name, True
         except Exception:
             pass
     name, _, marker = text.partition(";")
     if "extra" in marker:
         return None
     match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", name)
-    return match.group(1) if match else None
+    return (match.group(1), not marker.strip()) if match else None
 
 def describe(dist):
     meta = str(dist._path)
@@ -132,9 +133,9 @@ def describe(dist):
 request = json.load(sys.stdin)
 out = {"found": [], "missing": [], "warnings": []}
 seen = set()
-queue = [(name, None) for name in request["names"]]
+queue = [(name, None, True) for name in request["names"]]
 while queue:
-    name, wanted_by = queue.pop(0)
+    name, wanted_by, certain = queue.pop(0)
     if normalize(name) in seen:
         continue
     seen.add(normalize(name))
@@ -143,7 +144,7 @@ while queue:
     except md.PackageNotFoundError:
         if wanted_by is None:
             out["missing"].append(name)
-        else:
+        elif certain:
             out["warnings"].append("%s requires %s, which is not installed" % (wanted_by, name))
         continue
     site, files, source = describe(dist)
@@ -151,9 +152,9 @@ while queue:
                          "files": files, "source": source})
     if request["deps"]:
         for text in dist.requires or []:
-            dep = requirement_name(text)
+            dep = requirement(text)
             if dep:
-                queue.append((dep, dist.metadata["Name"]))
+                queue.append((dep[0], dist.metadata["Name"], dep[1]))
 print(json.dumps(out))
 )PY";
 

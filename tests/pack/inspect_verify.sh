@@ -1,0 +1,53 @@
+#!/bin/bash
+# Acceptance: `inspect` prints the manifest; `inspect --verify` detects a
+# modified member (and a truncated bundle, and a tar pack did not make).
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p P/bin P/lib/pkg
+printf '#!/bin/sh\necho hi\n' >P/bin/tool
+chmod +x P/bin/tool
+echo 'VALUE = 1' >P/lib/pkg/mod.py
+head -c 300000 /dev/urandom >P/lib/pkg/blob.bin
+ln -s mod.py P/lib/pkg/alias.py
+ok pack dir P --name demo -o b.tar.zst
+
+ok inspect b.tar.zst
+expect_in stdout "name:         demo"
+expect_in stdout "kind:         dir"
+expect_in stdout "files:        4 ("
+ok inspect --json --files b.tar.zst
+"$PY" -c 'import json, sys; m = json.load(sys.stdin); assert m["format"] == "pybcast-bundle/1" and m["files"] == 4' \
+  < <(sed -n '/^{/,/^}/p' stdout) || fail "--json is not the manifest"
+expect_in stdout "lib/pkg/alias.py -> mod.py"
+ok inspect --verify b.tar.zst
+expect_in stderr "all 4 members match the manifest"
+
+# Modify one member, keep the manifest first, repack with GNU tar.
+mkdir X
+tar -xf b.tar.zst -C X
+echo 'VALUE = 2' >X/lib/pkg/mod.py
+(cd X && tar --zstd -cf ../modified.tar.zst .pybcast/manifest.json bin lib)
+run_pybcast inspect --verify modified.tar.zst
+[ "$STATUS" = 1 ] || fail "--verify accepted a modified member"
+expect_in stderr "lib/pkg/mod.py: content differs from the manifest"
+expect_in stderr "pybcast: error: modified.tar.zst: 1 problem found by --verify"
+
+# An extra member and a changed symlink are found too.
+ln -sf blob.bin X/lib/pkg/alias.py
+echo new >X/lib/pkg/extra.py
+(cd X && tar --zstd -cf ../extra.tar.zst .pybcast/manifest.json bin lib)
+run_pybcast inspect --verify extra.tar.zst
+[ "$STATUS" = 1 ] || fail "--verify accepted an extra member"
+expect_in stderr "lib/pkg/extra.py: in the bundle but not in the manifest"
+expect_in stderr "lib/pkg/alias.py: symlink to 'blob.bin', the manifest says 'mod.py'"
+
+size=$(stat -c %s b.tar.zst)
+head -c $((size / 2)) b.tar.zst >truncated.tar.zst
+run_pybcast inspect --verify truncated.tar.zst
+[ "$STATUS" = 1 ] || fail "--verify accepted a truncated bundle"
+expect_in stderr "pybcast: error: truncated.tar.zst"
+
+(cd P && tar -czf ../plain.tar.gz bin lib)
+run_pybcast inspect plain.tar.gz
+[ "$STATUS" = 1 ] || fail "inspect accepted a tar without manifest"
+expect_in stderr "plain.tar.gz: no .pybcast/manifest.json as its first member"

@@ -1,0 +1,57 @@
+#include "bundle/manifest.h"
+
+#include <gtest/gtest.h>
+
+#include "util/error.h"
+
+namespace pybcast {
+namespace {
+
+Manifest sample() {
+  Manifest m;
+  m.name = "python-3.11";
+  m.kind = "python";
+  m.versions = {{"python", "3.11.2"}};
+  m.python = {"3.11.2", "cpython-311-x86_64-linux-gnu", "cpython"};
+  m.layout.executable = "bin/python3.11";
+  m.layout.libpython = "lib/x86_64-linux-gnu/libpython3.11.so.1.0";
+  m.layout.stdlib = "lib/python3.11";
+  m.entries = {{"bin/python3", 0, "", "python3.11"}, {"bin/python3.11", 10, "0123456789abcdef", ""}};
+  m.files = 2;
+  m.unpacked_bytes = 10;
+  return m;
+}
+
+TEST(Manifest, RoundTripsIncludingSymlinks) {
+  Manifest m = parse_manifest(manifest_to_json(sample()));
+  EXPECT_EQ(m.format, "pybcast-bundle/1");
+  EXPECT_EQ(m.name, "python-3.11");
+  EXPECT_EQ(m.python.abi, "cpython-311-x86_64-linux-gnu");
+  EXPECT_EQ(m.layout.libpython, "lib/x86_64-linux-gnu/libpython3.11.so.1.0");
+  ASSERT_EQ(m.entries.size(), 2u);
+  EXPECT_EQ(m.entries[0].link, "python3.11");
+  EXPECT_EQ(m.entries[1].xxh3, "0123456789abcdef");
+  EXPECT_EQ(m.entries[1].link, "");
+  // Regular files carry no "link" key: readers of the first version see what they expect.
+  EXPECT_EQ(manifest_to_json(sample()).find("\"link\": \"\""), std::string::npos);
+}
+
+TEST(Manifest, ReadsManifestsWithoutLinks) {
+  Manifest m = parse_manifest(R"({"format": "pybcast-bundle/1", "name": "n", "files": 1, "unpacked_bytes": 3,
+                                  "entries": [{"path": "a", "size": 3, "xxh3": "0000000000000001"}]})");
+  EXPECT_EQ(m.entries.at(0).link, "");
+}
+
+TEST(Manifest, RefusesOtherFormatsAndInconsistentSizes) {
+  EXPECT_THROW(parse_manifest(R"({"format": "pybcast-bundle/2", "name": "n", "files": 0, "unpacked_bytes": 0,
+                                  "entries": []})"),
+               Error);
+  EXPECT_THROW(parse_manifest(R"({"format": "pybcast-bundle/1", "name": "n", "files": 1, "unpacked_bytes": 1,
+                                  "entries": [{"path": "a", "size": 2}]})"),
+               Error);
+  EXPECT_THROW(parse_manifest("[]"), Error);
+  EXPECT_THROW(parse_manifest("{"), Error);
+}
+
+}  // namespace
+}  // namespace pybcast

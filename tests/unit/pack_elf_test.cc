@@ -1,0 +1,35 @@
+#include "pack/elf_deps.h"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "test_dir.h"
+
+namespace pybcast {
+namespace {
+
+TEST(ElfDeps, ReadsNeededLibrariesOfThisTest) {
+  auto dyn = read_elf_dynamic("/proc/self/exe");
+  ASSERT_TRUE(dyn.has_value());
+  bool libc = false;
+  for (const auto& n : dyn->needed) libc |= n.starts_with("libc.so");
+  EXPECT_TRUE(libc);
+}
+
+TEST(ElfDeps, NotElfIsNotAnError) {
+  testing::TestDir d;
+  std::ofstream(d / "script") << "#!/bin/sh\nexit 0\n";
+  std::ofstream(d / "short") << "\x7f" "EL";
+  EXPECT_FALSE(read_elf_dynamic(d / "script").has_value());
+  EXPECT_FALSE(read_elf_dynamic(d / "short").has_value());
+}
+
+TEST(ElfDeps, SplitsSearchPaths) {
+  EXPECT_EQ(split_path_list("$ORIGIN/../lib::/opt/x:"), (std::vector<std::string>{"$ORIGIN/../lib", "/opt/x"}));
+}
+
+}  // namespace
+}  // namespace pybcast

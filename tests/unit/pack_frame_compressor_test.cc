@@ -1,0 +1,108 @@
+#include "pack/frame_compressor.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "test_dir.h"
+#include "util/io.h"
+
+namespace pybcast {
+namespace {
+
+using testing::TestDir;
+
+/// Compressible but not trivial: words from a small vocabulary.
+std::vector<std::byte> sample(size_t size) {
+  static const char* words[] = {"import ", "numpy ", "def ", "return ", "self", ".", "\n", "    ", "class ", "x"};
+  std::mt19937 rng(7);
+  std::vector<std::byte> out;
+  while (out.size() < size) {
+    const char* w = words[rng() % 10];
+    for (const char* p = w; *p && out.size() < size; ++p) out.push_back(static_cast<std::byte>(*p));
+  }
+  return out;
+}
+
+std::vector<std::byte> compress(const std::vector<std::byte>& input, Compression kind, int threads, size_t frame) {
+  TestDir d;
+  std::string path = d / "out";
+  {
+    io::Fd fd = io::open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    FrameCompressor c({kind, 0, threads, frame}, fd.get(), path);
+    // Odd write sizes: frames must not depend on how the caller slices its writes.
+    size_t step = 12345;
+    for (size_t at = 0; at < input.size(); at += step)
+      c.write(std::span(input).subspan(at, std::min(step, input.size() - at)));
+    c.finish();
+    EXPECT_EQ(c.bytes_in(), input.size());
+  }
+  std::string text = testing::read_file(path);
+  auto bytes = std::as_bytes(std::span(text));
+  return {bytes.begin(), bytes.end()};
+}
+
+TEST(FrameCompressor, ZstdFramesAreIndependentAndThreadCountDoesNotMatter) {
+  auto input = sample(5 * 100000 + 17);
+  auto one = compress(input, Compression::kZstd, 1, 100000);
+  auto three = compress(input, Compression::kZstd, 3, 100000);
+  EXPECT_EQ(one, three);
+
+  // Six frames (five full, one short), each decodable on its own.
+  size_t at = 0, frames = 0;
+  std::vector<std::byte> all;
+  while (at < one.size()) {
+    size_t size = ZSTD_findFrameCompressedSize(one.data() + at, one.size() - at);
+    ASSERT_FALSE(ZSTD_isError(size));
+    unsigned long long content = ZSTD_getFrameContentSize(one.data() + at, size);
+    ASSERT_EQ(content, frames < 5 ? 100000u : 17u);
+    std::vector<std::byte> out(content);
+    ASSERT_EQ(ZSTD_decompress(out.data(), out.size(), one.data() + at, size), content);
+    all.insert(all.end(), out.begin(), out.end());
+    at += size;
+    ++frames;
+  }
+  EXPECT_EQ(frames, 6u);
+  EXPECT_EQ(all, input);
+}
+
+TEST(FrameCompressor, GzipMembersHaveNoTimestampAndDecodeAlone) {
+  auto input = sample(3 * 65536);
+  auto one = compress(input, Compression::kGzip, 1, 65536);
+  EXPECT_EQ(one, compress(input, Compression::kGzip, 2, 65536));
+  size_t at = 0, members = 0;
+  std::vector<std::byte> all;
+  while (at < one.size()) {
+    ASSERT_EQ(static_cast<unsigned>(one[at]), 0x1fu);
+    for (int i = 4; i < 8; ++i) EXPECT_EQ(static_cast<unsigned>(one[at + i]), 0u) << "MTIME byte " << i;
+    z_stream z{};
+    ASSERT_EQ(inflateInit2(&z, 16 + 15), Z_OK);
+    std::vector<std::byte> out(65536 + 1);
+    z.next_in = reinterpret_cast<Bytef*>(one.data() + at);
+    z.avail_in = static_cast<uInt>(one.size() - at);
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    ASSERT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);  // ends at the member's end
+    out.resize(out.size() - z.avail_out);
+    EXPECT_EQ(out.size(), 65536u);
+    all.insert(all.end(), out.begin(), out.end());
+    at = one.size() - z.avail_in;
+    inflateEnd(&z);
+    ++members;
+  }
+  EXPECT_EQ(members, 3u);
+  EXPECT_EQ(all, input);
+}
+
+TEST(FrameCompressor, PlainTarIsCopied) {
+  auto input = sample(250000);
+  EXPECT_EQ(compress(input, Compression::kNone, 4, 100000), input);
+}
+
+}  // namespace
+}  // namespace pybcast
