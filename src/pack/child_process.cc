@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -100,19 +101,29 @@ ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& 
   err.write.reset();
 
   ChildResult result;
-  // A child that exits without reading its input must not kill us with SIGPIPE.
-  struct sigaction ignore {}, previous {};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGPIPE, &ignore, &previous);
+  // A child that exits without reading its input must not kill us with
+  // SIGPIPE: block it in this thread (write then fails with EPIPE) and
+  // discard the pending signal before unblocking. Other threads, and the
+  // process's handlers, are left alone.
+  sigset_t pipe_signal, previous;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous);
+  auto restore = [&] {
+    timespec no_wait{};
+    while (::sigtimedwait(&pipe_signal, nullptr, &no_wait) == SIGPIPE) {
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  };
   try {
     exchange(in, out, err, options.input, result);
   } catch (...) {
-    ::sigaction(SIGPIPE, &previous, nullptr);
+    restore();
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     throw;
   }
-  ::sigaction(SIGPIPE, &previous, nullptr);
+  restore();
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw_errno("waitpid", errno);

@@ -1,5 +1,6 @@
 #include "pack/output_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,7 +50,7 @@ OutputFile::OutputFile(const std::string& path) : path_(path) {
   std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
   temp_ = dir + "." + base + ".tmp-XXXXXX";
-  int fd = ::mkstemp(temp_.data());
+  int fd = ::mkostemp(temp_.data(), O_CLOEXEC);  // pip and python must not inherit it
   if (fd < 0) throw_errno("cannot write " + path, errno);
   fd_.reset(fd);
   install_handlers(temp_);
@@ -68,7 +69,8 @@ OutputFile::~OutputFile() {
 }
 
 void OutputFile::commit() {
-  if (::fsync(fd_.get()) != 0 && errno != EINVAL) throw_errno("cannot write " + path_, errno);
+  // No fsync: like tar and zstd we leave durability to the file system; the
+  // rename alone already keeps readers from ever seeing a partial bundle.
   if (::close(fd_.release()) != 0) throw_errno("cannot write " + path_, errno);
   if (::rename(temp_.c_str(), path_.c_str()) != 0) throw_errno("cannot write " + path_, errno);
   committed_ = true;

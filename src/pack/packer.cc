@@ -20,6 +20,7 @@ namespace pybcast {
 namespace {
 
 constexpr size_t kListedExamples = 3;
+constexpr int kMaxThreads = 256;
 
 struct Suffix {
   const char* text;
@@ -125,7 +126,8 @@ CompressionOptions compression(const PackOptions& options) {
   c.level = options.level == 0 ? default_level(c.kind) : options.level;
   if (c.kind != Compression::kNone && (c.level < 1 || c.level > max_level(c.kind)))
     fail("--level {}: {} takes 1 to {}", options.level, compression_name(c.kind), max_level(c.kind));
-  c.threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  c.threads = std::min(options.threads > 0 ? options.threads : cores, kMaxThreads);
   return c;
 }
 

@@ -8,19 +8,6 @@
 
 namespace pybcast {
 
-namespace {
-
-std::string thousands(uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-}  // namespace
-
 Progress::Progress(bool enabled, std::string label, uint64_t total_files, uint64_t total_bytes)
     : enabled_(enabled), label_(std::move(label)), total_files_(total_files), total_bytes_(total_bytes) {}
 
@@ -44,7 +31,7 @@ void Progress::draw() {
   double elapsed = clock_.seconds();
   std::string eta = fraction > 0.02 && elapsed > 0.5 ? format_seconds(elapsed / fraction - elapsed) : "-";
   fmt::print(stderr, "\r{} [{}{}] {}/{} files, {} / {}, ETA {}\x1b[K", label_, std::string(filled, '#'),
-             std::string(kWidth - filled, '.'), thousands(files_), thousands(total_files_), format_bytes(bytes_),
+             std::string(kWidth - filled, '.'), files_, total_files_, format_bytes(bytes_),
              format_bytes(total_bytes_), eta);
   std::fflush(stderr);
   drawn_ = true;
@@ -61,7 +48,7 @@ void Progress::done() {
 
 std::string format_summary(uint64_t files, uint64_t unpacked, uint64_t packed, double seconds) {
   double ratio = packed > 0 ? static_cast<double>(unpacked) / static_cast<double>(packed) : 0;
-  return fmt::format("{} files, {} -> {} ({:.2f}x) in {}", thousands(files), format_bytes(unpacked),
+  return fmt::format("{} files, {} -> {} ({:.2f}x) in {}", files, format_bytes(unpacked),
                      format_bytes(packed), ratio, format_seconds(seconds));
 }
 

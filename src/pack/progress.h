@@ -34,7 +34,7 @@ class Progress {
   std::mutex mutex_;
 };
 
-/// "3,210 files, 58.1 MiB -> 15.2 MiB (3.82x) in 2.10 s"
+/// "3210 files, 58.1 MiB -> 15.2 MiB (3.82x) in 2.10 s"
 std::string format_summary(uint64_t files, uint64_t unpacked, uint64_t packed, double seconds);
 
 }  // namespace pybcast

@@ -66,8 +66,12 @@ void add_libpython(const PythonInfo& info, PackSource& source) {
     if (ours && name.find(".so") != std::string::npos) source.files.add(info.libdir + "/" + name, lib_member + "/" + name);
   }
   std::string soname = lib_member + "/" + info.instsoname;
-  if (source.files.find(soname) == nullptr)
-    fail("python '{}' says its shared library is {}/{}, which does not exist", info.python, info.libdir, info.instsoname);
+  if (source.files.find(soname) == nullptr) {
+    struct stat st {};
+    bool exists = ::stat((info.libdir + "/" + info.instsoname).c_str(), &st) == 0;
+    fail("python '{}' says its shared library is {}/{}, which {}", info.python, info.libdir, info.instsoname,
+         exists ? "an --exclude left out" : "does not exist");
+  }
   source.manifest.layout.libpython = soname;
 }
 
