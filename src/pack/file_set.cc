@@ -169,6 +169,10 @@ void FileSet::relocate(const std::string& from, const std::string& to) {
   for (auto& e : moved) insert(std::move(e));
 }
 
+size_t FileSet::remove_if(const std::function<bool(const PackEntry&)>& drop) {
+  return std::erase_if(entries_, [&](const auto& item) { return drop(item.second); });
+}
+
 const PackEntry* FileSet::find(const std::string& member) const {
   auto it = entries_.find(member);
   return it == entries_.end() ? nullptr : &it->second;

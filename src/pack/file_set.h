@@ -3,6 +3,7 @@
 // prefix-relative name it gets. Trees are read without following symlinks,
 // so a symlink is packed as a symlink, wherever it points.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,8 @@ class FileSet {
   void put_symlink(const std::string& member, const std::string& target);
   /// Moves `from` and everything below it to `to`.
   void relocate(const std::string& from, const std::string& to);
+  /// Removes the entries `drop` returns true for; returns how many.
+  size_t remove_if(const std::function<bool(const PackEntry&)>& drop);
 
   const PackEntry* find(const std::string& member) const;
   /// Every entry, plus any missing parent directory, in byte order of their

@@ -18,6 +18,7 @@ class OutputFile {
 
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
+  const std::string& temp_path() const { return temp_; }
   /// Closes and renames into place.
   void commit();
 

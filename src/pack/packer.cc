@@ -99,6 +99,23 @@ void warn_escaping_symlinks(const std::vector<PackEntry>& entries, PackSource& s
                                           escaping.size(), examples(escaping)));
 }
 
+/// A bundle written inside the tree it packs must not pack itself (nor the
+/// bundle it replaces).
+void drop_output(PackSource& source, const OutputFile& out) {
+  auto base = [](const std::string& p) { return p.substr(p.rfind('/') + 1); };
+  struct stat temp {}, old {};
+  ::fstat(out.fd(), &temp);
+  bool replacing = ::stat(out.path().c_str(), &old) == 0;
+  source.files.remove_if([&](const PackEntry& e) {
+    std::string name = base(e.source);
+    if (e.type != EntryType::file || (name != base(out.temp_path()) && name != base(out.path()))) return false;
+    struct stat st {};
+    if (::stat(e.source.c_str(), &st) != 0) return false;
+    auto same = [&](const struct stat& o) { return st.st_dev == o.st_dev && st.st_ino == o.st_ino; };
+    return same(temp) || (replacing && same(old));
+  });
+}
+
 Manifest finish_manifest(Manifest m, const std::vector<PackEntry>& entries, const std::string& name) {
   m.name = name;
   for (const auto& e : entries) {
@@ -156,6 +173,7 @@ PackResult pack(const PackOptions& options) {
   OutputFile out(options.output);  // first, so an unwritable output fails before any work
 
   PackSource source = collect(options);
+  drop_output(source, out);
   add_shared_libraries(source);
   std::unique_ptr<TempDir> bytecode;
   if (options.compile) bytecode = add_bytecode(source, c.threads);

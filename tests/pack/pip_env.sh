@@ -40,6 +40,16 @@ target=$("$PY" -c 'import sysconfig; s = sysconfig.get_scheme_names(); print(sys
 expect_member env.tar.zst "$target/pbtest_app/__init__.py"
 check_import env.tar.zst
 
+# A user base (~/.local style): kept as it is, unless --python says where
+# that python looks.
+mkdir -p U/lib/python$version
+cp -a "V/lib/python$version/site-packages" "U/lib/python$version/"
+ok pack dir U -o user-as-is.tar.zst
+expect_member user-as-is.tar.zst "lib/python$version/site-packages/pbtest_app/__init__.py"
+ok pack dir U --python "$PY" -o user.tar.zst
+expect_member user.tar.zst "$target/pbtest_app/__init__.py"
+check_import user.tar.zst
+
 # pack dist with and without --deps, asking the venv's python (RECORD-based).
 ok pack dist pbtest-app --python V/bin/python -o app.tar.zst
 expect_no_member app.tar.zst 'pbtest_dep'

@@ -206,6 +206,15 @@ TEST_F(PackBundle, FailureLeavesNoOutputBehind) {
   EXPECT_THROW(pack(options(dir_ / "missing/b.tar.zst")), Error);
 }
 
+TEST_F(PackBundle, OutputInsideThePrefixDoesNotPackItself) {
+  std::string out = prefix_ + "/lib/b.tar.zst";
+  std::ofstream(out) << "an older bundle";
+  pack(options(out));
+  pack(options(out));
+  for (const auto& m : read_members(out)) EXPECT_EQ(m.name.find(".tar.zst"), std::string::npos) << m.name;
+  EXPECT_TRUE(verify_bundle(out).problems.empty());
+}
+
 TEST(PackNames, CompressionAndNameFollowTheOutput) {
   EXPECT_EQ(compression_for_name("x/numpy.tar.zst"), Compression::kZstd);
   EXPECT_EQ(compression_for_name("numpy.tgz"), Compression::kGzip);
