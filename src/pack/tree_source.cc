@@ -38,11 +38,16 @@ std::string checked_prefix(const PackOptions& options, const char* what) {
 }
 
 /// Site directories in the tree: where the install scheme puts
-/// distributions, and wherever distribution metadata actually sits.
+/// distributions, and any site-packages or dist-packages directory that
+/// holds distribution metadata (not the vendored *.dist-info inside a package).
 std::set<std::string> site_dirs_in(const std::vector<PackEntry>& entries, const PythonInfo* info) {
   std::set<std::string> sites;
-  for (const auto& e : entries)
-    if (is_metadata_dir(name_of(e.member)) && !parent_of(e.member).empty()) sites.insert(parent_of(e.member));
+  for (const auto& e : entries) {
+    std::string parent = parent_of(e.member);
+    std::string parent_name = name_of(parent);
+    if (is_metadata_dir(name_of(e.member)) && (parent_name == "site-packages" || parent_name == "dist-packages"))
+      sites.insert(parent);
+  }
   if (info != nullptr)
     for (const auto& s : {info->install_purelib, info->install_platlib})
       if (std::any_of(entries.begin(), entries.end(), [&](const auto& e) { return e.member == s; })) sites.insert(s);
@@ -70,6 +75,7 @@ void describe_tree(PackSource& source) {
   Manifest& m = source.manifest;
   std::string version;
   std::vector<PackEntry> entries = source.files.entries();
+  std::set<std::string> sites = site_dirs_in(entries, source.python ? &*source.python : nullptr);
   for (const auto& e : entries) {
     std::smatch match;
     if (m.layout.stdlib.empty() && std::regex_match(e.member, match, kStdlib)) {
@@ -77,7 +83,8 @@ void describe_tree(PackSource& source) {
       version = match[2];
     }
     std::string name = name_of(e.member);
-    if (is_metadata_dir(name) && std::regex_match(name, match, kDistInfo)) m.versions[match[1]] = match[2];
+    if (is_metadata_dir(name) && sites.contains(parent_of(e.member)) && std::regex_match(name, match, kDistInfo))
+      m.versions[match[1]] = match[2];
   }
   if (!version.empty()) {
     if (m.python.version.empty()) m.python.version = version;
@@ -88,10 +95,7 @@ void describe_tree(PackSource& source) {
     for (const auto& e : entries)
       if (e.type == EntryType::file && std::regex_match(e.member, libpython)) m.layout.libpython = e.member;
   }
-  if (m.layout.purelib.empty()) {
-    auto sites = site_dirs_in(entries, nullptr);
-    if (!sites.empty()) m.layout.purelib = m.layout.platlib = *sites.begin();
-  }
+  if (m.layout.purelib.empty() && !sites.empty()) m.layout.purelib = m.layout.platlib = *sites.begin();
 }
 
 PackSource tree(const std::string& prefix, const char* kind, ExcludeFilter filter,
