@@ -13,16 +13,19 @@ cd "$work"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# time_runs NAME CMD...: median seconds of RUNS runs after one warm-up (page cache).
+# time_runs NAME CMD...: median wall and CPU (user + sys, children included)
+# seconds of RUNS runs after one warm-up (page cache). CPU time says more than
+# wall time on a busy machine.
 time_runs() {
   local name=$1
   shift
   "$@" >/dev/null 2>&1
   for _ in $(seq "$RUNS"); do
-    local start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1
-    echo "$(date +%s.%N) - $start" | bc
-  done | median >"$name.time"
+    /usr/bin/time -f '%e %U %S' -o "$name.one" "$@" >/dev/null 2>&1
+    cat "$name.one"
+  done >"$name.runs"
+  awk '{ print $1 }' "$name.runs" | median >"$name.time"
+  awk '{ print $2 + $3 }' "$name.runs" | median >"$name.cpu"
 }
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
@@ -43,11 +46,13 @@ pack_pair() {  # FORMAT EXTRA-ARGS...
   "$PYBCAST" pack python --python "$PYTHON" --format "$format" "$@" -o "python.$format"
   "$PYBCAST" pack dist numpy --python "$PYTHON" --format "$format" "$@" -o "numpy.$format"
 }
+export -f pack_pair
+export PYBCAST PYTHON
 threads=$(nproc)
-time_runs zstd pack_pair tar.zst
-time_runs gzip pack_pair tar.gz
-time_runs zstd1 pack_pair tar.zst --threads 1
-time_runs gzip1 pack_pair tar.gz --threads 1
+time_runs zstd bash -c 'pack_pair tar.zst'
+time_runs gzip bash -c 'pack_pair tar.gz'
+time_runs zstd1 bash -c 'pack_pair tar.zst --threads 1'
+time_runs gzip1 bash -c 'pack_pair tar.gz --threads 1'
 time_runs targz tar -czf tree.tar.gz -C tree .
 time_runs tarzst tar --zstd -cf tree.tar.zst -C tree .
 size_pair() { echo $(($(stat -c %s "python.$1") + $(stat -c %s "numpy.$1"))); }
@@ -59,9 +64,12 @@ gzip_size=$(size_pair tar.gz)
 echo "python $("$PYTHON" -c 'import sys; print(sys.version.split()[0])') + numpy: $files files, $(mib "$unpacked") MiB;" \
   "$(nproc) cores; median of $RUNS warm runs"
 echo
-echo "| command | threads | time (s) | size (MiB) | ratio |"
-echo "|---|---|---|---|---|"
-row() { printf '| %s | %s | %.2f | %s | %.2f |\n' "$1" "$2" "$(cat "$3.time")" "$(mib "$4")" "$(echo "$unpacked / $4" | bc -l)"; }
+echo "| command | threads | wall (s) | CPU (s) | size (MiB) | ratio |"
+echo "|---|---|---|---|---|---|"
+row() {
+  printf '| %s | %s | %.2f | %.2f | %s | %.2f |\n' "$1" "$2" "$(cat "$3.time")" "$(cat "$3.cpu")" "$(mib "$4")" \
+    "$(echo "$unpacked / $4" | bc -l)"
+}
 row "pybcast pack python + pack dist numpy, zstd -3" "$threads" zstd "$zstd_size"
 row "pybcast pack python + pack dist numpy, zstd -3" 1 zstd1 "$zstd_size"
 row "pybcast pack python + pack dist numpy, gzip -6" "$threads" gzip "$gzip_size"

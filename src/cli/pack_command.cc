@@ -52,12 +52,14 @@ int run_pack(int argc, char** argv) {
   PackFlags f;
   const char* target_python = "the python to ask and pack for (default: python3 on PATH)";
 
-  CLI::App* python = app.add_subcommand("python", "the interpreter: bin/pythonX.Y, standard library, lib-dynload, libpython");
+  CLI::App* python =
+      app.add_subcommand("python", "the interpreter: bin/pythonX.Y, standard library, lib-dynload, libpython");
   add_common(python, f);
   add_python(python, f, target_python);
-  python->add_option("--keep", f.options.keep,
-                     "keep a part of the standard library left out by default: "
-                     "test, idlelib, tkinter, ensurepip, __pycache__, config, site-packages (repeatable)")
+  python
+      ->add_option("--keep", f.options.keep,
+                   "keep a part of the standard library left out by default: "
+                   "test, idlelib, tkinter, ensurepip, __pycache__, config, site-packages (repeatable)")
       ->type_name("PART")
       ->allow_extra_args(false);
 
@@ -87,8 +89,11 @@ int run_pack(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  const std::pair<CLI::App*, PackKind> kinds[] = {
-      {python, PackKind::python}, {dist, PackKind::dist}, {dir, PackKind::dir}, {env, PackKind::env}, {pip, PackKind::pip}};
+  const std::pair<CLI::App*, PackKind> kinds[] = {{python, PackKind::python},
+                                                  {dist, PackKind::dist},
+                                                  {dir, PackKind::dir},
+                                                  {env, PackKind::env},
+                                                  {pip, PackKind::pip}};
   for (const auto& [sub, kind] : kinds)
     if (sub->parsed()) f.options.kind = kind;
   f.options.default_excludes = !f.no_default_excludes;

@@ -101,7 +101,8 @@ VerifyReport verify_bundle(const std::string& bundle) {
   if (report.manifest.files != report.manifest.entries.size())
     problems.push_back(fmt::format("manifest says {} files but lists {}", report.manifest.files, expected.size()));
   if (report.manifest.unpacked_bytes != total)
-    problems.push_back(fmt::format("manifest says {} bytes but its entries add up to {}", report.manifest.unpacked_bytes, total));
+    problems.push_back(
+        fmt::format("manifest says {} bytes but its entries add up to {}", report.manifest.unpacked_bytes, total));
 
   while (archive_entry* e = reader.next()) {
     std::string name = BundleReader::name(e);
@@ -139,7 +140,8 @@ VerifyReport verify_bundle(const std::string& bundle) {
       problems.push_back(fmt::format("{}: unexpected member type", name));
     }
   }
-  for (const auto& [name, entry] : expected) problems.push_back(fmt::format("{}: in the manifest but not in the bundle", name));
+  for (const auto& [name, entry] : expected)
+    problems.push_back(fmt::format("{}: in the manifest but not in the bundle", name));
   return report;
 }
 

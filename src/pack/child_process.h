@@ -9,8 +9,8 @@
 namespace pybcast {
 
 struct ChildOptions {
-  std::string input;                                       ///< written to the child's stdin
-  std::vector<std::pair<std::string, std::string>> env;    ///< added to (or replacing in) our environment
+  std::string input;                                     ///< written to the child's stdin
+  std::vector<std::pair<std::string, std::string>> env;  ///< added to (or replacing in) our environment
 };
 
 struct ChildResult {

@@ -27,8 +27,8 @@ void add_distribution(const PythonInfo& info, const DistInfo& dist, PackSource& 
   bool in_prefix = !site.empty() && dist.site != info.base_prefix;
   std::string destination = in_prefix ? site_destination(info, site) : info.target_site;
   if (destination != site)
-    source.notes.push_back(fmt::format("{}: {} -> {} (where python {} finds it)", dist.name, dist.site, destination,
-                                       info.version_short));
+    source.notes.push_back(
+        fmt::format("{}: {} -> {} (where python {} finds it)", dist.name, dist.site, destination, info.version_short));
   std::vector<std::string> missing, outside;
   for (const auto& file : dist.files) {
     auto member = join_member(destination, file);
@@ -69,9 +69,10 @@ PackSource collect_dist(const PackOptions& options) {
   source.warnings = query.warnings;
   for (const auto& dist : query.found) {
     if (dist.files.size() <= 1 && (dist.source == "top_level.txt" || dist.source == "name"))
-      fail("{} {}: found its metadata in {} but no files: it has no RECORD or installed-files.txt and no import "
-           "package named after it",
-           dist.name, dist.version, dist.site);
+      fail(
+          "{} {}: found its metadata in {} but no files: it has no RECORD or installed-files.txt and no import "
+          "package named after it",
+          dist.name, dist.version, dist.site);
     source.manifest.versions[dist.name] = dist.version;
     add_distribution(info, dist, source);
   }

@@ -109,7 +109,8 @@ void FileSet::walk(const std::string& source, const std::string& member, int dep
       fail("symlink loop: {} -> {}", source, read_link(source));
     insert(make_entry(member, EntryType::symlink, source, read_link(source)));
   } else if (S_ISREG(st.st_mode)) {
-    insert(make_entry(member, EntryType::file, source, "", (st.st_mode & 0111) != 0, static_cast<uint64_t>(st.st_size)));
+    insert(
+        make_entry(member, EntryType::file, source, "", (st.st_mode & 0111) != 0, static_cast<uint64_t>(st.st_size)));
   } else if (S_ISDIR(st.st_mode)) {
     if (!member.empty()) insert(make_entry(member, EntryType::directory, source));
     std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(source.c_str()), ::closedir);
@@ -181,7 +182,8 @@ const PackEntry* FileSet::find(const std::string& member) const {
 std::vector<PackEntry> FileSet::entries() const {
   std::map<std::string, PackEntry> all = entries_;
   for (const auto& [member, entry] : entries_) {
-    for (size_t slash = member.rfind('/'); slash != std::string::npos && slash > 0; slash = member.rfind('/', slash - 1)) {
+    for (size_t slash = member.rfind('/'); slash != std::string::npos && slash > 0;
+         slash = member.rfind('/', slash - 1)) {
       std::string parent = member.substr(0, slash);
       auto [it, inserted] = all.try_emplace(parent, make_entry(parent, EntryType::directory));
       if (inserted) continue;

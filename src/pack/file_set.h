@@ -17,7 +17,7 @@ namespace pybcast {
 enum class EntryType { file, directory, symlink };
 
 struct PackEntry {
-  std::string member;       ///< prefix-relative, no trailing '/'
+  std::string member;  ///< prefix-relative, no trailing '/'
   EntryType type = EntryType::file;
   std::string source;       ///< absolute path it is read from; empty for made-up entries
   std::string link;         ///< symlink target

@@ -78,7 +78,9 @@ struct FrameCompressor::Frame {
 
 int default_level(Compression kind) { return kind == Compression::kZstd ? 3 : kind == Compression::kGzip ? 6 : 0; }
 
-int max_level(Compression kind) { return kind == Compression::kZstd ? ZSTD_maxCLevel() : kind == Compression::kGzip ? 9 : 0; }
+int max_level(Compression kind) {
+  return kind == Compression::kZstd ? ZSTD_maxCLevel() : kind == Compression::kGzip ? 9 : 0;
+}
 
 FrameCompressor::FrameCompressor(const CompressionOptions& options, int fd, std::string shown)
     : options_(options), fd_(fd), shown_(std::move(shown)) {
@@ -89,8 +91,7 @@ FrameCompressor::FrameCompressor(const CompressionOptions& options, int fd, std:
   int threads = options_.kind == Compression::kNone ? 0 : std::max(1, options_.threads);
   if (threads > 1)
     for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
-  else
-    inline_encoder_ = std::make_unique<Encoder>(options_.kind, options_.level);
+  else inline_encoder_ = std::make_unique<Encoder>(options_.kind, options_.level);
 }
 
 FrameCompressor::~FrameCompressor() {

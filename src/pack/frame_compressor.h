@@ -23,7 +23,7 @@ namespace pybcast {
 
 struct CompressionOptions {
   Compression kind = Compression::kZstd;  ///< kNone, kGzip or kZstd
-  int level = 0;   ///< 0: the format's default (zstd 3, gzip 6)
+  int level = 0;                          ///< 0: the format's default (zstd 3, gzip 6)
   int threads = 1;
   size_t frame_bytes = size_t{4} << 20;
 };

@@ -14,18 +14,18 @@ struct PackOptions {
   PackKind kind = PackKind::python;
   /// dist: distribution names; dir/env: the one directory; pip: pip's arguments.
   std::vector<std::string> targets;
-  std::string python;              ///< the target interpreter; "" = the kind's default
+  std::string python;  ///< the target interpreter; "" = the kind's default
   std::string output;
-  std::string name;                ///< manifest name; "" = the output file's name
-  bool deps = false;               ///< dist: also pack dependencies
-  bool compile = false;            ///< add unchecked-hash .pyc files
-  bool default_excludes = true;    ///< *.png *.jpg *.html *.pyo *.pyc
+  std::string name;              ///< manifest name; "" = the output file's name
+  bool deps = false;             ///< dist: also pack dependencies
+  bool compile = false;          ///< add unchecked-hash .pyc files
+  bool default_excludes = true;  ///< *.png *.jpg *.html *.pyo *.pyc
   std::vector<std::string> excludes;
-  std::vector<std::string> keep;   ///< python: stdlib parts to keep (test, idlelib, ...)
+  std::vector<std::string> keep;      ///< python: stdlib parts to keep (test, idlelib, ...)
   std::optional<Compression> format;  ///< unset: from the output name, else zstd
-  int level = 0;                   ///< 0: the format's default
-  int threads = 0;                 ///< 0: one per core
-  bool progress = false;           ///< draw a progress line (stderr is a TTY)
+  int level = 0;                      ///< 0: the format's default
+  int threads = 0;                    ///< 0: one per core
+  bool progress = false;              ///< draw a progress line (stderr is a TTY)
 };
 
 }  // namespace pybcast

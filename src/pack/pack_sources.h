@@ -18,11 +18,11 @@ struct PackSource {
   explicit PackSource(ExcludeFilter filter) : files(std::move(filter)) {}
 
   FileSet files;
-  Manifest manifest;                   ///< all but the entries, files and sizes
-  std::optional<PythonInfo> python;    ///< the interpreter that will import these files, if known
-  std::vector<std::string> notes;      ///< what pack decided for the user (moved, added)
+  Manifest manifest;                 ///< all but the entries, files and sizes
+  std::optional<PythonInfo> python;  ///< the interpreter that will import these files, if known
+  std::vector<std::string> notes;    ///< what pack decided for the user (moved, added)
   std::vector<std::string> warnings;
-  std::unique_ptr<TempDir> scratch;    ///< files packed from here must outlive the write
+  std::unique_ptr<TempDir> scratch;  ///< files packed from here must outlive the write
 };
 
 /// `pack python`: interpreter, stdlib, lib-dynload, libpython.

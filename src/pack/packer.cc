@@ -26,8 +26,10 @@ struct Suffix {
   const char* text;
   std::optional<Compression> compression;
 };
-constexpr Suffix kSuffixes[] = {{".tar.zst", Compression::kZstd}, {".tzst", Compression::kZstd},
-                                {".tar.gz", Compression::kGzip},  {".tgz", Compression::kGzip},
+constexpr Suffix kSuffixes[] = {{".tar.zst", Compression::kZstd},
+                                {".tzst", Compression::kZstd},
+                                {".tar.gz", Compression::kGzip},
+                                {".tgz", Compression::kGzip},
                                 {".tar", Compression::kNone}};
 
 PackSource collect(const PackOptions& options) {
@@ -61,8 +63,7 @@ void add_shared_libraries(PackSource& source) {
 /// Unchecked-hash .pyc files next to each source, in __pycache__ as the
 /// import system looks for them.
 std::unique_ptr<TempDir> add_bytecode(PackSource& source, int threads) {
-  if (!source.python)
-    fail("--compile needs the python that will import these files: give --python");
+  if (!source.python) fail("--compile needs the python that will import these files: give --python");
   const PythonInfo& python = *source.python;
   if (python.cache_tag.empty()) fail("python '{}' does not use cached bytecode", python.python);
   auto scratch = std::make_unique<TempDir>("pybcast-pyc-");
@@ -82,8 +83,8 @@ std::unique_ptr<TempDir> add_bytecode(PackSource& source, int threads) {
     if (::stat(jobs[i].output.c_str(), &st) == 0) source.files.put_file(jobs[i].output, members[i]);
   }
   if (!failed.empty())
-    source.warnings.push_back(fmt::format("{} file(s) do not compile and are packed as source only: {}", failed.size(),
-                                          examples(failed)));
+    source.warnings.push_back(
+        fmt::format("{} file(s) do not compile and are packed as source only: {}", failed.size(), examples(failed)));
   return scratch;
 }
 
@@ -103,7 +104,8 @@ void warn_escaping_symlinks(const std::vector<PackEntry>& entries, PackSource& s
 /// bundle it replaces).
 void drop_output(PackSource& source, const OutputFile& out) {
   auto base = [](const std::string& p) { return p.substr(p.rfind('/') + 1); };
-  struct stat temp {}, old {};
+  struct stat temp {};
+  struct stat old {};
   ::fstat(out.fd(), &temp);
   bool replacing = ::stat(out.path().c_str(), &old) == 0;
   source.files.remove_if([&](const PackEntry& e) {
@@ -182,13 +184,17 @@ PackResult pack(const PackOptions& options) {
   std::vector<PackEntry> entries = source.files.entries();
   warn_escaping_symlinks(entries, source);
   uint64_t files = 0, bytes = 0;
-  for (const auto& e : entries)
-    if (e.type == EntryType::file) ++files, bytes += e.size;
+  for (const auto& e : entries) {
+    if (e.type != EntryType::file) continue;
+    ++files;
+    bytes += e.size;
+  }
   {
     Progress progress(options.progress, "hashing", files, bytes);
     hash_entries(entries, c.threads, progress);
   }
-  Manifest manifest = finish_manifest(source.manifest, entries, options.name.empty() ? bundle_name_for(options.output) : options.name);
+  Manifest manifest =
+      finish_manifest(source.manifest, entries, options.name.empty() ? bundle_name_for(options.output) : options.name);
 
   FrameCompressor compressor(c, out.fd(), out.path());
   {
@@ -197,8 +203,8 @@ PackResult pack(const PackOptions& options) {
     compressor.finish();
   }
   out.commit();
-  return {options.output, manifest.files, manifest.unpacked_bytes, compressor.bytes_out(), clock.seconds(),
-          std::move(source.notes), std::move(source.warnings)};
+  return {options.output,  manifest.files,          manifest.unpacked_bytes,   compressor.bytes_out(),
+          clock.seconds(), std::move(source.notes), std::move(source.warnings)};
 }
 
 }  // namespace pybcast

@@ -31,8 +31,8 @@ void Progress::draw() {
   double elapsed = clock_.seconds();
   std::string eta = fraction > 0.02 && elapsed > 0.5 ? format_seconds(elapsed / fraction - elapsed) : "-";
   fmt::print(stderr, "\r{} [{}{}] {}/{} files, {} / {}, ETA {}\x1b[K", label_, std::string(filled, '#'),
-             std::string(kWidth - filled, '.'), files_, total_files_, format_bytes(bytes_),
-             format_bytes(total_bytes_), eta);
+             std::string(kWidth - filled, '.'), files_, total_files_, format_bytes(bytes_), format_bytes(total_bytes_),
+             eta);
   std::fflush(stderr);
   drawn_ = true;
 }
@@ -48,8 +48,8 @@ void Progress::done() {
 
 std::string format_summary(uint64_t files, uint64_t unpacked, uint64_t packed, double seconds) {
   double ratio = packed > 0 ? static_cast<double>(unpacked) / static_cast<double>(packed) : 0;
-  return fmt::format("{} files, {} -> {} ({:.2f}x) in {}", files, format_bytes(unpacked),
-                     format_bytes(packed), ratio, format_seconds(seconds));
+  return fmt::format("{} files, {} -> {} ({:.2f}x) in {}", files, format_bytes(unpacked), format_bytes(packed), ratio,
+                     format_seconds(seconds));
 }
 
 }  // namespace pybcast

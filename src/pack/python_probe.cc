@@ -124,7 +124,8 @@ def describe(dist):
         tops = [dist.metadata["Name"].replace("-", "_"), dist.metadata["Name"].replace("-", "_").lower()]
     files = [os.path.basename(meta)]
     for top in tops:
-        for candidate in [top, top + ".py"] + sorted(glob.glob(os.path.join(glob.escape(site), glob.escape(top) + ".*.so"))):
+        extensions = glob.glob(os.path.join(glob.escape(site), glob.escape(top) + ".*.so"))
+        for candidate in [top, top + ".py"] + sorted(extensions):
             path = os.path.join(site, candidate)
             if os.path.lexists(path) and os.path.basename(path) not in files:
                 files.append(os.path.basename(path))

@@ -44,15 +44,15 @@ PythonInfo probe_python(const std::string& python);
 struct DistInfo {
   std::string name;
   std::string version;
-  std::string site;                 ///< absolute directory holding its metadata
-  std::vector<std::string> files;   ///< relative to `site`; may climb out ("../../../bin/x")
-  std::string source;               ///< "RECORD", "installed-files.txt", "top_level.txt" or "name"
+  std::string site;                ///< absolute directory holding its metadata
+  std::vector<std::string> files;  ///< relative to `site`; may climb out ("../../../bin/x")
+  std::string source;              ///< "RECORD", "installed-files.txt", "top_level.txt" or "name"
 };
 
 struct DistQuery {
   std::vector<DistInfo> found;
-  std::vector<std::string> missing;    ///< names asked for that are not installed
-  std::vector<std::string> warnings;   ///< e.g. a dependency that is not installed
+  std::vector<std::string> missing;   ///< names asked for that are not installed
+  std::vector<std::string> warnings;  ///< e.g. a dependency that is not installed
 };
 
 /// Looks the named distributions (and with `deps` their requirements, whose
@@ -61,9 +61,9 @@ DistQuery find_distributions(const std::string& python, const std::vector<std::s
 
 /// A source file and where its unchecked-hash .pyc goes.
 struct CompileJob {
-  std::string source;   ///< absolute path of the .py file
-  std::string output;   ///< absolute path of the .pyc to write
-  std::string shown;    ///< member name, recorded as the code's file name
+  std::string source;  ///< absolute path of the .py file
+  std::string output;  ///< absolute path of the .pyc to write
+  std::string shown;   ///< member name, recorded as the code's file name
 };
 
 /// Compiles with the target python in `jobs` parallel processes; returns

@@ -63,7 +63,8 @@ void add_libpython(const PythonInfo& info, PackSource& source) {
   while (dirent* e = ::readdir(dir.get())) {
     std::string name = e->d_name;
     bool ours = name.starts_with(stem) || name.starts_with("libpython3.so");
-    if (ours && name.find(".so") != std::string::npos) source.files.add(info.libdir + "/" + name, lib_member + "/" + name);
+    if (ours && name.find(".so") != std::string::npos)
+      source.files.add(info.libdir + "/" + name, lib_member + "/" + name);
   }
   std::string soname = lib_member + "/" + info.instsoname;
   if (source.files.find(soname) == nullptr) {
@@ -106,7 +107,8 @@ PackSource collect_python(const PackOptions& options) {
 
   ExcludeFilter filter = make_filter(options);
   for (const auto& keep : options.keep) {
-    bool known = std::any_of(stdlib_parts().begin(), stdlib_parts().end(), [&](const auto& p) { return keep == p.name; });
+    bool known =
+        std::any_of(stdlib_parts().begin(), stdlib_parts().end(), [&](const auto& p) { return keep == p.name; });
     if (!known) {
       std::vector<std::string> names;
       for (const auto& p : stdlib_parts()) names.push_back(p.name);

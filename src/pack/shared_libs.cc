@@ -52,8 +52,7 @@ void read_ld_conf(const std::string& path, std::vector<std::string>& dirs, int d
 /// prefix (member) or at a host path.
 class Resolver {
  public:
-  Resolver(FileSet& files, const LibrarySearch& search, LibraryReport& report)
-      : files_(files), report_(report) {
+  Resolver(FileSet& files, const LibrarySearch& search, LibraryReport& report) : files_(files), report_(report) {
     for (const auto& d : search.system_dirs) system_.insert(real_path(d));
     library_path_ = search.library_path;
   }
@@ -73,9 +72,7 @@ class Resolver {
   }
 
  private:
-  static bool might_be_elf(const PackEntry& e) {
-    return e.executable || e.member.find(".so") != std::string::npos;
-  }
+  static bool might_be_elf(const PackEntry& e) { return e.executable || e.member.find(".so") != std::string::npos; }
 
   bool is_system(const std::string& dir) const { return system_.contains(real_path(dir)); }
 

@@ -98,8 +98,7 @@ void describe_tree(PackSource& source) {
   if (m.layout.purelib.empty() && !sites.empty()) m.layout.purelib = m.layout.platlib = *sites.begin();
 }
 
-PackSource tree(const std::string& prefix, const char* kind, ExcludeFilter filter,
-                const std::string& python) {
+PackSource tree(const std::string& prefix, const char* kind, ExcludeFilter filter, const std::string& python) {
   PackSource source(std::move(filter));
   source.manifest.kind = kind;
   source.manifest.layout.source_prefix = prefix;
@@ -138,16 +137,24 @@ PackSource collect_env(const PackOptions& options) {
     return tree(prefix, "env", std::move(filter), python);
   }
   if (exists(prefix + "/conda-meta")) return tree(prefix, "env", make_filter(options), exists(python) ? python : "");
-  fail("{} is neither a venv (no pyvenv.cfg) nor a conda environment (no conda-meta/); use pack dir to pack it as it is",
-       prefix);
+  fail(
+      "{} is neither a venv (no pyvenv.cfg) nor a conda environment (no conda-meta/); use pack dir to pack it as it is",
+      prefix);
 }
 
 PackSource collect_pip(const PackOptions& options) {
   if (options.targets.empty()) fail("pack pip: give pip's install arguments after --, e.g. -- numpy==1.26");
   std::string python = options.python.empty() ? "python3" : options.python;
   auto scratch = std::make_unique<TempDir>("pybcast-pip-");
-  std::vector<std::string> argv{python,         "-m", "pip", "install", "--prefix", scratch->path(), "--no-compile",
-                                "--no-warn-script-location", "--disable-pip-version-check"};
+  std::vector<std::string> argv{python,
+                                "-m",
+                                "pip",
+                                "install",
+                                "--prefix",
+                                scratch->path(),
+                                "--no-compile",
+                                "--no-warn-script-location",
+                                "--disable-pip-version-check"};
   argv.insert(argv.end(), options.targets.begin(), options.targets.end());
   ChildResult pip = run_child(argv);
   if (pip.status != 0) {

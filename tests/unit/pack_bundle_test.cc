@@ -40,10 +40,15 @@ std::vector<Member> read_members(const std::string& bundle) {
   std::vector<Member> out;
   archive_entry* e = nullptr;
   while (archive_read_next_header(a.get(), &e) == ARCHIVE_OK) {
-    Member m{archive_entry_pathname(e), static_cast<int>(archive_entry_filetype(e)),
-             static_cast<int>(archive_entry_perm(e)), archive_entry_mtime(e), archive_entry_uid(e),
-             archive_entry_gid(e), archive_entry_uname(e) ? archive_entry_uname(e) : "",
-             archive_entry_gname(e) ? archive_entry_gname(e) : "", "",
+    Member m{archive_entry_pathname(e),
+             static_cast<int>(archive_entry_filetype(e)),
+             static_cast<int>(archive_entry_perm(e)),
+             archive_entry_mtime(e),
+             archive_entry_uid(e),
+             archive_entry_gid(e),
+             archive_entry_uname(e) ? archive_entry_uname(e) : "",
+             archive_entry_gname(e) ? archive_entry_gname(e) : "",
+             "",
              archive_entry_symlink(e) ? archive_entry_symlink(e) : ""};
     char buffer[4096];
     la_ssize_t n;

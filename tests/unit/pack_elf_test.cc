@@ -22,7 +22,8 @@ TEST(ElfDeps, ReadsNeededLibrariesOfThisTest) {
 TEST(ElfDeps, NotElfIsNotAnError) {
   testing::TestDir d;
   std::ofstream(d / "script") << "#!/bin/sh\nexit 0\n";
-  std::ofstream(d / "short") << "\x7f" "EL";
+  std::ofstream(d / "short") << "\x7f"
+                                "EL";
   EXPECT_FALSE(read_elf_dynamic(d / "script").has_value());
   EXPECT_FALSE(read_elf_dynamic(d / "short").has_value());
 }

@@ -101,10 +101,9 @@ TEST(PackFileSet, AddsParentsOfSingleFilesAndRelocates) {
   FileSet files;
   files.add(d / "f.py", "lib/python3.11/site-packages/pkg/f.py");
   files.put_symlink("bin/python3", "python3.11");
-  EXPECT_EQ(members(files), (std::vector<std::string>{"bin", "bin/python3", "lib", "lib/python3.11",
-                                                      "lib/python3.11/site-packages",
-                                                      "lib/python3.11/site-packages/pkg",
-                                                      "lib/python3.11/site-packages/pkg/f.py"}));
+  EXPECT_EQ(members(files),
+            (std::vector<std::string>{"bin", "bin/python3", "lib", "lib/python3.11", "lib/python3.11/site-packages",
+                                      "lib/python3.11/site-packages/pkg", "lib/python3.11/site-packages/pkg/f.py"}));
   files.relocate("lib/python3.11/site-packages", "lib/python3/dist-packages");
   EXPECT_NE(files.find("lib/python3/dist-packages/pkg/f.py"), nullptr);
   EXPECT_EQ(files.find("lib/python3.11/site-packages/pkg/f.py"), nullptr);
