@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -122,6 +123,7 @@ void do_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 /// An open directory stream and where the kernel last left it.
 struct Directory {
+  std::mutex mu;  ///< Parallel dirops: never trust the kernel to serialise one handle.
   DIR* stream;
   off_t offset = 0;
   dirent* pending = nullptr;  ///< Read but did not fit in the previous reply.
@@ -139,42 +141,52 @@ void do_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     close(fd);
     return (void)fuse_reply_err(req, err);
   }
-  fi->fh = reinterpret_cast<uint64_t>(new Directory{stream});
+  auto* dir = new Directory;
+  dir->stream = stream;
+  fi->fh = reinterpret_cast<uint64_t>(dir);
   fuse_reply_open(req, fi);
 }
 
-void do_readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
-  FileSystem& fs = filesystem(req);
-  ++fs.stats.readdir;
-  auto slow = fs.metadata.enter();
-  auto* dir = reinterpret_cast<Directory*>(fi->fh);
+/// Fills `buf` with entries from `off` on; returns the bytes used, or -errno.
+ssize_t fill_directory(fuse_req_t req, Directory* dir, char* buf, size_t size, off_t off) {
+  std::lock_guard<std::mutex> lock(dir->mu);
   if (off != dir->offset) {
     seekdir(dir->stream, off);
     dir->pending = nullptr;
     dir->offset = off;
   }
-  std::vector<char> buf(size);
   size_t used = 0;
   for (;;) {
     if (dir->pending == nullptr) {
       errno = 0;
       dir->pending = readdir(dir->stream);
       if (dir->pending == nullptr) {
-        if (errno != 0 && used == 0) return (void)fuse_reply_err(req, errno);
-        break;
+        if (errno != 0 && used == 0) return -errno;
+        return static_cast<ssize_t>(used);
       }
     }
     struct stat st {};
     st.st_ino = dir->pending->d_ino;
     st.st_mode = static_cast<mode_t>(DTTOIF(dir->pending->d_type));
-    const size_t need = fuse_add_direntry(req, buf.data() + used, size - used, dir->pending->d_name, &st,
-                                          dir->pending->d_off);
-    if (need > size - used) break;  // keep it pending for the next request
+    const size_t need =
+        fuse_add_direntry(req, buf + used, size - used, dir->pending->d_name, &st, dir->pending->d_off);
+    if (need > size - used) return static_cast<ssize_t>(used);  // pending: next request
     used += need;
     dir->offset = dir->pending->d_off;
     dir->pending = nullptr;
   }
-  fuse_reply_buf(req, buf.data(), used);
+}
+
+void do_readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  FileSystem& fs = filesystem(req);
+  ++fs.stats.readdir;
+  auto slow = fs.metadata.enter();
+  std::vector<char> buf(size);
+  // Reply only after the directory's lock is released: once the kernel has the
+  // reply, RELEASEDIR may arrive on another thread and free the Directory.
+  const ssize_t used = fill_directory(req, reinterpret_cast<Directory*>(fi->fh), buf.data(), size, off);
+  if (used < 0) return (void)fuse_reply_err(req, static_cast<int>(-used));
+  fuse_reply_buf(req, buf.data(), static_cast<size_t>(used));
 }
 
 void do_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {

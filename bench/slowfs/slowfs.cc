@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "filesystem.h"
+#include "parallel_dirops.h"
 
 namespace {
 
@@ -90,6 +91,8 @@ int run(fuse_args* args, const fuse_cmdline_opts& cmdline, slowfs::FileSystem& f
   int status = 1;
   if (fuse_set_signal_handlers(se) == 0) {
     if (fuse_session_mount(se, cmdline.mountpoint) == 0) {
+      if (slowfs::enable_parallel_dirops(se) != 0)
+        std::fprintf(stderr, "slowfs: cannot enable parallel lookups; the kernel serialises them per directory\n");
       fuse_daemonize(cmdline.foreground);
       if (cmdline.singlethread) {
         status = fuse_session_loop(se);
@@ -119,8 +122,9 @@ int main(int argc, char* argv[]) {
     fuse_lowlevel_help();
     return 0;
   }
-  // Without -o subtype/fsname, fuse_parse_cmdline() names the mount fuse.slowfs.
-  if (fuse_parse_cmdline(&owner.args, &owner.cmdline) != 0) return 1;
+  // The mount is fuse.slowfs whatever the binary is called (scripts look for it).
+  if (fuse_opt_add_arg(&owner.args, "-osubtype=slowfs") != 0 || fuse_parse_cmdline(&owner.args, &owner.cmdline) != 0)
+    return 1;
   if (owner.raw.source == nullptr || owner.cmdline.mountpoint == nullptr) {
     std::fprintf(stderr, "%s: need SOURCE and MOUNTPOINT (see --help)\n", argv[0]);
     return 2;
