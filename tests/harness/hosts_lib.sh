@@ -38,6 +38,29 @@ host_entry() {
   echo "${entries[0]}"
 }
 
+# The key of the one cache entry every host holds; fails unless all hosts hold the same one.
+common_key() {
+  local h key="" k
+  for h in "${PBH_HOSTS[@]}"; do
+    k=$(host_entry "$h")
+    k=${k##*/}
+    [ -z "$key" ] || [ "$k" = "$key" ] || fail "$h has key $k, ${PBH_HOSTS[0]} has $key"
+    key=$k
+  done
+  echo "$key"
+}
+
+# pybcast stage --report BUNDLES... (from $PKGROOT) on the hosts, each into its own /dev/shm.
+stage_hosts() {
+  run_hosts "$PYBCAST" stage --chroot /dev/shm --pkgroot "$PKGROOT" --report "$@"
+  [ "$STATUS" -eq 0 ] || fail "stage failed ($STATUS): $(cat "$SCRATCH/out")"
+}
+
+# Fails unless the last run's output contains the fixed string $1.
+expect_out() {
+  grep -qF -- "$1" "$SCRATCH/out" || fail "${2:-expected '$1'}: $(cat "$SCRATCH/out")"
+}
+
 # tree_listing (tests/mpi/lib.sh) without directory sizes, which differ between
 # file systems (the hosts' tmpfs and a reference tree in $SCRATCH).
 tree_listing_any_fs() {

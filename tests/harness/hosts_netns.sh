@@ -9,10 +9,6 @@
 cp "$BUNDLES/numpy.tar.gz" "$BUNDLES/python3.11.tar.zst" "$PKGROOT/"
 bytes=$(($(stat -c %s "$PKGROOT/numpy.tar.gz") + $(stat -c %s "$PKGROOT/python3.11.tar.zst")))
 up_or_skip 4 --netns --slots 2
-stage_hosts() {
-  run_hosts "$PYBCAST" stage --chroot /dev/shm --pkgroot "$PKGROOT" --report numpy.tar.gz python3.11.tar.zst
-  [ "$STATUS" -eq 0 ] || fail "stage failed ($STATUS): $(cat "$SCRATCH/out")"
-}
 # Bytes each host received (or sent) on its link since the last call.
 declare -A rx0 tx0
 link_deltas() {
@@ -32,9 +28,8 @@ for h in "${PBH_HOSTS[@]}"; do
   [ -n "$routes" ] && ! grep -qv "^$PBH_SUBNET.0/24 dev eth0 " <<<"$routes" || fail "$h has routes beyond its subnet: $routes"
 done
 
-stage_hosts
-grep -q "pybcast stage report: 8 ranks on 4 nodes, cache 0 hit / 4 extracted" "$SCRATCH/out" ||
-  fail "expected 4 nodes, 4 extractions: $(cat "$SCRATCH/out")"
+stage_hosts numpy.tar.gz python3.11.tar.zst
+expect_out "pybcast stage report: 8 ranks on 4 nodes, cache 0 hit / 4 extracted"
 cold=$ELAPSED
 link_deltas
 # Rank 0 (on pbh0) reads; every other node's leader must have received the bundles over its link.
@@ -42,11 +37,9 @@ link_deltas
 for h in pbh1 pbh2 pbh3; do
   [ "${RX[$h]}" -ge "$bytes" ] || fail "$h received ${RX[$h]} bytes on its link, bundles are $bytes"
 done
-key=$(basename "$(host_entry pbh0)")
+common_key >/dev/null
 for h in pbh1 pbh2 pbh3; do
-  entry=$(host_entry "$h")
-  [ "$(basename "$entry")" = "$key" ] || fail "$h has key $(basename "$entry"), pbh0 has $key"
-  diff -r --no-dereference "$(host_entry pbh0)" "$entry" >/dev/null || fail "$h differs from pbh0"
+  diff -r --no-dereference "$(host_entry pbh0)" "$(host_entry "$h")" >/dev/null || fail "$h differs from pbh0"
 done
 expect_no_leftovers_on_hosts
 # mpirun and the daemons used the private subnet only.
@@ -55,8 +48,8 @@ grep -q "orte_hnp_uri \"[0-9.]*;tcp://$PBH_SUBNET.254:[0-9]*\"" "$PBH_DIR/agent.
 grep -q "btl_tcp_if_include \"$PBH_SUBNET.0/24\"" "$PBH_DIR/agent.log" || fail "btl_tcp not pinned to the subnet"
 
 # Warm: all hit, and the links carry only MPI start-up and control traffic.
-stage_hosts
-grep -q "8 ranks on 4 nodes, cache 4 hit / 0 extracted" "$SCRATCH/out" || fail "second run should hit on all 4: $(cat "$SCRATCH/out")"
+stage_hosts numpy.tar.gz python3.11.tar.zst
+expect_out "8 ranks on 4 nodes, cache 4 hit / 0 extracted" "second run should hit on all 4"
 warm=$ELAPSED
 link_deltas
 for h in "${PBH_HOSTS[@]}"; do
@@ -68,8 +61,8 @@ done
 # cannot take less than bytes*8/rate.
 hosts_shape_link 100mbit || fail "tc tbf failed"
 rm -rf "$(hosts_shm pbh3)/pybcast-$(id -u)"
-stage_hosts
-grep -q "nodes: 0:hit 1:hit 2:hit 3:extracted" "$SCRATCH/out" || fail "only pbh3 should extract: $(cat "$SCRATCH/out")"
+stage_hosts numpy.tar.gz python3.11.tar.zst
+expect_out "nodes: 0:hit 1:hit 2:hit 3:extracted" "only pbh3 should extract"
 floor=$(echo "scale=2; $bytes * 8 / 100000000" | bc)
 [ "$(echo "$ELAPSED >= $floor" | bc)" -eq 1 ] || fail "shaped transfer took ${ELAPSED}s, under the ${floor}s a 100 Mbit/s link allows"
 link_deltas

@@ -6,15 +6,10 @@
 . "$(dirname "$0")/hosts_lib.sh"
 cp "$BUNDLES/numpy.tar.gz" "$BUNDLES/python3.11.tar.zst" "$PKGROOT/"
 up_or_skip 4 --slots 2
-stage_hosts() {
-  run_hosts "$PYBCAST" stage --chroot /dev/shm --pkgroot "$PKGROOT" --report numpy.tar.gz python3.11.tar.zst
-  [ "$STATUS" -eq 0 ] || fail "stage failed ($STATUS): $(cat "$SCRATCH/out")"
-}
 
-stage_hosts
-grep -q "pybcast stage report: 8 ranks on 4 nodes, cache 0 hit / 4 extracted" "$SCRATCH/out" ||
-  fail "expected 4 nodes, 4 extractions: $(cat "$SCRATCH/out")"
-grep -q "nodes: 0:extracted 1:extracted 2:extracted 3:extracted" "$SCRATCH/out" || fail "per-node report: $(cat "$SCRATCH/out")"
+stage_hosts numpy.tar.gz python3.11.tar.zst
+expect_out "pybcast stage report: 8 ranks on 4 nodes, cache 0 hit / 4 extracted"
+expect_out "nodes: 0:extracted 1:extracted 2:extracted 3:extracted"
 cold=$ELAPSED
 
 mkdir "$SCRATCH/ref"
@@ -22,10 +17,9 @@ tar -C "$SCRATCH/ref" -xzf "$PKGROOT/numpy.tar.gz"
 tar -C "$SCRATCH/ref" --zstd -xf "$PKGROOT/python3.11.tar.zst"
 tree_listing_any_fs "$SCRATCH/ref" >"$SCRATCH/ref.list"
 [ "$(wc -l <"$SCRATCH/ref.list")" -gt 1000 ] || fail "reference tree is unexpectedly small"
-key=$(basename "$(host_entry pbh0)")
+key=$(common_key)
 for h in "${PBH_HOSTS[@]}"; do
   entry=$(host_entry "$h")
-  [ "$(basename "$entry")" = "$key" ] || fail "$h has key $(basename "$entry"), pbh0 has $key"
   tree_listing_any_fs "$entry" >"$SCRATCH/$h.list"
   diff -u "$SCRATCH/ref.list" "$SCRATCH/$h.list" >"$SCRATCH/diff" || fail "$h metadata differs: $(head -20 "$SCRATCH/diff")"
   diff -r --no-dereference -x .pybcast "$SCRATCH/ref" "$entry" >/dev/null || fail "$h contents differ"
@@ -35,15 +29,15 @@ expect_no_leftovers_on_hosts
 grep -qx "/dev/shm/pybcast-$(id -u)/cache/$key" "$SCRATCH/out" || fail "rank 0 did not print its node-local prefix"
 [ ! -e "/dev/shm/pybcast-$(id -u)/cache/$key" ] || fail "staged into the machine's /dev/shm, not the pretend hosts'"
 
-stage_hosts
-grep -q "8 ranks on 4 nodes, cache 4 hit / 0 extracted" "$SCRATCH/out" || fail "second run should hit on all 4: $(cat "$SCRATCH/out")"
+stage_hosts numpy.tar.gz python3.11.tar.zst
+expect_out "8 ranks on 4 nodes, cache 4 hit / 0 extracted" "second run should hit on all 4"
 warm=$ELAPSED
 
 rm -rf "$(hosts_shm pbh2)/pybcast-$(id -u)"
-stage_hosts
-grep -q "8 ranks on 4 nodes, cache 3 hit / 1 extracted" "$SCRATCH/out" || fail "only pbh2 should extract: $(cat "$SCRATCH/out")"
-grep -q "nodes: 0:hit 1:hit 2:extracted 3:hit" "$SCRATCH/out" || fail "per-node report: $(cat "$SCRATCH/out")"
-[ "$(basename "$(host_entry pbh2)")" = "$key" ] || fail "pbh2 got another key"
+stage_hosts numpy.tar.gz python3.11.tar.zst
+expect_out "8 ranks on 4 nodes, cache 3 hit / 1 extracted" "only pbh2 should extract"
+expect_out "nodes: 0:hit 1:hit 2:extracted 3:hit"
+[ "$(common_key)" = "$key" ] || fail "pbh2 got another key"
 expect_no_leftovers_on_hosts
 
 finish_hosts
