@@ -30,9 +30,7 @@ struct stat attributes(fuse_req_t req) {
 
 }  // namespace
 
-bool is_control(fuse_ino_t parent, const char* name) {
-  return parent == FUSE_ROOT_ID && std::strcmp(name, kName) == 0;
-}
+bool is_control(fuse_ino_t parent, const char* name) { return parent == FUSE_ROOT_ID && std::strcmp(name, kName) == 0; }
 
 void lookup(fuse_req_t req) {
   fuse_entry_param e{};

@@ -24,9 +24,7 @@ struct FileSystem {
   BandwidthCap bandwidth;
 };
 
-inline FileSystem& filesystem(fuse_req_t req) {
-  return *static_cast<FileSystem*>(fuse_req_userdata(req));
-}
+inline FileSystem& filesystem(fuse_req_t req) { return *static_cast<FileSystem*>(fuse_req_userdata(req)); }
 
 /// The read-only passthrough with delays and counting, including the control file.
 fuse_lowlevel_ops slowfs_operations();

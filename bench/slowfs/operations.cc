@@ -168,8 +168,7 @@ ssize_t fill_directory(fuse_req_t req, Directory* dir, char* buf, size_t size, o
     struct stat st {};
     st.st_ino = dir->pending->d_ino;
     st.st_mode = static_cast<mode_t>(DTTOIF(dir->pending->d_type));
-    const size_t need =
-        fuse_add_direntry(req, buf + used, size - used, dir->pending->d_name, &st, dir->pending->d_off);
+    const size_t need = fuse_add_direntry(req, buf + used, size - used, dir->pending->d_name, &st, dir->pending->d_off);
     if (need > size - used) return static_cast<ssize_t>(used);  // pending: next request
     used += need;
     dir->offset = dir->pending->d_off;
@@ -251,9 +250,7 @@ fuse_lowlevel_ops slowfs_operations() {
   ops.rename = [](fuse_req_t req, fuse_ino_t, const char*, fuse_ino_t, const char*, unsigned) {
     fuse_reply_err(req, EROFS);
   };
-  ops.create = [](fuse_req_t req, fuse_ino_t, const char*, mode_t, fuse_file_info*) {
-    fuse_reply_err(req, EROFS);
-  };
+  ops.create = [](fuse_req_t req, fuse_ino_t, const char*, mode_t, fuse_file_info*) { fuse_reply_err(req, EROFS); };
   return ops;
 }
 

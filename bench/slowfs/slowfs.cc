@@ -29,7 +29,8 @@ struct RawOptions {
   int help = 0;
 };
 
-#define SLOWFS_OPT(templ, field, value) fuse_opt{templ, offsetof(RawOptions, field), value}
+#define SLOWFS_OPT(templ, field, value) \
+  fuse_opt { templ, offsetof(RawOptions, field), value }
 const fuse_opt kOptions[] = {
     SLOWFS_OPT("--latency-ms=%lf", latency_ms, 0),
     SLOWFS_OPT("--serialise", serialise, 1),

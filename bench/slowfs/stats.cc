@@ -18,6 +18,7 @@ struct Field {
 };
 
 /// The JSON keys, in output order; reset() and metadata_ops() walk the same table.
+// clang-format off
 constexpr Field kFields[] = {
     {"lookup", &Stats::lookup, true},
     {"lookup_negative", &Stats::lookup_negative, false},
@@ -31,6 +32,7 @@ constexpr Field kFields[] = {
     {"read", &Stats::read, false},
     {"read_bytes", &Stats::read_bytes, false},
 };
+// clang-format on
 
 std::string json_string(const std::string& s) {
   std::string out = "\"";
@@ -69,8 +71,8 @@ std::string to_json(const Stats& stats, const Settings& settings) {
   out += "  \"metadata_ops\": " + std::to_string(stats.metadata_ops()) + ",\n";
   char settings_json[256];
   std::snprintf(settings_json, sizeof settings_json,
-                "  \"latency_ms\": %g,\n  \"serialise\": %s,\n  \"read_mibps\": %g,\n",
-                settings.latency_ms, settings.serialise ? "true" : "false", settings.read_mibps);
+                "  \"latency_ms\": %g,\n  \"serialise\": %s,\n  \"read_mibps\": %g,\n", settings.latency_ms,
+                settings.serialise ? "true" : "false", settings.read_mibps);
   out += settings_json;
   out += "  \"source\": " + json_string(settings.source) + "\n}\n";
   return out;

@@ -6,8 +6,7 @@
 namespace slowfs {
 
 MetadataDelay::MetadataDelay(double latency_ms, bool serialise)
-    : latency_(std::chrono::nanoseconds(static_cast<long long>(latency_ms * 1e6))),
-      serialise_(serialise) {}
+    : latency_(std::chrono::nanoseconds(static_cast<long long>(latency_ms * 1e6))), serialise_(serialise) {}
 
 std::unique_lock<std::mutex> MetadataDelay::enter() {
   std::unique_lock<std::mutex> lock(server_, std::defer_lock);
