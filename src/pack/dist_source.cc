@@ -76,9 +76,6 @@ PackSource collect_dist(const PackOptions& options) {
     source.manifest.versions[dist.name] = dist.version;
     add_distribution(info, dist, source);
   }
-  source.manifest.layout.purelib = info.target_site;
-  source.manifest.layout.platlib = info.target_site;
-  source.manifest.layout.source_prefix = info.base_prefix;
   return source;
 }
 

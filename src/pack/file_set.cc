@@ -83,6 +83,13 @@ std::optional<std::string> normalize_member(std::string_view path) {
   return joined;
 }
 
+std::string parent_path(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? "" : path.substr(0, slash));
+}
+
+std::string file_name(std::string_view path) { return std::string(path.substr(path.rfind('/') + 1)); }
+
 std::optional<std::string> join_member(std::string_view dir, std::string_view relative) {
   if (!relative.empty() && relative.front() == '/') return std::nullopt;
   return normalize_member(std::string(dir) + "/" + std::string(relative));

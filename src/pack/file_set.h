@@ -31,6 +31,10 @@ struct PackEntry {
 std::optional<std::string> normalize_member(std::string_view path);
 /// "a/b" + "../c" -> "a/c", normalised as above.
 std::optional<std::string> join_member(std::string_view dir, std::string_view relative);
+/// "a/b/c" -> "a/b"; "" when there is no '/'.
+std::string parent_path(std::string_view path);
+/// "a/b/c" -> "c".
+std::string file_name(std::string_view path);
 
 class FileSet {
  public:

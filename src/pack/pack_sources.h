@@ -42,7 +42,8 @@ ExcludeFilter make_filter(const PackOptions& options);
 /// the base prefix when it is inside it, else `fallback`.
 std::string prefix_member(const PythonInfo& info, const std::string& path, const std::string& fallback);
 
-/// Fills the python block of a manifest from the probe.
+/// Fills the python block of a manifest, where distributions go and the
+/// prefix packed from.
 void describe_python(const PythonInfo& info, Manifest& manifest);
 
 /// Site directory -> where `python` finds it: kept when the interpreter

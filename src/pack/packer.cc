@@ -71,10 +71,9 @@ std::unique_ptr<TempDir> add_bytecode(PackSource& source, int threads) {
   std::vector<std::string> members;
   for (const auto& e : source.files.entries()) {
     if (e.type != EntryType::file || !e.member.ends_with(".py") || e.source.empty()) continue;
-    size_t slash = e.member.rfind('/');
-    std::string dir = slash == std::string::npos ? "" : e.member.substr(0, slash + 1);
-    std::string stem = e.member.substr(dir.size(), e.member.size() - dir.size() - 3);
-    members.push_back(dir + "__pycache__/" + stem + "." + python.cache_tag + ".pyc");
+    std::string dir = parent_path(e.member), name = file_name(e.member);
+    std::string pyc = "__pycache__/" + name.substr(0, name.size() - 3) + "." + python.cache_tag + ".pyc";
+    members.push_back(dir.empty() ? pyc : dir + "/" + pyc);
     jobs.push_back({e.source, fmt::format("{}/{}.pyc", scratch->path(), jobs.size()), e.member});
   }
   std::vector<std::string> failed = compile_bytecode(python.python, jobs, threads);
@@ -103,14 +102,13 @@ void warn_escaping_symlinks(const std::vector<PackEntry>& entries, PackSource& s
 /// A bundle written inside the tree it packs must not pack itself (nor the
 /// bundle it replaces).
 void drop_output(PackSource& source, const OutputFile& out) {
-  auto base = [](const std::string& p) { return p.substr(p.rfind('/') + 1); };
   struct stat temp {};
   struct stat old {};
   ::fstat(out.fd(), &temp);
   bool replacing = ::stat(out.path().c_str(), &old) == 0;
   source.files.remove_if([&](const PackEntry& e) {
-    std::string name = base(e.source);
-    if (e.type != EntryType::file || (name != base(out.temp_path()) && name != base(out.path()))) return false;
+    std::string name = file_name(e.source);
+    if (e.type != EntryType::file || (name != file_name(out.temp_path()) && name != file_name(out.path()))) return false;
     struct stat st {};
     if (::stat(e.source.c_str(), &st) != 0) return false;
     auto same = [&](const struct stat& o) { return st.st_dev == o.st_dev && st.st_ino == o.st_ino; };
@@ -159,7 +157,7 @@ std::optional<Compression> compression_for_name(const std::string& output) {
 }
 
 std::string bundle_name_for(const std::string& output) {
-  std::string name = output.substr(output.rfind('/') + 1);
+  std::string name = file_name(output);
   for (const auto& s : kSuffixes)
     if (name.ends_with(s.text) && name.size() > std::string_view(s.text).size()) {
       name.resize(name.size() - std::string_view(s.text).size());

@@ -44,8 +44,6 @@ bool under(const std::string& path, const std::string& dir) {
   return path == dir || (path.starts_with(dir) && path.size() > dir.size() && path[dir.size()] == '/');
 }
 
-std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
-
 /// libpythonX.Y*.so* (and the stable-ABI libpython3.so) from LIBDIR, the real
 /// file and the symlinks that lead to it.
 void add_libpython(const PythonInfo& info, PackSource& source) {
@@ -86,6 +84,8 @@ std::string prefix_member(const PythonInfo& info, const std::string& path, const
 
 void describe_python(const PythonInfo& info, Manifest& manifest) {
   manifest.python = {info.version, info.abi, info.implementation};
+  manifest.layout.purelib = manifest.layout.platlib = info.target_site;
+  manifest.layout.source_prefix = info.base_prefix;
 }
 
 std::string site_destination(const PythonInfo& info, const std::string& relative_site) {
@@ -134,17 +134,14 @@ PackSource collect_python(const PackOptions& options) {
   if (!info.dynload.empty() && !under(info.dynload, info.stdlib) && !under(info.dynload, info.platstdlib))
     source.files.add(info.dynload, prefix_member(info, info.dynload, stdlib + "/lib-dynload"), true);
 
-  std::string executable = prefix_member(info, info.executable, "bin/" + base_name(info.executable));
+  std::string executable = prefix_member(info, info.executable, "bin/" + file_name(info.executable));
   source.files.put_file(info.executable, executable, true);
-  if (executable.starts_with("bin/") && base_name(executable) != "python3")
-    source.files.put_symlink("bin/python3", base_name(executable));
+  if (executable.starts_with("bin/") && file_name(executable) != "python3")
+    source.files.put_symlink("bin/python3", file_name(executable));
   add_libpython(info, source);
 
   source.manifest.layout.executable = executable;
   source.manifest.layout.stdlib = stdlib;
-  source.manifest.layout.purelib = info.target_site;
-  source.manifest.layout.platlib = info.target_site;
-  source.manifest.layout.source_prefix = info.base_prefix;
   return source;
 }
 

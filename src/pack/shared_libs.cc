@@ -17,11 +17,6 @@ namespace pybcast {
 
 namespace {
 
-std::string dir_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash);
-}
-
 std::string real_path(const std::string& path) {
   char buffer[PATH_MAX];
   return ::realpath(path.c_str(), buffer) ? std::string(buffer) : path;
@@ -79,18 +74,18 @@ class Resolver {
   void add(const std::string& member, const std::string& source, const std::string& why) {
     std::string file = real_path(source);
     files_.put_file(file, member);
-    report_.added.push_back(fmt::format("{} from {} ({})", member, dir_of(source), why));
+    report_.added.push_back(fmt::format("{} from {} ({})", member, parent_path(source), why));
     queue_.push_back(*files_.find(member));
   }
 
   /// An $ORIGIN path: the same place relative to the member as to its source.
   bool search_origin(const PackEntry& e, const std::string& dir, const std::string& name) {
     std::string rest = dir.substr(dir.starts_with("${ORIGIN}") ? 9 : 7);
-    auto member_dir = join_member(dir_of(e.member), "." + rest);
+    auto member_dir = join_member(parent_path(e.member), "." + rest);
     if (!member_dir) return false;  // points above the prefix: nothing the bundle can hold
     std::string member = member_dir->empty() ? name : *member_dir + "/" + name;
     if (files_.find(member) != nullptr) return true;
-    std::string source = dir_of(e.source) + rest + "/" + name;
+    std::string source = parent_path(e.source) + rest + "/" + name;
     if (!exists(source)) return false;
     add(member, source, "needed by " + e.member + " through $ORIGIN");
     return true;

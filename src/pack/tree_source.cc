@@ -14,13 +14,6 @@ namespace pybcast {
 
 namespace {
 
-std::string parent_of(const std::string& member) {
-  size_t slash = member.rfind('/');
-  return slash == std::string::npos ? "" : member.substr(0, slash);
-}
-
-std::string name_of(const std::string& member) { return member.substr(member.rfind('/') + 1); }
-
 bool is_metadata_dir(const std::string& name) { return name.ends_with(".dist-info") || name.ends_with(".egg-info"); }
 
 /// A prefix directory given on the command line: it must be a directory;
@@ -43,9 +36,9 @@ std::string checked_prefix(const PackOptions& options, const char* what) {
 std::set<std::string> site_dirs_in(const std::vector<PackEntry>& entries, const PythonInfo* info) {
   std::set<std::string> sites;
   for (const auto& e : entries) {
-    std::string parent = parent_of(e.member);
-    std::string parent_name = name_of(parent);
-    if (is_metadata_dir(name_of(e.member)) && (parent_name == "site-packages" || parent_name == "dist-packages"))
+    std::string parent = parent_path(e.member);
+    std::string parent_name = file_name(parent);
+    if (is_metadata_dir(file_name(e.member)) && (parent_name == "site-packages" || parent_name == "dist-packages"))
       sites.insert(parent);
   }
   if (info != nullptr)
@@ -63,8 +56,6 @@ void relocate_sites(const PythonInfo& info, PackSource& source) {
     source.files.relocate(site, destination);
     source.notes.push_back(fmt::format("{} -> {} (where python {} finds it)", site, destination, info.version_short));
   }
-  source.manifest.layout.purelib = info.target_site;
-  source.manifest.layout.platlib = info.target_site;
 }
 
 /// What a tree holds, read from its names: an interpreter (bin/pythonX.Y,
@@ -79,11 +70,11 @@ void describe_tree(PackSource& source) {
   for (const auto& e : entries) {
     std::smatch match;
     if (m.layout.stdlib.empty() && std::regex_match(e.member, match, kStdlib)) {
-      m.layout.stdlib = parent_of(e.member);
+      m.layout.stdlib = parent_path(e.member);
       version = match[2];
     }
-    std::string name = name_of(e.member);
-    if (is_metadata_dir(name) && sites.contains(parent_of(e.member)) && std::regex_match(name, match, kDistInfo))
+    std::string name = file_name(e.member);
+    if (is_metadata_dir(name) && sites.contains(parent_path(e.member)) && std::regex_match(name, match, kDistInfo))
       m.versions[match[1]] = match[2];
   }
   if (!version.empty()) {
@@ -101,11 +92,11 @@ void describe_tree(PackSource& source) {
 PackSource tree(const std::string& prefix, const char* kind, ExcludeFilter filter, const std::string& python) {
   PackSource source(std::move(filter));
   source.manifest.kind = kind;
-  source.manifest.layout.source_prefix = prefix;
   if (!python.empty()) {
     source.python = probe_python(python);
     describe_python(*source.python, source.manifest);
   }
+  source.manifest.layout.source_prefix = prefix;
   source.files.add(prefix, "", true);
   if (source.python) relocate_sites(*source.python, source);
   describe_tree(source);
