@@ -57,3 +57,18 @@ run_pybcast pack dir L -o out/b.tar.zst
 [ "$STATUS" = 1 ] || fail "pack of a looping prefix succeeded"
 [ "$(cat out/b.tar.zst)" = previous ] || fail "a failed pack replaced the existing output"
 [ "$(ls -A out)" = b.tar.zst ] || fail "temporary files left: $(ls -A out)"
+
+# Interrupted (Ctrl-C) while the python is being asked: the temporary file goes too.
+printf '#!/bin/sh\nexec sleep 3\n' >slow-python
+chmod +x slow-python
+rm -f out/b.tar.zst
+"$PYBCAST" pack python --python ./slow-python -o out/b.tar.zst 2>/dev/null &
+pid=$!
+for _ in $(seq 100); do
+  [ -n "$(ls -A out)" ] && break
+  sleep 0.05
+done
+[ -n "$(ls -A out)" ] || fail "no temporary output appeared"
+kill -INT $pid
+wait $pid && fail "an interrupted pack exited 0" || true
+[ -z "$(ls -A out)" ] || fail "an interrupted pack left files behind: $(ls -A out)"
