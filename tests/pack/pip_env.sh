@@ -40,6 +40,18 @@ target=$("$PY" -c 'import sysconfig; s = sysconfig.get_scheme_names(); print(sys
 expect_member env.tar.zst "$target/pbtest_app/__init__.py"
 check_import env.tar.zst
 
+# A conda environment is a whole prefix, packed as it is (here only its shape:
+# conda-meta/ and a site-packages, no interpreter).
+mkdir -p C/conda-meta "C/lib/python$version/site-packages"
+cp -a "V/lib/python$version/site-packages/." "C/lib/python$version/site-packages/"
+echo '{}' >C/conda-meta/history.json
+ok pack env C -o conda.tar.zst
+expect_member conda.tar.zst conda-meta/history.json
+expect_member conda.tar.zst "lib/python$version/site-packages/pbtest_app/__init__.py"
+ok inspect conda.tar.zst
+expect_in stdout "kind:         env"
+expect_in stdout "pbtest_app 2.0"
+
 # A user base (~/.local style): kept as it is, unless --python says where
 # that python looks.
 mkdir -p U/lib/python$version
