@@ -86,13 +86,15 @@ slowfs_umount() {
   while _slowfs_is_mounted "$mnt" && ! fusermount3 -u "$mnt" 2>/dev/null && ((++tries < 10)); do
     sleep 0.2
   done
+  local patience=200  # x 0.05 s for the daemon to exit; a loaded machine can take seconds
   if _slowfs_is_mounted "$mnt"; then
     echo "slowfs_umount: $mnt is busy; detaching it lazily" >&2
     fusermount3 -u -z "$mnt" || umount -l "$mnt" || return 1
+    patience=20  # it serves the open files until they are closed
   fi
   unset "_SLOWFS_PIDS[$mnt]" "_SLOWFS_LOGS[$mnt]"
   tries=0
-  while [ -n "$pid" ] && _slowfs_alive "$pid" && ((++tries < 40)); do sleep 0.05; done
+  while [ -n "$pid" ] && _slowfs_alive "$pid" && ((++tries < patience)); do sleep 0.05; done
   if [ -n "$pid" ] && _slowfs_alive "$pid"; then
     echo "slowfs_umount: daemon $pid still serves files open under the detached $mnt;" \
       "it exits when they are closed" >&2

@@ -17,6 +17,13 @@ struct FileSystem {
         metadata(settings.latency_ms, settings.serialise),
         bandwidth(settings.read_mibps) {}
 
+  /// Every metadata request starts here: counted, then delayed (and, when
+  /// serialised, alone until the returned lock is released).
+  [[nodiscard]] std::unique_lock<std::mutex> metadata_request(std::atomic<uint64_t>& counter) {
+    ++counter;
+    return metadata.enter();
+  }
+
   Settings settings;
   Stats stats;
   InodeTable inodes;

@@ -26,8 +26,7 @@ int stat_fd(int fd, struct stat* st) {
 void do_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   if (control::is_control(parent, name)) return control::lookup(req);
   FileSystem& fs = filesystem(req);
-  ++fs.stats.lookup;
-  auto slow = fs.metadata.enter();
+  auto slow = fs.metadata_request(fs.stats.lookup);
   const int fd = openat(fs.inodes.fd_of(parent), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
@@ -62,8 +61,7 @@ void do_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 void do_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   if (ino == kControlIno) return control::getattr(req);
   FileSystem& fs = filesystem(req);
-  ++fs.stats.getattr;
-  auto slow = fs.metadata.enter();
+  auto slow = fs.metadata_request(fs.stats.getattr);
   struct stat st;
   if (const int err = stat_fd(fs.inodes.fd_of(ino), &st)) return (void)fuse_reply_err(req, err);
   fuse_reply_attr(req, &st, fs.settings.attr_timeout);
@@ -76,8 +74,7 @@ void do_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
 
 void do_readlink(fuse_req_t req, fuse_ino_t ino) {
   FileSystem& fs = filesystem(req);
-  ++fs.stats.readlink;
-  auto slow = fs.metadata.enter();
+  auto slow = fs.metadata_request(fs.stats.readlink);
   char target[PATH_MAX + 1];
   const ssize_t n = readlinkat(fs.inodes.fd_of(ino), "", target, PATH_MAX);
   if (n < 0) return (void)fuse_reply_err(req, errno);
@@ -89,8 +86,7 @@ void do_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (ino == kControlIno) return control::open(req, fi);
   if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) return (void)fuse_reply_err(req, EROFS);
   FileSystem& fs = filesystem(req);
-  ++fs.stats.open;
-  auto slow = fs.metadata.enter();
+  auto slow = fs.metadata_request(fs.stats.open);
   // Reopen the O_PATH descriptor for reading; O_NOFOLLOW would refuse the /proc link.
   const int fd = ::open(proc_path(fs.inodes.fd_of(ino)).c_str(), (fi->flags & ~O_NOFOLLOW) | O_CLOEXEC);
   if (fd < 0) return (void)fuse_reply_err(req, errno);
@@ -131,8 +127,7 @@ struct Directory {
 
 void do_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   FileSystem& fs = filesystem(req);
-  ++fs.stats.opendir;
-  auto slow = fs.metadata.enter();
+  auto slow = fs.metadata_request(fs.stats.opendir);
   const int fd = openat(fs.inodes.fd_of(ino), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return (void)fuse_reply_err(req, errno);
   DIR* stream = fdopendir(fd);
@@ -178,8 +173,7 @@ ssize_t fill_directory(fuse_req_t req, Directory* dir, char* buf, size_t size, o
 
 void do_readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
   FileSystem& fs = filesystem(req);
-  ++fs.stats.readdir;
-  auto slow = fs.metadata.enter();
+  auto slow = fs.metadata_request(fs.stats.readdir);
   std::vector<char> buf(size);
   // Reply only after the directory's lock is released: once the kernel has the
   // reply, RELEASEDIR may arrive on another thread and free the Directory.
@@ -197,8 +191,7 @@ void do_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 void do_statfs(fuse_req_t req, fuse_ino_t ino) {
   FileSystem& fs = filesystem(req);
-  ++fs.stats.statfs;
-  auto slow = fs.metadata.enter();
+  auto slow = fs.metadata_request(fs.stats.statfs);
   struct statvfs st;
   if (fstatvfs(fs.inodes.fd_of(ino == kControlIno ? FUSE_ROOT_ID : ino), &st) != 0)
     return (void)fuse_reply_err(req, errno);
@@ -208,8 +201,7 @@ void do_statfs(fuse_req_t req, fuse_ino_t ino) {
 void do_access(fuse_req_t req, fuse_ino_t ino, int mask) {
   if (ino == kControlIno) return (void)fuse_reply_err(req, (mask & X_OK) ? EACCES : 0);
   FileSystem& fs = filesystem(req);
-  ++fs.stats.access;
-  auto slow = fs.metadata.enter();
+  auto slow = fs.metadata_request(fs.stats.access);
   if (mask & W_OK) return (void)fuse_reply_err(req, EROFS);
   const int rc = faccessat(AT_FDCWD, proc_path(fs.inodes.fd_of(ino)).c_str(), mask, 0);
   fuse_reply_err(req, rc == 0 ? 0 : errno);

@@ -1,6 +1,7 @@
 // slowfs: mirrors a directory read-only through FUSE, as slow as a loaded
 // Lustre/GPFS metadata server, and counts the requests. See README.md.
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -164,6 +165,8 @@ int main(int argc, char* argv[]) {
     std::fprintf(stderr, "%s: %s: %s\n", argv[0], settings.source.c_str(), std::strerror(errno));
     return 1;
   }
+  // Sleep as exactly as the kernel allows (default slack: 50 us); worker threads inherit it.
+  prctl(PR_SET_TIMERSLACK, 1000UL);
   auto fs = std::make_unique<slowfs::FileSystem>(settings, root_fd, root_st);
   const int status = run(&owner.args, owner.cmdline, *fs);
   if (!fs->settings.stats_file.empty() && !slowfs::write_json_file(fs->settings.stats_file, fs->stats, fs->settings)) {
