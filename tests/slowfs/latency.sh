@@ -41,8 +41,9 @@ ops=$(stat_of "$mnt" metadata_ops)
 echo "serialised: $ops ops from $C clients in ${ms} ms"
 slowfs_umount "$mnt"
 
-# Unserialised, C clients overlap: far below the C*K*L a serialising server needs.
-L=50
+# Unserialised, C clients overlap: far below the C*K*L a serialising server needs
+# (a long latency, so that process start-up on a loaded machine does not matter).
+L=100 K=8
 slowfs_mount "$src" "$mnt" --latency-ms=$L --no-serialise
 ms=$(elapsed_ms parallel_stats $C $K)
 [ "$ms" -ge $((K * L)) ] || fail "unserialised: $K ops per client at ${L} ms took only ${ms} ms"
