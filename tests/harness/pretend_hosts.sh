@@ -184,8 +184,9 @@ __pbh_hosts_up() {
   PBH_HOSTFILE=$PBH_DIR/hostfile PBH_AGENT=$PBH_DIR/agent
   chmod 755 "$PBH_DIR" "$PBH_SHM"
   [ -d /run/netns ] && PBH_RUN_NETNS_EXISTED=1 || PBH_RUN_NETNS_EXISTED=0
-  printf 'owner=%s\nstart=%s\nid=%s\nshm=%s\nnetns=%s\nrun_netns_existed=%s\n' "$BASHPID" \
-    "$(__pbh_start_time $BASHPID)" "$PBH_ID" "$PBH_SHM" "$netns" "$PBH_RUN_NETNS_EXISTED" >"$PBH_DIR/state"
+  local me=$BASHPID # this shell: in $(...) $BASHPID would be the subshell
+  printf 'owner=%s\nstart=%s\nid=%s\nshm=%s\nnetns=%s\nrun_netns_existed=%s\n' "$me" \
+    "$(__pbh_start_time "$me")" "$PBH_ID" "$PBH_SHM" "$netns" "$PBH_RUN_NETNS_EXISTED" >"$PBH_DIR/state"
   local rc=0
   __pbh_probe "$netns" "$PBH_SHM" || rc=$?
   [ $rc -eq 0 ] || { hosts_down; return $rc; }
