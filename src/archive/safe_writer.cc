@@ -12,6 +12,7 @@
 
 #include "util/error.h"
 #include "util/io.h"
+#include "util/test_seams.h"
 
 namespace pybcast {
 
@@ -19,8 +20,9 @@ namespace {
 
 constexpr size_t kMaxCachedDirs = 256;
 constexpr mode_t kImplicitDirMode = 0755;
-// setuid/setgid never survive extraction; the sticky bit and permissions do.
-constexpr mode_t kKeptModeBits = 01777;
+// setuid/setgid never survive extraction; the sticky bit only on directories.
+constexpr mode_t kKeptFileBits = 0777;
+constexpr mode_t kKeptDirBits = 01777;
 
 [[noreturn]] void refuse(const PathParts& parts, const std::string& why) {
   throw Error("entry '" + join_parts(parts) + "': " + why);
@@ -175,6 +177,8 @@ void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, arch
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) refuse(parts, std::string("cannot read data: ") + archive_error_string(a));
     if (offset != position && ::lseek(fd, offset, SEEK_SET) < 0) refuse_errno(parts, "seek", errno);
+    if (auto limit = test_seams::enospc_after(); limit && stats_.bytes + size > *limit)
+      refuse_errno(parts, "write failed", ENOSPC);
     try {
       io::write_all(fd, {static_cast<const std::byte*>(block), size}, "write failed");
     } catch (const Error& e) {
@@ -185,7 +189,7 @@ void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, arch
   }
   int64_t size = archive_entry_size(entry);
   if (size > position && ::ftruncate(fd, size) != 0) refuse_errno(parts, "cannot extend sparse file", errno);
-  if (::fchmod(fd, archive_entry_perm(entry) & kKeptModeBits) != 0) refuse_errno(parts, "chmod", errno);
+  if (::fchmod(fd, archive_entry_perm(entry) & kKeptFileBits) != 0) refuse_errno(parts, "chmod", errno);
   timespec times[2] = {{0, UTIME_OMIT}, entry_mtime(entry)};
   if (::futimens(fd, times) != 0) refuse_errno(parts, "set mtime", errno);
   ++stats_.files;
@@ -198,7 +202,7 @@ void SafeWriter::write_dir(int parent, const PathParts& parts, archive_entry* en
     if (make_room(parent, name, parts, true) && ::mkdirat(parent, name.c_str(), 0700) != 0)
       refuse_errno(parts, "cannot create directory", errno);
   }
-  dir_attrs_[join_parts(parts)] = DirAttrs{archive_entry_perm(entry) & kKeptModeBits, entry_mtime(entry)};
+  dir_attrs_[join_parts(parts)] = DirAttrs{archive_entry_perm(entry) & kKeptDirBits, entry_mtime(entry)};
   ++stats_.dirs;
 }
 
@@ -248,6 +252,17 @@ void SafeWriter::write_hardlink(int parent, const PathParts& parts, archive_entr
     if (errno == ENOENT) refuse(parts, "hard link target '" + join_parts(target) + "' is not (yet) extracted");
     refuse_errno(parts, "cannot hard link to '" + join_parts(target) + "'", errno);
   }
+}
+
+std::string SafeWriter::read_back(const PathParts& parts, size_t limit) {
+  int parent = dir_fd(parts, parts.size() - 1, false);
+  int fd = io::openat_raw(parent, parts.back().c_str(), O_RDONLY | O_NOFOLLOW);
+  if (fd < 0) refuse_errno(parts, "cannot read back", -fd);
+  io::Fd file(fd);
+  std::string text(limit, '\0');
+  size_t n = io::pread_full(fd, std::as_writable_bytes(std::span(text.data(), text.size())), 0, join_parts(parts));
+  text.resize(n);
+  return text;
 }
 
 void SafeWriter::finish() {

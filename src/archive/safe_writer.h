@@ -42,6 +42,8 @@ class SafeWriter {
   /// Creates the entry at `parts`; regular-file data is read from `a`.
   /// Throws Error("entry '<path>': ...") when the entry is refused.
   void write_entry(const PathParts& parts, archive* a, archive_entry* entry);
+  /// Reads back (at most `limit` bytes of) a file this writer created.
+  std::string read_back(const PathParts& parts, size_t limit);
   /// Applies directory modes and mtimes, deepest first. Deferred so that
   /// read-only directories can still be filled while extracting.
   void finish();

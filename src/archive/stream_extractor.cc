@@ -3,11 +3,16 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <sys/statvfs.h>
+
 #include <cstring>
 
 #include "archive/decoder.h"
 #include "archive/safe_path.h"
+#include "bundle/manifest.h"
+#include "util/units.h"
 #include "util/error.h"
+#include "util/interrupt.h"
 #include "util/timer.h"
 
 namespace pybcast {
@@ -16,6 +21,7 @@ namespace {
 
 constexpr size_t kPlainBlockSize = 1 << 20;
 constexpr size_t kPlainBlocks = 8;
+constexpr size_t kMaxManifestBytes = 64 << 20;
 
 std::string archive_message(archive* a) {
   const char* text = archive_error_string(a);
@@ -196,6 +202,16 @@ void StreamExtractor::extract_all() {
   if (first_byte_ >= 0) result_.busy_seconds = monotonic_seconds() - first_byte_;
 }
 
+void StreamExtractor::check_space_for(const std::string& bundle, const std::string& manifest_text) {
+  Manifest manifest = parse_manifest(manifest_text);
+  struct statvfs st {};
+  if (::fstatvfs(root_fd_, &st) != 0) return;
+  uint64_t free = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  if (manifest.unpacked_bytes > free)
+    fail("bundle '{}' unpacks to {} but only {} are free on the node-local file system", bundle,
+         format_bytes(static_cast<double>(manifest.unpacked_bytes)), format_bytes(static_cast<double>(free)));
+}
+
 void StreamExtractor::extract_bundle(size_t bundle, Feed<PlainBlock>& feed) {
   const std::string& name = names_[bundle];
   ArchiveReader reader;
@@ -214,13 +230,16 @@ void StreamExtractor::extract_bundle(size_t bundle, Feed<PlainBlock>& feed) {
       if (entries == 0) fail("bundle '{}': not a tar archive: {}", name, archive_message(reader.a));
       fail("bundle '{}': corrupt archive after {} entries: {}", name, entries, archive_message(reader.a));
     }
+    if (int signo = interrupted()) fail("{}", Interrupted(signo).what());
     const char* raw_name = archive_entry_pathname(entry);
     std::string member = raw_name ? raw_name : "";
     PathParts parts;
     try {
       parts = split_member_path(member);
+      bool manifest = join_parts(parts) == kManifestMember;
       place_bundle_metadata(parts, name);
       writer_.write_entry(parts, reader.a, entry);
+      if (manifest) check_space_for(name, writer_.read_back(parts, kMaxManifestBytes));
     } catch (const Error& e) {
       std::string what = e.what();
       if (what.rfind("entry '", 0) != 0) what = "entry '" + member + "': " + what;

@@ -64,6 +64,8 @@ class StreamExtractor {
   void decompress_bundle(size_t bundle, Feed<StreamChunk>& feed);
   void extract_all();
   void extract_bundle(size_t bundle, Feed<PlainBlock>& feed);
+  /// Refuses a bundle whose manifest says it will not fit, before extracting the rest.
+  void check_space_for(const std::string& bundle, const std::string& manifest_text);
   void flush_plain(size_t bundle, bool last);
 
   int root_fd_;

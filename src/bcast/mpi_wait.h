@@ -6,7 +6,8 @@
 
 namespace pybcast {
 
-/// Completes `request` (MPI_Test + backoff sleeps up to 1 ms).
+/// Completes `request` (MPI_Test + backoff sleeps up to 1 ms). Throws
+/// Interrupted if a termination signal arrives while waiting.
 void wait_gently(MPI_Request& request);
 
 }  // namespace pybcast

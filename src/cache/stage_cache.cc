@@ -6,6 +6,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <random>
 #include <thread>
@@ -13,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "util/error.h"
+#include "util/interrupt.h"
 #include "util/timer.h"
 
 namespace pybcast {
@@ -21,16 +25,27 @@ bool CacheLock::try_shared() { return ::flock(fd_.get(), LOCK_SH | LOCK_NB) == 0
 
 bool CacheLock::try_exclusive() { return ::flock(fd_.get(), LOCK_EX | LOCK_NB) == 0; }
 
-void CacheLock::exclusive_within(double timeout_seconds, const std::string& shown) {
+namespace {
+
+template <typename TryLock>
+void poll_lock(TryLock try_lock, double timeout_seconds, const std::string& shown) {
   Stopwatch clock;
-  while (!try_exclusive()) {
+  while (!try_lock()) {
     if (errno != EWOULDBLOCK && errno != EINTR) throw_errno("flock " + shown, errno);
     if (clock.seconds() > timeout_seconds)
       fail("gave up after {:.0f} s waiting for {} (another job on this node is extracting the same bundles)",
            timeout_seconds, shown);
+    throw_if_interrupted();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
+
+}  // namespace
+
+void CacheLock::shared_within(double timeout_seconds, const std::string& shown) {
+  poll_lock([this] { return try_shared(); }, timeout_seconds, shown);
+}
+
 
 void CacheLock::unlock() {
   if (fd_.valid()) ::flock(fd_.get(), LOCK_UN);
@@ -84,10 +99,61 @@ CacheLock StageCache::lock_file(const std::string& key) const {
   return CacheLock(io::openat(locks_.get(), name, O_RDWR | O_CREAT | O_NOFOLLOW, 0600, root_.path + "/locks/" + name));
 }
 
-TmpDir StageCache::make_tmp() const {
+namespace {
+
+std::vector<std::string> list_names(int dirfd, const std::string& shown) {
+  int copy = ::dup(dirfd);
+  if (copy < 0) throw_errno(shown, errno);
+  DIR* dir = ::fdopendir(copy);
+  if (dir == nullptr) {
+    ::close(copy);
+    throw_errno(shown, errno);
+  }
+  ::rewinddir(dir);
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(dir)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+std::vector<std::string> StageCache::list_root() const { return list_names(root_.fd.get(), root_.path); }
+
+std::vector<std::string> StageCache::list_entries() const { return list_names(cache_.get(), root_.path + "/cache"); }
+
+size_t StageCache::remove_stale_tmp(const std::string& key) const {
+  size_t removed = 0;
+  for (const auto& name : list_root())
+    if (name.rfind("tmp-" + key + "-", 0) == 0) {
+      io::remove_tree_at(root_.fd.get(), name, root_.path + "/" + name);
+      ++removed;
+    }
+  return removed;
+}
+
+void StageCache::remove_entry(const std::string& key) const {
+  // Unpublish atomically first: nobody may see a half-removed entry.
+  std::string name = tmp_name(key);
+  if (::renameat(cache_.get(), key.c_str(), root_.fd.get(), name.c_str()) != 0) {
+    if (errno == ENOENT) return;
+    throw_errno("cannot remove " + entry_path(key), errno);
+  }
+  io::remove_tree_at(root_.fd.get(), name, root_.path + "/" + name);
+}
+
+std::string StageCache::tmp_name(const std::string& key) {
   std::random_device random;
+  return fmt::format("tmp-{}-{:08x}{:08x}", key, random(), random());
+}
+
+TmpDir StageCache::make_tmp(const std::string& key) const {
   for (int attempt = 0; attempt < 16; ++attempt) {
-    std::string name = fmt::format("tmp-{:08x}{:08x}", random(), random());
+    std::string name = tmp_name(key);
     if (::mkdirat(root_.fd.get(), name.c_str(), 0700) != 0) {
       if (errno == EEXIST) continue;
       throw_errno("cannot create " + root_.path + "/" + name, errno);

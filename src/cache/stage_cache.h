@@ -1,9 +1,10 @@
 #pragma once
 // The node-local cache under the validated user root:
 //   cache/<key>/        a complete merged prefix, or absent
-//   tmp-<random>/       an extraction in progress
+//   tmp-<key>-<random>/ an extraction in progress (stale if its key's lock is free)
 //   locks/<key>.lock    flock: exclusive while extracting, shared while in use
 #include <string>
+#include <vector>
 
 #include "cache/user_root.h"
 #include "util/io.h"
@@ -18,9 +19,12 @@ class CacheLock {
   /// Non-blocking LOCK_SH / LOCK_EX (converting a held lock); true if granted.
   bool try_shared();
   bool try_exclusive();
-  /// Waits for LOCK_EX, polling, up to timeout_seconds; throws Error naming `shown`.
-  void exclusive_within(double timeout_seconds, const std::string& shown);
+  /// Waits for LOCK_SH, polling, up to timeout_seconds: it is granted as soon
+  /// as no job holds the lock exclusively (i.e. is extracting). Throws Error
+  /// naming `shown` on timeout.
+  void shared_within(double timeout_seconds, const std::string& shown);
   void unlock();
+  bool open() const { return fd_.valid(); }
   /// Marks the entry as used now (the lock file's mtime feeds `pybcast gc`).
   void touch();
 
@@ -56,13 +60,24 @@ class StageCache {
   /// something else (a symlink, a file, another owner's directory) sits there.
   bool has(const std::string& key) const;
   CacheLock lock_file(const std::string& key) const;
-  TmpDir make_tmp() const;
+  /// A new tmp-<key>-<random> directory.
+  TmpDir make_tmp(const std::string& key) const;
+  /// Removes tmp directories of `key` left by killed jobs. Call only while
+  /// holding the key's exclusive lock: then no live job is using them.
+  size_t remove_stale_tmp(const std::string& key) const;
+  /// Names in the user root (for gc).
+  std::vector<std::string> list_root() const;
+  std::vector<std::string> list_entries() const;
+  /// Unpublishes and removes cache/<key> (caller holds the exclusive lock).
+  void remove_entry(const std::string& key) const;
+  int root_fd() const { return root_.fd.get(); }
   /// Renames tmp to cache/<key>; if another job published it first, keeps theirs.
   void publish(TmpDir& tmp, const std::string& key) const;
   /// Bytes available to us on the node-local file system.
   uint64_t free_bytes() const;
 
  private:
+  static std::string tmp_name(const std::string& key);
   UserRoot root_;
   io::Fd cache_;
   io::Fd locks_;

@@ -12,6 +12,7 @@ const Command kCommands[] = {
     {"run", "stage, then run Python in-process with MPI initialized (= python-mpi)", run_run},
     {"pack", "build a reproducible bundle: python, dist, dir, env or pip", run_pack},
     {"inspect", "print a bundle's manifest; --verify checks every member", run_inspect},
+    {"gc", "remove node-local cache entries (all, idle, or over a size budget)", run_gc},
 };
 
 size_t edit_distance(std::string_view a, std::string_view b) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "util/error.h"
+#include "util/interrupt.h"
 
 namespace pybcast {
 
@@ -23,9 +24,14 @@ void print_error(const std::string& message) {
 int run_under_mpi(int& argc, char**& argv, int thread_level, const std::function<int()>& body) {
   int provided = 0;
   MPI_Init_thread(&argc, &argv, thread_level, &provided);
+  install_interrupt_handlers();
   int status = 1;
   try {
     status = body();
+  } catch (const Interrupted& e) {
+    // Local clean-up is done (destructors ran); do not wait for other ranks.
+    print_error(e.what());
+    die_of(e.signo());
   } catch (const Error& e) {
     print_error(e.what());
     status = 1;

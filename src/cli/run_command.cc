@@ -28,6 +28,8 @@ int run_run(int argc, char** argv) {
   add_stage_flags(app, flags);
   app.add_flag("--no-abort-on-error", keep_going,
                "do not MPI_Abort when a rank's Python fails [env PYBCAST_NO_ABORT=1]");
+  bool cleanup = false;
+  app.add_flag("--cleanup", cleanup, "remove the node-local cache entry when the job ends [env PYBCAST_CLEANUP=1]");
   app.prefix_command();
   try {
     app.parse(argc, argv);
@@ -47,6 +49,7 @@ int run_run(int argc, char** argv) {
   request.python_args = app.remaining();
   if (!request.python_args.empty() && request.python_args[0] == "--") request.python_args.erase(request.python_args.begin());
   request.abort_on_error = !keep_going && !truthy(setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
+  request.cleanup = cleanup || truthy(setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
   return launch_main(argc, argv, request, started);
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "bcast/agreement.h"
+#include "cache/cache_gc.h"
 #include "cache/user_root.h"
 #include "launch/python_env.h"
 #include "util/error.h"
@@ -26,8 +27,25 @@ using PyBytesMain = int (*)(int, char**);
 struct ExitPolicy {
   bool abort_on_error = true;
   int rank = 0;
+  bool cleanup = false;
+  StageOutcome* stage = nullptr;  ///< alive while Python runs (exit() is called from inside it)
 };
 ExitPolicy exit_policy;
+
+/// --cleanup: once every rank is done, each leader removes its node's entry
+/// unless another job on the node uses it.
+void clean_up_entry() {
+  MPI_Barrier(MPI_COMM_WORLD);
+  StageOutcome& stage = *exit_policy.stage;
+  if (!stage.usage_lock.open()) return;
+  try {
+    StageCache cache(open_user_root(stage.node_root));
+    if (!remove_if_unused(cache, stage.key, stage.usage_lock))
+      fmt::print(stderr, "python-mpi: --cleanup: {} is in use by another job; kept\n", stage.prefix);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "python-mpi: --cleanup failed on rank {}: {}\n", exit_policy.rank, e.what());
+  }
+}
 
 /// CPython calls exit() itself on SystemExit (PyErr_Print -> Py_Exit), so
 /// Py_BytesMain may never return to us. on_exit(3) still sees the status:
@@ -42,6 +60,7 @@ void finish_mpi_at_exit(int status, void*) {
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, status);
   }
+  if (exit_policy.cleanup && status == 0) clean_up_entry();
   MPI_Finalize();
 }
 
@@ -126,14 +145,14 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
     }
   }
 
-  exit_policy = {request.abort_on_error, rank};
+  exit_policy = {request.abort_on_error, rank, request.cleanup, &outcome};
   ::on_exit(finish_mpi_at_exit, nullptr);
   int status = run_py_bytes_main(python.libpython, python.executable, request.python_args);
   std::fflush(stdout);
   if (request.report && rank == 0)
     fmt::print(stderr, "python-mpi: rank 0 finished with status {}: total {} (Python started after {})\n", status,
                format_seconds(monotonic_seconds() - launcher_started), format_seconds(entering));
-  if (status != 0) finish_mpi_at_exit(status, nullptr);
+  finish_mpi_at_exit(status, nullptr);
   return status;
 }
 

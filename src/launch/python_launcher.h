@@ -16,6 +16,7 @@ struct LaunchRequest {
   StageRequest stage;
   std::vector<std::string> python_args;  ///< everything after the interpreter name
   bool abort_on_error = true;            ///< MPI_Abort when a rank's Python fails
+  bool cleanup = false;                  ///< remove the node's cache entry at a successful exit
   bool report = false;
   std::string trace;
 };

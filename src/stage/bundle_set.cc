@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "util/error.h"
+#include "util/test_seams.h"
 
 namespace pybcast {
 
@@ -52,6 +54,7 @@ std::vector<uint64_t> BundleSet::sizes() const {
 void BundleSet::read(const ChunkSpec& spec, std::span<std::byte> out) {
   const BundleIdentity& id = identities_[spec.bundle];
   int fd = files_[spec.bundle].get();
+  if (uint64_t delay = test_seams::read_delay_ms()) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
   size_t got = 0;
   try {
     got = io::pread_full(fd, out, static_cast<off_t>(spec.offset), id.path);
@@ -63,9 +66,12 @@ void BundleSet::read(const ChunkSpec& spec, std::span<std::byte> out) {
          id.size, spec.offset + got);
   if (spec.last) {
     struct stat st = io::fstat(fd, id.path);
-    if (static_cast<uint64_t>(st.st_size) != id.size || mtime_ns(st) != id.mtime_ns)
-      fail("bundle '{}' changed while being read (size {} -> {}); stage again once it is stable",
+    if (static_cast<uint64_t>(st.st_size) != id.size)
+      fail("bundle '{}' changed while being read (size {} -> {} bytes); stage again once it is stable",
            names_[spec.bundle], id.size, st.st_size);
+    if (mtime_ns(st) != id.mtime_ns)
+      fail("bundle '{}' changed while being read (modified during the read); stage again once it is stable",
+           names_[spec.bundle]);
   }
 }
 

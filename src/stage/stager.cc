@@ -23,7 +23,7 @@ namespace pybcast {
 
 namespace {
 
-constexpr int kMaxRounds = 4;
+constexpr int kMaxRounds = 8;
 
 /// What a node leader knows about the cache entry it needs.
 enum class NodeState { kNotLeader, kHit, kExtract, kBusy };
@@ -126,6 +126,7 @@ void Stager::check_cache() {
       lock_.touch();
     } else if (lock_.try_exclusive()) {
       state_ = NodeState::kExtract;
+      cache_->remove_stale_tmp(plan_.key);
     } else {
       lock_.unlock();
       state_ = NodeState::kBusy;
@@ -151,7 +152,7 @@ void Stager::extract_stream(MPI_Comm stream) {
   std::optional<StreamExtractor> extractor;  // after tmp: its threads stop before tmp goes
   if (extract_here) {
     guarded([&] {
-      tmp.emplace(cache_->make_tmp());
+      tmp.emplace(cache_->make_tmp(plan_.key));
       uint64_t free = cache_->free_bytes();
       if (plan_.total_bytes() > free)
         fail("not enough space in {}: the bundles alone are {} compressed, {} free", cache_->root_path(),
@@ -201,12 +202,17 @@ void Stager::wait_for_other_job() {
   if (state_ != NodeState::kBusy || status_.failed()) return;
   PhaseTimer timer(sample_, kCache, clock_);
   guarded([&] {
-    lock_.exclusive_within(request_.lock_timeout, cache_->root_path() + "/locks/" + plan_.key + ".lock");
+    // Shared is granted once no job extracts (jobs *using* the entry hold it
+    // shared too, and must not make us wait).
+    lock_.shared_within(request_.lock_timeout, cache_->root_path() + "/locks/" + plan_.key + ".lock");
     if (cache_->has(plan_.key)) {
-      lock_.try_shared();
       state_ = NodeState::kHit;
+      lock_.touch();
+    } else if (lock_.try_exclusive()) {
+      state_ = NodeState::kExtract;  // the other job failed: our turn
+      cache_->remove_stale_tmp(plan_.key);
     } else {
-      state_ = NodeState::kExtract;  // the other job failed: our turn, lock held
+      lock_.unlock();  // someone else got there first: wait again next round
     }
   });
 }
@@ -221,6 +227,7 @@ void Stager::finish(StageOutcome& outcome) {
   outcome.bundle_names = plan_.names;
   outcome.node_root = node_root_;
   outcome.prefix = user_root_path(node_root_) + "/cache/" + plan_.key;
+  outcome.usage_lock = std::move(lock_);  // shared: `pybcast gc` leaves the entry alone while we run
   sample_.node = topology_.node_index();
   sample_.leader = topology_.leader();
   if (topology_.leader()) sample_.cache_state = record_ ? 1 : 0;

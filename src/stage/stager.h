@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bcast/chunk_pipeline.h"
+#include "cache/stage_cache.h"
 #include "stage/stage_report.h"
 
 namespace pybcast {
@@ -29,6 +30,7 @@ struct StageOutcome {
   std::string key;
   std::vector<std::string> bundle_names;  ///< as given, in merge order
   std::string node_root;  ///< this rank's node-local root ($CHROOT or $CHROOT/vnode-<g>)
+  CacheLock usage_lock;   ///< leaders: shared lock on the entry, held while it lives
   ReportContext context;  ///< rank 0 only
   std::vector<RankSample> samples;  ///< rank 0 only (gathered when want_report)
 };

@@ -45,12 +45,13 @@ collect_output() {
 }
 
 # mpirun -n N ARGS...; output in $SCRATCH/out, status in $STATUS, seconds in $ELAPSED.
+# $AS_USER (a setpriv prefix) runs the whole job as another user.
 run_mpi() {
   local n=$1
   shift
   local start=$(date +%s.%N)
   set +e
-  timeout 60 mpirun --output-filename "$RANK_OUTPUT:nocopy" -n "$n" "$@" >"$SCRATCH/mpirun.out" 2>&1
+  timeout -k 10 60 ${AS_USER:-} mpirun --output-filename "$RANK_OUTPUT:nocopy" -n "$n" "$@" >"$SCRATCH/mpirun.out" 2>&1
   STATUS=$?
   set -e
   ELAPSED=$(echo "$(date +%s.%N) - $start" | bc)
@@ -63,7 +64,7 @@ strace_mpi() {
   local log=$1 n=$2
   shift 2
   set +e
-  timeout 120 strace -f -qq -y $STRACE_OPTS -o "$log" mpirun --output-filename "$RANK_OUTPUT:nocopy" -n "$n" "$@" \
+  timeout -k 10 120 strace -f -qq -y $STRACE_OPTS -o "$log" mpirun --output-filename "$RANK_OUTPUT:nocopy" -n "$n" "$@" \
     >"$SCRATCH/mpirun.out" 2>&1
   STATUS=$?
   set -e

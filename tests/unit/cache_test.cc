@@ -98,14 +98,14 @@ TEST(StageCache, TmpIsRemovedUnlessPublished) {
   StageCache cache(open_user_root(dir.path()));
   std::string name;
   {
-    TmpDir tmp = cache.make_tmp();
+    TmpDir tmp = cache.make_tmp("k0");
     name = tmp.name();
     close(openat(tmp.fd(), "file", O_CREAT | O_WRONLY, 0600));
     EXPECT_TRUE(testing::exists_nofollow(uid_dir(dir) + "/" + name + "/file"));
   }
   EXPECT_FALSE(testing::exists_nofollow(uid_dir(dir) + "/" + name));
   EXPECT_FALSE(cache.has("k1"));
-  TmpDir tmp = cache.make_tmp();
+  TmpDir tmp = cache.make_tmp("k0");
   cache.publish(tmp, "k1");
   EXPECT_TRUE(cache.has("k1"));
 }
@@ -116,9 +116,33 @@ TEST(StageCache, PlantedSymlinkAtEntryIsRefusedNotFollowed) {
   mkdir((dir / "target").c_str(), 0700);
   symlink((dir / "target").c_str(), (uid_dir(dir) + "/cache/k2").c_str());
   EXPECT_THROW(cache.has("k2"), Error);
-  TmpDir tmp = cache.make_tmp();
+  TmpDir tmp = cache.make_tmp("k0");
   EXPECT_THROW(cache.publish(tmp, "k2"), Error);
   EXPECT_TRUE(std::filesystem::is_empty(dir / "target"));
+}
+
+TEST(StageCache, StaleTmpOfAKeyIsRemovedOthersKept) {
+  TestDir dir;
+  StageCache cache(open_user_root(dir.path()));
+  TmpDir a = cache.make_tmp("aaaa");
+  TmpDir b = cache.make_tmp("bbbb");
+  a.forget();  // as if its job was killed
+  b.forget();
+  EXPECT_EQ(cache.remove_stale_tmp("aaaa"), 1u);
+  EXPECT_FALSE(testing::exists_nofollow(uid_dir(dir) + "/" + a.name()));
+  EXPECT_TRUE(testing::exists_nofollow(uid_dir(dir) + "/" + b.name()));
+}
+
+TEST(StageCache, RemoveEntryUnpublishesThenDeletes) {
+  TestDir dir;
+  StageCache cache(open_user_root(dir.path()));
+  TmpDir tmp = cache.make_tmp("k");
+  mkdirat(tmp.fd(), "sub", 0500);  // read-only content must not stop removal
+  cache.publish(tmp, "k");
+  ASSERT_TRUE(cache.has("k"));
+  cache.remove_entry("k");
+  EXPECT_FALSE(cache.has("k"));
+  EXPECT_EQ(cache.list_root(), (std::vector<std::string>{"cache", "locks"}));
 }
 
 TEST(StageCache, LocksExcludeEachOther) {
@@ -128,9 +152,9 @@ TEST(StageCache, LocksExcludeEachOther) {
   CacheLock second = cache.lock_file("k");
   ASSERT_TRUE(first.try_exclusive());
   EXPECT_FALSE(second.try_shared());
-  EXPECT_THROW(second.exclusive_within(0.1, "k.lock"), Error);
+  EXPECT_THROW(second.shared_within(0.1, "k.lock"), Error);  // first is extracting
   ASSERT_TRUE(first.try_shared());  // downgrade
-  EXPECT_TRUE(second.try_shared());
+  EXPECT_NO_THROW(second.shared_within(0.1, "k.lock"));  // a user, not an extractor: no wait
   EXPECT_FALSE(second.try_exclusive());
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "archive_builder.h"
+#include "bundle/manifest.h"
 #include "test_dir.h"
 #include "util/io.h"
 
@@ -136,13 +137,40 @@ TEST(Extractor, SymlinksOutsideAreCreatedAndListed) {
   EXPECT_EQ(out.result.stats.outside_symlinks[0], "lib/sitecustomize.py -> /etc/python3.11/sitecustomize.py");
 }
 
+std::string manifest_json(const std::string& name, uint64_t unpacked) {
+  Manifest m;
+  m.name = name;
+  m.unpacked_bytes = unpacked;
+  return manifest_to_json(m);
+}
+
 TEST(Extractor, BundleMetadataIsKeptPerBundle) {
   TestDir dir;
-  auto a = ArchiveBuilder().file(".pybcast/manifest.json", "{a}").build();
-  auto b = ArchiveBuilder().file("./.pybcast/manifest.json", "{b}").build();
-  ASSERT_TRUE(extract(dir.path(), {{"a.tar", a}, {"b.tar", b}}).ok);
-  EXPECT_EQ(testing::read_file(dir / ".pybcast/bundles/a.tar/manifest.json"), "{a}");
-  EXPECT_EQ(testing::read_file(dir / ".pybcast/bundles/b.tar/manifest.json"), "{b}");
+  auto a = ArchiveBuilder().file(".pybcast/manifest.json", manifest_json("a", 1)).file("x", "x").build();
+  auto b = ArchiveBuilder().file("./.pybcast/manifest.json", manifest_json("b", 1)).build();
+  Outcome out = extract(dir.path(), {{"a.tar", a}, {"b.tar", b}});
+  ASSERT_TRUE(out.ok) << out.message;
+  EXPECT_EQ(testing::read_file(dir / ".pybcast/bundles/a.tar/manifest.json"), manifest_json("a", 1));
+  EXPECT_EQ(testing::read_file(dir / ".pybcast/bundles/b.tar/manifest.json"), manifest_json("b", 1));
+}
+
+TEST(Extractor, RefusesABundleTooBigForTheFreeSpaceBeforeExtractingIt) {
+  TestDir dir;
+  auto bomb = ArchiveBuilder()
+                  .file(".pybcast/manifest.json", manifest_json("bomb", uint64_t{1} << 60))
+                  .file("never-written", "x")
+                  .build(Filter::kGzip);
+  Outcome out = extract_one(dir.path(), bomb, "bomb.tar.gz");
+  ASSERT_FALSE(out.ok);
+  EXPECT_NE(out.message.find("bundle 'bomb.tar.gz' unpacks to 1024 PiB but only"), std::string::npos) << out.message;
+  EXPECT_FALSE(testing::exists_nofollow(dir / "never-written"));
+}
+
+TEST(Extractor, RefusesAMalformedManifest) {
+  TestDir dir;
+  Outcome out = extract_one(dir.path(), ArchiveBuilder().file(".pybcast/manifest.json", "{nope").build(), "m.tar");
+  ASSERT_FALSE(out.ok);
+  EXPECT_NE(out.message.find("entry '.pybcast/manifest.json': manifest:"), std::string::npos) << out.message;
 }
 
 struct Hostile {

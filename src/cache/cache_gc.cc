@@ -1,0 +1,97 @@
+#include "cache/cache_gc.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "util/error.h"
+
+namespace pybcast {
+
+namespace {
+
+uint64_t tree_bytes(const std::string& path) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
+  return total;
+}
+
+/// Last use of an entry: the mtime of its lock file (touched at every stage), else the entry's.
+double last_used(const StageCache& cache, const std::string& key) {
+  struct stat st {};
+  std::string lock = cache.root_path() + "/locks/" + key + ".lock";
+  if (::lstat(lock.c_str(), &st) != 0 && ::lstat(cache.entry_path(key).c_str(), &st) != 0) return 0;
+  return static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec * 1e-9;
+}
+
+bool removable_now(const StageCache& cache, const std::string& key, CacheLock& lock) {
+  lock = cache.lock_file(key);
+  return lock.try_exclusive();
+}
+
+}  // namespace
+
+double parse_duration(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    fail("invalid duration '{}': expected e.g. 90s, 30m, 12h or 7d", text);
+  }
+  std::string unit = text.substr(used);
+  if (unit.empty() || unit == "s") return value;
+  if (unit == "m") return value * 60;
+  if (unit == "h") return value * 3600;
+  if (unit == "d") return value * 86400;
+  fail("invalid duration '{}': unknown unit '{}' (s, m, h, d)", text, unit);
+}
+
+GcResult collect_garbage(const StageCache& cache, const GcPolicy& policy, double now) {
+  GcResult result{cache.root_path(), {}, 0};
+  // Stale extraction directories: their key's lock is free, so their job is gone.
+  for (const auto& name : cache.list_root()) {
+    if (name.rfind("tmp-", 0) != 0) continue;
+    std::string key = name.substr(4, name.find('-', 4) - 4);
+    bool well_formed = key.size() == 32 && key.find_first_not_of("0123456789abcdef") == std::string::npos;
+    CacheLock lock;
+    if (well_formed && removable_now(cache, key, lock) && !policy.dry_run)
+      result.stale_tmp_removed += cache.remove_stale_tmp(key);
+  }
+  for (const auto& key : cache.list_entries())
+    result.entries.push_back({key, tree_bytes(cache.entry_path(key)), now - last_used(cache, key)});
+  // Most recently used first, so a size budget keeps those.
+  std::sort(result.entries.begin(), result.entries.end(),
+            [](const GcEntry& a, const GcEntry& b) { return a.idle_seconds < b.idle_seconds; });
+  uint64_t kept_bytes = 0;
+  for (auto& entry : result.entries) {
+    bool doomed = policy.all || (policy.older_than_seconds && entry.idle_seconds > *policy.older_than_seconds) ||
+                  (policy.max_bytes && kept_bytes + entry.bytes > *policy.max_bytes);
+    if (!doomed) {
+      kept_bytes += entry.bytes;
+      continue;
+    }
+    CacheLock lock;
+    if (!removable_now(cache, entry.key, lock)) {
+      entry.outcome = GcEntry::Outcome::kInUse;
+      kept_bytes += entry.bytes;
+      continue;
+    }
+    if (!policy.dry_run) cache.remove_entry(entry.key);
+    entry.outcome = GcEntry::Outcome::kRemoved;
+  }
+  return result;
+}
+
+bool remove_if_unused(const StageCache& cache, const std::string& key, CacheLock& lock) {
+  lock.unlock();
+  if (!lock.try_exclusive()) return false;  // another job on this node uses it
+  cache.remove_entry(key);
+  lock.unlock();
+  return true;
+}
+
+}  // namespace pybcast

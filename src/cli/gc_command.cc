@@ -1,0 +1,90 @@
+// `pybcast gc`: remove node-local cache entries (all, idle for a while, or
+// over a size budget) and the leftovers of killed jobs. Runs on one node;
+// under a scheduler: `srun --ntasks-per-node=1 pybcast gc --older-than 7d`.
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cache/cache_gc.h"
+#include "cli/commands.h"
+#include "cli/mpi_main.h"
+#include "cli/settings.h"
+#include "util/error.h"
+#include "util/units.h"
+
+namespace pybcast {
+
+namespace {
+
+/// $CHROOT/pybcast-<uid> and, for virtual-node tests, $CHROOT/vnode-*/pybcast-<uid>.
+std::vector<std::string> node_roots(const std::string& chroot) {
+  std::vector<std::string> roots;
+  std::string mine = fmt::format("pybcast-{}", geteuid());
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(chroot) / mine, ec)) roots.push_back(chroot);
+  for (std::filesystem::directory_iterator it(chroot, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename().string().rfind("vnode-", 0) == 0 && std::filesystem::exists(it->path() / mine, ec))
+      roots.push_back(it->path().string());
+  std::sort(roots.begin(), roots.end());
+  return roots;
+}
+
+const char* outcome_word(GcEntry::Outcome o, bool dry_run) {
+  switch (o) {
+    case GcEntry::Outcome::kRemoved: return dry_run ? "would remove" : "removed";
+    case GcEntry::Outcome::kInUse: return "in use, kept";
+    case GcEntry::Outcome::kKept: break;
+  }
+  return "kept";
+}
+
+}  // namespace
+
+int run_gc(int argc, char** argv) {
+  CLI::App app("Remove node-local cache entries of this user on this node.\n"
+               "Entries in use by a running job are never removed.",
+               "pybcast gc");
+  std::optional<std::string> chroot, older_than, max_size;
+  GcPolicy policy;
+  app.add_option("--chroot", chroot, "node-local root [env PYTHON_MPI_CHROOT, default /dev/shm]");
+  app.add_flag("--all", policy.all, "remove every entry not in use");
+  app.add_option("--older-than", older_than, "remove entries unused for this long (e.g. 12h, 7d)");
+  app.add_option("--max-size", max_size, "keep the most recently used entries within this size (e.g. 4G)");
+  app.add_flag("-n,--dry-run", policy.dry_run, "only say what would be removed");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (older_than) policy.older_than_seconds = parse_duration(*older_than);
+    if (max_size) policy.max_bytes = parse_size(*max_size);
+    if (!policy.all && !older_than && !max_size) fail("say what to remove: --all, --older-than DURATION or --max-size SIZE");
+    std::string root = setting(chroot, {"PYBCAST_CHROOT", "PYTHON_MPI_CHROOT"}, "/dev/shm");
+    size_t removed = 0, in_use = 0;
+    uint64_t freed = 0;
+    for (const auto& node_root : node_roots(root)) {
+      StageCache cache(open_user_root(node_root));
+      GcResult result = collect_garbage(cache, policy, static_cast<double>(std::time(nullptr)));
+      for (const auto& e : result.entries) {
+        fmt::print("{}/cache/{}  {:>10}  idle {:>8}  {}\n", result.root, e.key, format_bytes(static_cast<double>(e.bytes)),
+                   format_seconds(e.idle_seconds), outcome_word(e.outcome, policy.dry_run));
+        if (e.outcome == GcEntry::Outcome::kRemoved) ++removed, freed += e.bytes;
+        if (e.outcome == GcEntry::Outcome::kInUse) ++in_use;
+      }
+      if (result.stale_tmp_removed) fmt::print("{}: removed {} leftover tmp directories\n", result.root, result.stale_tmp_removed);
+    }
+    fmt::print("{} {} entries ({}), {} in use kept\n", policy.dry_run ? "would remove" : "removed", removed,
+               format_bytes(static_cast<double>(freed)), in_use);
+  } catch (const Error& e) {
+    print_error(e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace pybcast

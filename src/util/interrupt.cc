@@ -1,0 +1,46 @@
+#include "util/interrupt.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+
+namespace pybcast {
+
+namespace {
+
+std::atomic<int> received{0};
+
+void record(int signo) { received.store(signo); }
+
+std::string describe(int signo) {
+  const char* name = sigabbrev_np(signo);
+  return std::string("interrupted by SIG") + (name ? name : std::to_string(signo).c_str());
+}
+
+}  // namespace
+
+Interrupted::Interrupted(int signo) : Error(describe(signo)), signo_(signo) {}
+
+void install_interrupt_handlers() {
+  struct sigaction action {};
+  action.sa_handler = record;
+  sigemptyset(&action.sa_mask);
+  for (int signo : {SIGTERM, SIGINT, SIGHUP}) sigaction(signo, &action, nullptr);
+}
+
+int interrupted() { return received.load(); }
+
+void throw_if_interrupted() {
+  if (int signo = received.load()) throw Interrupted(signo);
+}
+
+void die_of(int signo) {
+  signal(signo, SIG_DFL);
+  raise(signo);
+  _exit(128 + signo);
+}
+
+}  // namespace pybcast
