@@ -29,6 +29,9 @@ struct ExitPolicy {
   int rank = 0;
   bool cleanup = false;
   StageOutcome* stage = nullptr;  ///< alive while Python runs (exit() is called from inside it)
+  bool report = false;
+  double launcher_started = 0;
+  double python_entered = 0;  ///< seconds after launcher start
 };
 ExitPolicy exit_policy;
 
@@ -55,6 +58,10 @@ void finish_mpi_at_exit(int status, void*) {
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);
   if (!initialized || finalized) return;
+  if (exit_policy.report && exit_policy.rank == 0)
+    fmt::print(stderr, "python-mpi: rank 0 finished with status {}: total {} (Python started after {})\n", status,
+               format_seconds(monotonic_seconds() - exit_policy.launcher_started),
+               format_seconds(exit_policy.python_entered));
   if (status != 0 && exit_policy.abort_on_error) {
     fmt::print(stderr, "python-mpi: rank {} exited with status {}; aborting the job\n", exit_policy.rank, status);
     std::fflush(stderr);
@@ -145,13 +152,10 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
     }
   }
 
-  exit_policy = {request.abort_on_error, rank, request.cleanup, &outcome};
+  exit_policy = {request.abort_on_error, rank, request.cleanup, &outcome, request.report, launcher_started, entering};
   ::on_exit(finish_mpi_at_exit, nullptr);
   int status = run_py_bytes_main(python.libpython, python.executable, request.python_args);
   std::fflush(stdout);
-  if (request.report && rank == 0)
-    fmt::print(stderr, "python-mpi: rank 0 finished with status {}: total {} (Python started after {})\n", status,
-               format_seconds(monotonic_seconds() - launcher_started), format_seconds(entering));
   finish_mpi_at_exit(status, nullptr);
   return status;
 }

@@ -112,8 +112,8 @@ std::string format_report(const ReportContext& context, const std::vector<RankSa
     line("  nodes:{}", states);
   }
   if (s.outside_symlink_count) {
-    line("  warning: {} symlinks point outside the prefix (they leave the node at run time):",
-         thousands(s.outside_symlink_count));
+    line("  warning: {} symlink{} outside the prefix (they leave the node at run time):",
+         thousands(s.outside_symlink_count), s.outside_symlink_count == 1 ? " points" : "s point");
     for (const auto& link : s.outside_symlinks) line("    {}", link);
     if (s.outside_symlink_count > s.outside_symlinks.size())
       line("    ... and {} more", s.outside_symlink_count - s.outside_symlinks.size());
