@@ -9,7 +9,8 @@ packages=(
   libcli11-dev libfmt-dev libxxhash-dev nlohmann-json3-dev libgtest-dev
   python3 python3-dev libpython3.11 python3-numpy python3-mpi4py
   python3-pip python3-venv python3-setuptools python3-wheel
-  strace zstd pigz xz-utils bzip2 bc util-linux
+  strace zstd pigz xz-utils bzip2 bc util-linux iproute2
+  fuse3 libfuse3-dev
 )
 missing=()
 for p in "${packages[@]}"; do
