@@ -20,6 +20,8 @@ trap cleanup EXIT
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+# Shared-memory segments of killed jobs would otherwise pile up in /dev/shm.
+export OMPI_MCA_btl_vader_backing_directory=$SCRATCH
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
 unset PYTHON_MPI_CHROOT PYTHON_MPI_PKGROOT PYTHON_MPI_PACKAGES PYBCAST_REPORT PYBCAST_VIRTUAL_NODES
 
