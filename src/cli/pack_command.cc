@@ -1,4 +1,5 @@
-// `pybcast pack python|dist|dir|env|pip ... -o OUT`: build a reproducible bundle.
+// `pybcast pack python|dist|dir|env|pip ... -o OUT` and `pybcast pack --from-run -o OUT -- COMMAND`:
+// build a reproducible bundle.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -44,11 +45,66 @@ void print_result(const PackResult& r) {
   fmt::print(stderr, "pybcast: wrote {}: {}\n", r.output, format_summary(r.files, r.unpacked, r.packed, r.seconds));
 }
 
+/// Options, then the rest of the command line is what to finish: shared by
+/// the subcommands and --from-run.
+int finish(PackFlags& f) {
+  f.options.default_excludes = !f.no_default_excludes;
+  if (!f.format.empty()) f.options.format = compression_for_name("." + f.format);
+  f.options.progress = ::isatty(STDERR_FILENO) != 0;
+  try {
+    print_result(pack(f.options));
+  } catch (const Error& e) {
+    print_error(e.what());
+    return 1;
+  }
+  return 0;
+}
+
+/// True when --from-run comes before any "--" (after it, it is the traced command's).
+bool wants_from_run(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") return false;
+    if (a == "--from-run") return true;
+  }
+  return false;
+}
+
+/// `pybcast pack --from-run [options] -o OUT -- COMMAND...`
+int run_pack_from_run(int argc, char** argv) {
+  CLI::App app(
+      "Run COMMAND once (python script.py ..., or mpirun -n 2 python script.py ...) with a Python audit hook, then\n"
+      "pack exactly the modules, data files and non-system shared libraries it touched, laid out where the\n"
+      "target python finds them. Reports what was included and what stays where it is, with sizes.",
+      "pybcast pack --from-run");
+  PackFlags f;
+  f.options.kind = PackKind::from_run;
+  bool from_run = false;
+  app.add_flag("--from-run", from_run, "trace COMMAND and pack what it touched")->required();
+  add_common(&app, f);
+  add_python(&app, f, "the python to lay the bundle out for (default: the one the run used)");
+  app.add_flag("--with-python", f.options.with_python,
+               "also pack the interpreter's own files the run touched (stdlib modules, lib-dynload, libpython, "
+               "the binary): one self-contained bundle");
+  app.add_option("command", f.options.targets, "the command to trace, after --")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return finish(f);
+}
+
 }  // namespace
 
 int run_pack(int argc, char** argv) {
+  if (wants_from_run(argc, argv)) return run_pack_from_run(argc, argv);
   CLI::App app("Build a reproducible bundle (tar + zstd/gzip, manifest first) for `pybcast stage`.", "pybcast pack");
   app.require_subcommand(1);
+  app.footer(
+      "pybcast pack --from-run [options] -o OUT -- COMMAND...\n"
+      "  trace one run of COMMAND (python script.py ...) and pack exactly what it touched;\n"
+      "  see `pybcast pack --from-run --help`.");
   PackFlags f;
   const char* target_python = "the python to ask and pack for (default: python3 on PATH)";
 
@@ -96,17 +152,7 @@ int run_pack(int argc, char** argv) {
                                                   {pip, PackKind::pip}};
   for (const auto& [sub, kind] : kinds)
     if (sub->parsed()) f.options.kind = kind;
-  f.options.default_excludes = !f.no_default_excludes;
-  if (!f.format.empty()) f.options.format = compression_for_name("." + f.format);
-  f.options.progress = ::isatty(STDERR_FILENO) != 0;
-
-  try {
-    print_result(pack(f.options));
-  } catch (const Error& e) {
-    print_error(e.what());
-    return 1;
-  }
-  return 0;
+  return finish(f);
 }
 
 }  // namespace pybcast

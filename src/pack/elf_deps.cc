@@ -58,6 +58,7 @@ std::optional<ElfDynamic> read_dynamic(int fd, const std::string& path) {
     if (d.d_tag == DT_NEEDED) out.needed.push_back(text(d.d_un.d_val));
     if (d.d_tag == DT_RPATH) out.rpath = split_path_list(text(d.d_un.d_val));
     if (d.d_tag == DT_RUNPATH) out.runpath = split_path_list(text(d.d_un.d_val));
+    if (d.d_tag == DT_SONAME) out.soname = text(d.d_un.d_val);
   }
   return out;
 }

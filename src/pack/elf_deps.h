@@ -12,6 +12,7 @@ struct ElfDynamic {
   std::vector<std::string> needed;   ///< DT_NEEDED, in order
   std::vector<std::string> rpath;    ///< DT_RPATH entries (searched before LD_LIBRARY_PATH)
   std::vector<std::string> runpath;  ///< DT_RUNPATH entries (searched after it)
+  std::string soname;                ///< DT_SONAME: the name the loader finds it by
 };
 
 /// nullopt for anything that is not a native-endian ELF file with a dynamic

@@ -8,16 +8,18 @@
 
 namespace pybcast {
 
-enum class PackKind { python, dist, dir, env, pip };
+enum class PackKind { python, dist, dir, env, pip, from_run };
 
 struct PackOptions {
   PackKind kind = PackKind::python;
-  /// dist: distribution names; dir/env: the one directory; pip: pip's arguments.
+  /// dist: distribution names; dir/env: the one directory; pip: pip's arguments;
+  /// from_run: the command to trace.
   std::vector<std::string> targets;
   std::string python;  ///< the target interpreter; "" = the kind's default
   std::string output;
   std::string name;              ///< manifest name; "" = the output file's name
   bool deps = false;             ///< dist: also pack dependencies
+  bool with_python = false;      ///< from_run: also the interpreter's own files that the run touched
   bool compile = false;          ///< add unchecked-hash .pyc files
   bool default_excludes = true;  ///< *.png *.jpg *.html *.pyo *.pyc
   std::vector<std::string> excludes;

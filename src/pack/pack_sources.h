@@ -34,6 +34,15 @@ PackSource collect_dist(const PackOptions& options);
 PackSource collect_dir(const PackOptions& options);
 PackSource collect_env(const PackOptions& options);
 PackSource collect_pip(const PackOptions& options);
+/// `pack --from-run`: what a traced run of the command imported, read and
+/// mapped (see from_run.h).
+PackSource collect_from_run(const PackOptions& options);
+
+/// The interpreter binary (with a bin/python3 link), its shared libpython,
+/// and the manifest's layout.executable/libpython.
+void add_interpreter(const PythonInfo& info, PackSource& source);
+/// Where the standard library sits in the bundle ("lib/python3.11").
+std::string stdlib_member(const PythonInfo& info);
 
 /// The user's and the default exclusions.
 ExcludeFilter make_filter(const PackOptions& options);

@@ -39,6 +39,7 @@ PackSource collect(const PackOptions& options) {
     case PackKind::dir: return collect_dir(options);
     case PackKind::env: return collect_env(options);
     case PackKind::pip: return collect_pip(options);
+    case PackKind::from_run: return collect_from_run(options);
   }
   fail("unknown pack kind");
 }

@@ -76,6 +76,19 @@ void add_libpython(const PythonInfo& info, PackSource& source) {
 
 }  // namespace
 
+std::string stdlib_member(const PythonInfo& info) {
+  return prefix_member(info, info.stdlib, "lib/python" + info.version_short);
+}
+
+void add_interpreter(const PythonInfo& info, PackSource& source) {
+  std::string executable = prefix_member(info, info.executable, "bin/" + file_name(info.executable));
+  source.files.put_file(info.executable, executable, true);
+  if (executable.starts_with("bin/") && file_name(executable) != "python3")
+    source.files.put_symlink("bin/python3", file_name(executable));
+  add_libpython(info, source);
+  source.manifest.layout.executable = executable;
+}
+
 std::string prefix_member(const PythonInfo& info, const std::string& path, const std::string& fallback) {
   const std::string& base = info.base_prefix;
   if (under(path, base)) return path.size() == base.size() ? "" : path.substr(base.size() + 1);
@@ -103,7 +116,7 @@ ExcludeFilter make_filter(const PackOptions& options) {
 
 PackSource collect_python(const PackOptions& options) {
   PythonInfo info = probe_python(options.python.empty() ? "python3" : options.python);
-  std::string stdlib = prefix_member(info, info.stdlib, "lib/python" + info.version_short);
+  std::string stdlib = stdlib_member(info);
 
   ExcludeFilter filter = make_filter(options);
   for (const auto& keep : options.keep) {
@@ -134,13 +147,7 @@ PackSource collect_python(const PackOptions& options) {
   if (!info.dynload.empty() && !under(info.dynload, info.stdlib) && !under(info.dynload, info.platstdlib))
     source.files.add(info.dynload, prefix_member(info, info.dynload, stdlib + "/lib-dynload"), true);
 
-  std::string executable = prefix_member(info, info.executable, "bin/" + file_name(info.executable));
-  source.files.put_file(info.executable, executable, true);
-  if (executable.starts_with("bin/") && file_name(executable) != "python3")
-    source.files.put_symlink("bin/python3", file_name(executable));
-  add_libpython(info, source);
-
-  source.manifest.layout.executable = executable;
+  add_interpreter(info, source);
   source.manifest.layout.stdlib = stdlib;
   return source;
 }

@@ -1,0 +1,198 @@
+#include "pack/from_run_trace.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "pack/child_process.h"
+#include "pack/temp_dir.h"
+#include "util/error.h"
+
+namespace pybcast {
+
+namespace {
+
+/// Installed as sitecustomize.py. It imports nothing that is not loaded
+/// already until it has taken its snapshot at exit, so its own needs do not
+/// show up as the run's. Then it runs the sitecustomize it shadows.
+constexpr const char* kHook = R"PY(# pybcast pack --from-run: records what this Python process touches.
+import sys
+
+
+def _pybcast_trace():
+    import os
+    out_dir = os.environ.get("PYBCAST_FROM_RUN_TRACE")
+    if not out_dir:
+        return
+    opened = set()
+    getcwd, join, fsdecode = os.getcwd, os.path.join, os.fsdecode
+
+    def hook(event, args):
+        if event != "open" or isinstance(args[0], int) or args[2] & 3:  # O_ACCMODE: reads only
+            return
+        try:
+            path = fsdecode(args[0])
+            opened.add(path if path.startswith("/") else join(getcwd(), path))
+        except Exception:
+            pass
+
+    sys.addaudithook(hook)
+
+    def dump():
+        read = sorted(opened)  # before the imports below add theirs
+        modules = {}
+        for name, module in list(sys.modules.items()):
+            f = getattr(module, "__file__", None)
+            if isinstance(f, str):
+                modules[name] = os.path.abspath(f)
+        mapped = set()
+        try:
+            with open("/proc/self/maps") as maps:
+                for line in maps:
+                    parts = line.rstrip("\n").split(None, 5)
+                    if len(parts) == 6 and parts[5].startswith("/") and ".so" in os.path.basename(parts[5]):
+                        mapped.add(parts[5])
+        except OSError:
+            pass
+        main = getattr(sys.modules.get("__main__"), "__file__", None)
+        path = [os.path.abspath(p) if p else getcwd() for p in sys.path if isinstance(p, str)]
+        # Only now import what the snapshot must not see.
+        import json
+        dists = []
+        try:
+            import importlib.metadata as md
+            tops = {name.partition(".")[0] for name in modules} - set(getattr(sys, "stdlib_module_names", ()))
+            names = set()
+            for top, owners in md.packages_distributions().items():
+                if top in tops:
+                    names.update(owners)
+            for name in sorted(names):
+                d = md.distribution(name)
+                where = getattr(d, "_path", None)
+                if where is not None:
+                    dists.append([d.metadata["Name"] or name, d.version or "", os.path.abspath(str(where))])
+        except Exception:
+            pass
+        record = {"executable": sys.executable, "path": path, "path0": path[0] if path else "",
+                  "main": os.path.abspath(main) if isinstance(main, str) else "",
+                  "modules": sorted(set(modules.values()) - {os.path.abspath(__file__)}),
+                  "opened": read, "mapped": sorted(mapped), "dists": dists}
+        with open(join(out_dir, "trace-%d.json" % os.getpid()), "w") as out:
+            out.write(json.dumps(record) + "\n")
+
+    import atexit
+    atexit.register(dump)
+
+
+_pybcast_trace()
+del _pybcast_trace
+
+
+def _pybcast_chain():
+    # Run the sitecustomize this one shadows (Debian's, a site's), as Python would have.
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if not p or os.path.abspath(p) != here]
+    external = sys.modules["_frozen_importlib_external"]
+    spec = external.PathFinder.find_spec("sitecustomize", sys.path)
+    if spec is not None and spec.loader is not None:
+        module = sys.modules["_frozen_importlib"].module_from_spec(spec)
+        sys.modules["sitecustomize"] = module
+        spec.loader.exec_module(module)
+
+
+_pybcast_chain()
+del _pybcast_chain
+)PY";
+
+std::string shown(const std::vector<std::string>& command) {
+  std::string text;
+  for (const auto& a : command) text += (text.empty() ? "" : " ") + a;
+  return text;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw_errno(path, errno);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+const char* trace_hook_source() { return kHook; }
+
+void parse_trace(const std::string& text, RunTrace& trace) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    try {
+      auto j = nlohmann::json::parse(line);
+      if (trace.processes++ == 0) trace.executable = j.at("executable");
+      for (const auto& p : j.at("path")) trace.sys_path.insert(p.get<std::string>());
+      if (!j.at("path0").get<std::string>().empty()) trace.script_dirs.insert(j.at("path0").get<std::string>());
+      if (!j.at("main").get<std::string>().empty()) trace.scripts.insert(j.at("main").get<std::string>());
+      for (const auto& p : j.at("modules")) trace.modules.insert(p.get<std::string>());
+      for (const auto& p : j.at("opened")) trace.opened.insert(p.get<std::string>());
+      for (const auto& p : j.at("mapped")) trace.mapped.insert(p.get<std::string>());
+      for (const auto& d : j.at("dists")) {
+        TracedDistribution dist{d.at(0), d.at(1), d.at(2)};
+        bool known = std::any_of(trace.distributions.begin(), trace.distributions.end(),
+                                 [&](const auto& o) { return o.metadata == dist.metadata; });
+        if (!known) trace.distributions.push_back(dist);
+      }
+    } catch (const nlohmann::json::exception& e) {
+      fail("unreadable trace record: {}", e.what());
+    }
+  }
+}
+
+RunTrace trace_run(const std::vector<std::string>& command, std::string& log) {
+  if (command.empty()) fail("pack --from-run: give the command to trace after --, e.g. -- python3 script.py");
+  TempDir scratch("pybcast-trace-");
+  std::string hook_dir = scratch.path() + "/hook", out_dir = scratch.path() + "/out";
+  for (const auto& d : {hook_dir, out_dir})
+    if (::mkdir(d.c_str(), 0700) != 0) throw_errno(d, errno);
+  {
+    std::ofstream hook(hook_dir + "/sitecustomize.py");
+    hook << kHook;
+    if (!hook) fail("cannot write {}/sitecustomize.py", hook_dir);
+  }
+  const char* old = std::getenv("PYTHONPATH");
+  ChildOptions options;
+  options.env = {{"PYTHONPATH", old && *old ? hook_dir + ":" + old : hook_dir},
+                 {"PYBCAST_FROM_RUN_TRACE", out_dir},
+                 {"PYTHONDONTWRITEBYTECODE", "1"}};
+  ChildResult run = run_child(command, options);
+  log = run.out + run.err;
+  if (run.status != 0) {
+    std::string why = last_line(run.err);
+    fail("the traced run `{}` failed (exit status {}){}; pack needs a run that succeeds", shown(command), run.status,
+         why.empty() ? "" : ": " + why);
+  }
+  RunTrace trace;
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(out_dir.c_str()), ::closedir);
+  if (!dir) throw_errno(out_dir, errno);
+  std::vector<std::string> files;
+  while (dirent* e = ::readdir(dir.get()))
+    if (std::string(e->d_name).starts_with("trace-")) files.push_back(out_dir + "/" + e->d_name);
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) parse_trace(read_file(f), trace);
+  if (trace.processes == 0)
+    fail(
+        "the traced run `{}` started no Python process that reported (is it a python command? python -E and -I "
+        "ignore PYTHONPATH, which carries the trace hook)",
+        shown(command));
+  return trace;
+}
+
+}  // namespace pybcast
