@@ -44,6 +44,13 @@ std::string join_parts(const PathParts& parts, size_t count) {
   return joined;
 }
 
+std::string shown_name(std::string_view name) {
+  constexpr size_t kHead = 60, kTail = 30;
+  if (name.size() <= kHead + kTail + 20) return std::string(name);
+  return std::string(name.substr(0, kHead)) + "..." + std::string(name.substr(name.size() - kTail)) + " (" +
+         std::to_string(name.size()) + " bytes)";
+}
+
 bool symlink_escapes(const PathParts& link, std::string_view target) {
   if (target.empty()) return false;
   if (target.front() == '/') return true;

@@ -18,6 +18,10 @@ PathParts split_member_path(std::string_view name);
 std::string join_parts(const PathParts& parts, size_t count);
 inline std::string join_parts(const PathParts& parts) { return join_parts(parts, parts.size()); }
 
+/// A member name fit for a one-line message: long names are shortened to
+/// their start and end, with the full length given.
+std::string shown_name(std::string_view name);
+
 /// True when a symlink placed at `link` with this target points outside the
 /// prefix: an absolute target, or ".." climbing above the root (lexically).
 bool symlink_escapes(const PathParts& link, std::string_view target);

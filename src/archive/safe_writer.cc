@@ -25,7 +25,7 @@ constexpr mode_t kKeptFileBits = 0777;
 constexpr mode_t kKeptDirBits = 01777;
 
 [[noreturn]] void refuse(const PathParts& parts, const std::string& why) {
-  throw Error("entry '" + join_parts(parts) + "': " + why);
+  throw Error("entry '" + shown_name(join_parts(parts)) + "': " + why);
 }
 
 [[noreturn]] void refuse_errno(const PathParts& parts, const std::string& what, int err) {

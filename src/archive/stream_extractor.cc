@@ -242,7 +242,7 @@ void StreamExtractor::extract_bundle(size_t bundle, Feed<PlainBlock>& feed) {
       if (manifest) check_space_for(name, writer_.read_back(parts, kMaxManifestBytes));
     } catch (const Error& e) {
       std::string what = e.what();
-      if (what.rfind("entry '", 0) != 0) what = "entry '" + member + "': " + what;
+      if (what.rfind("entry '", 0) != 0) what = "entry '" + shown_name(member) + "': " + what;
       fail("bundle '{}': {}", name, what);
     }
     ++entries;

@@ -80,7 +80,9 @@ std::string format_report(const ReportContext& context, const std::vector<RankSa
        format_bytes(compressed), format_bytes(static_cast<double>(s.bytes)),
        format_bytes(static_cast<double>(r.tar_bytes)), thousands(s.files), thousands(s.dirs),
        thousands(s.symlinks), thousands(s.hardlinks));
-  if (s.conflicts) line("  {} paths were overwritten by a later bundle", thousands(s.conflicts));
+  if (s.conflicts)
+    line("  {} {} replaced by a later entry (bundles merge in order)", thousands(s.conflicts),
+         s.conflicts == 1 ? "path was" : "paths were");
   line("  {:<12} {:>6} {:>10} {:>10} {:>10}", "phase", "ranks", "min", "median", "max");
   for (int p = 0; p < kPhaseCount; ++p) {
     std::vector<double> values;

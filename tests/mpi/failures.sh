@@ -16,7 +16,7 @@ flipped = bytearray(data)
 flipped[len(data) // 3] ^= 0x40
 open(root + "/flipped.tar.gz", "wb").write(bytes(flipped))
 PY
-for kind in dotdot absolute symlink-escape hardlink-outside device; do
+for kind in dotdot absolute symlink-escape hardlink-outside chardev; do
   "$HOSTILE" "$kind" "$PKGROOT/$kind.tar.gz" "$OUTSIDE"
 done
 
@@ -40,7 +40,7 @@ check dotdot.tar.gz "bundle 'dotdot.tar.gz': entry '../x': path contains a '..' 
 check absolute.tar.gz "bundle 'absolute.tar.gz': entry '$OUTSIDE/abs': absolute path refused"
 check symlink-escape.tar.gz "bundle 'symlink-escape.tar.gz': entry 'evil/pwned': path passes through the symlink 'evil'"
 check hardlink-outside.tar.gz "bundle 'hardlink-outside.tar.gz': entry 'h': hard link target '$OUTSIDE/target' refused"
-check device.tar.gz "bundle 'device.tar.gz': entry 'dev/null': device nodes are not allowed"
+check chardev.tar.gz "bundle 'chardev.tar.gz': entry 'dev/null': device nodes are not allowed"
 # A later good run on the same CHROOT succeeds: failures left nothing in the way.
 stage 8 --virtual-nodes 4 good.tar.gz
 [ "$STATUS" -eq 0 ] || fail "good bundle failed after failures: $(cat "$SCRATCH/out")"

@@ -28,6 +28,13 @@ TEST(SafePath, RefusesOverlongNames) {
   EXPECT_THROW(split_member_path(deep), Error);
 }
 
+TEST(SafePath, ShownNameShortensOnlyLongNames) {
+  EXPECT_EQ(shown_name("lib/python3.11/os.py"), "lib/python3.11/os.py");
+  std::string shown = shown_name(std::string(1000, 'a') + "/tail.py");
+  EXPECT_LT(shown.size(), 120u);
+  EXPECT_NE(shown.find("/tail.py (1008 bytes)"), std::string::npos) << shown;
+}
+
 TEST(SafePath, SymlinkEscapes) {
   EXPECT_TRUE(symlink_escapes({"a"}, "/etc"));
   EXPECT_TRUE(symlink_escapes({"a"}, ".."));

@@ -1,0 +1,107 @@
+#!/bin/bash
+# The hostile corpus (tests/tools/make_hostile.py), staged by 4 ranks on 2
+# virtual nodes. Refused kinds: one message naming the bundle (and entry) on
+# every rank, non-zero exit, nothing created outside the tmp dir, tmp dir
+# removed, no cache entry. Odd-but-legal kinds: staged, with the documented
+# treatment. Prints a matrix row per kind.
+. "$(dirname "$0")/../mpi/lib.sh"
+HOSTILE="$(dirname "$0")/../tools/make_hostile.py"
+OUTSIDE=$SCRATCH/outside
+mkdir -p "$OUTSIDE"
+ROWS=()
+
+outside_untouched() {
+  [ -z "$(ls -A "$OUTSIDE")" ] || fail "$1 wrote outside: $(ls -A "$OUTSIDE")"
+  [ ! -e /etc/pybcast-pwned ] || fail "$1 wrote into /etc"
+  [ ! -e "$SCRATCH/x" ] && [ ! -e "$CHROOT/x" ] && [ ! -e "$SCRATCH/target" ] || fail "$1 escaped with .."
+  # Nothing but the per-user roots at the top of each node root.
+  [ -z "$(find "$CHROOT"/vnode-* -mindepth 1 -maxdepth 1 ! -name 'pybcast-*' 2>/dev/null)" ] || fail "$1 wrote into a node root"
+}
+
+refused() {
+  local kind=$1 expected=$2
+  rm -rf "$CHROOT" && mkdir -p "$CHROOT"
+  "$HOSTILE" "$kind" "$PKGROOT/$kind.tar.gz" "$OUTSIDE"
+  stage 4 --virtual-nodes 2 "$kind.tar.gz"
+  expect_failure_everywhere 4 "bundle '$kind.tar.gz'"
+  grep -qF -- "$expected" "$SCRATCH/out" || fail "$kind: message lacks '$expected': $(grep -m1 error "$SCRATCH/out")"
+  expect_clean_cache
+  outside_untouched "$kind"
+  ROWS+=("| $kind | refused | $STATUS | $(grep -m1 -o 'pybcast: error: .*' "$SCRATCH/out" | sed "s|$OUTSIDE|OUTSIDE|g" | cut -c17-170) |")
+}
+
+staged() {
+  local kind=$1
+  rm -rf "$CHROOT" && mkdir -p "$CHROOT"
+  "$HOSTILE" "$kind" "$PKGROOT/$kind.tar.gz" "$OUTSIDE"
+  stage 4 --virtual-nodes 2 --report "$kind.tar.gz"
+  [ "$STATUS" -eq 0 ] || fail "$kind should stage: $(cat "$SCRATCH/out")"
+  outside_untouched "$kind"
+  PREFIX=$(vnode_prefix 1)
+}
+
+refused dotdot "entry '../x': path contains a '..' component"
+refused dotdot-middle "entry 'ok/../../x': path contains a '..' component"
+refused dotdot-deep "entry 'a/b/c/../../../../x': path contains a '..' component"
+refused dotdot-harmless "entry 'ok/../ok2': path contains a '..' component"
+refused absolute "entry '$OUTSIDE/abs': absolute path refused"
+refused symlink-escape "entry 'evil/pwned': path passes through the symlink 'evil'"
+refused symlink-etc "entry 'etc/pybcast-pwned': path passes through the symlink 'etc'"
+refused symlink-chain "entry 'a/one/pwned': path passes through the symlink 'a/one'"
+refused symlink-dir-then-mkdir "entry 'd/sub': path passes through the symlink 'd'"
+refused hardlink-outside "entry 'h': hard link target '$OUTSIDE/target' refused: absolute path refused"
+refused hardlink-dotdot "entry 'h': hard link target '../target' refused"
+refused hardlink-later "entry 'h': hard link target 'later' is not (yet) extracted"
+refused chardev "entry 'dev/null': device nodes are not allowed in bundles"
+refused blockdev "entry 'dev/sda': device nodes are not allowed in bundles"
+refused fifo "entry 'pipe': FIFOs are not allowed in bundles"
+refused file-over-nonempty-dir "entry 'd': would replace a non-empty directory"
+refused long-path "entry 'dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd...dddddddddddddddddddddddddddddd (5024 bytes)': name is 5024 bytes long, over PATH_MAX (4096)"
+refused long-name "entry 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...nnnnnnnnnnnnnnnnnnnnnnnnnnnnnn (300 bytes)': a component is 300 bytes long, over NAME_MAX (255)"
+refused truncated-gz "truncated gzip data"
+refused flipped-gz "corrupt gzip data"
+refused truncated-zst "truncated zstd data"
+refused flipped-zst "corrupt zstd data"
+refused not-an-archive "not a tar archive"
+refused empty "bundle 'empty.tar.gz' is empty"
+refused zero-entries "bundle 'zero-entries.tar.gz' contains no entries"
+
+# A bomb: 64 KiB of gzip expanding to 64 MiB, into a 16 MiB node-local file system.
+if mount -t tmpfs -o size=16m,mode=0755 pybcast-bomb "$CHROOT" 2>/dev/null; then
+  "$HOSTILE" bomb "$PKGROOT/bomb.tar.gz"
+  stage 4 --virtual-nodes 2 bomb.tar.gz
+  expect_failure_everywhere 4 "bundle 'bomb.tar.gz': entry 'bomb.bin': write failed: No space left on device"
+  expect_clean_cache
+  [ "$(df --output=used -k "$CHROOT" | tail -1)" -lt 512 ] || fail "bomb: space not given back"
+  ROWS+=("| bomb ($(stat -c %s "$PKGROOT/bomb.tar.gz") B -> 64 MiB, 16 MiB tmpfs) | refused | $STATUS | $(grep -m1 -o 'pybcast: error: .*' "$SCRATCH/out" | cut -c17-170) |")
+  umount "$CHROOT"
+else
+  ROWS+=("| bomb | skipped: cannot mount a small tmpfs here | | |")
+fi
+
+staged setuid
+[ "$(stat -c %a "$PREFIX/bin/suid")" = 755 ] || fail "setuid: mode $(stat -c %a "$PREFIX/bin/suid")"
+[ "$(stat -c %a "$PREFIX/bin/sticky")" = 644 ] || fail "sticky file: mode $(stat -c %a "$PREFIX/bin/sticky")"
+[ "$(stat -c %a "$PREFIX/tmpdir")" = 1777 ] || fail "sticky dir: mode $(stat -c %a "$PREFIX/tmpdir")"
+ROWS+=("| setuid/setgid/sticky | staged: 6755 file -> 0755, 1644 file -> 0644, 1777 dir kept | 0 | |")
+staged dir-then-file
+[ "$(cat "$PREFIX/x")" = "now a file" ] || fail "dir-then-file"
+staged file-then-dir
+[ -d "$PREFIX/y" ] && [ -f "$PREFIX/y/inside" ] || fail "file-then-dir"
+ROWS+=("| directory replaced by file, file by directory | staged: the later entry wins, counted as a conflict | 0 | |")
+staged duplicates
+[ "$(cat "$PREFIX/dup")" = second ] || fail "duplicates: $(cat "$PREFIX/dup")"
+grep -q "1 path was replaced by a later entry" "$SCRATCH/out" || fail "duplicates: conflict not reported: $(cat "$SCRATCH/out")"
+ROWS+=("| duplicate entries | staged: the later wins | 0 | |")
+staged non-utf8
+[ "$(cat "$PREFIX"/caf$'\xe9'-$'\xff'.txt)" = latin1 ] || fail "non-UTF-8 name not kept byte for byte"
+ROWS+=("| non-UTF-8 names | staged byte for byte | 0 | |")
+staged symlink-only
+[ "$(readlink "$PREFIX/sitecustomize.py")" = /etc/python3.11/sitecustomize.py ] || fail "symlink-only"
+grep -q "sitecustomize.py -> /etc/python3.11/sitecustomize.py" "$SCRATCH/out" || fail "outside symlink not reported"
+ROWS+=("| symlink to /etc (nothing written through it) | staged, listed as a warning | 0 | |")
+
+echo
+echo "| kind | outcome | exit | message |"
+echo "|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}"
