@@ -271,7 +271,8 @@ PackSource collect_from_run(const PackOptions& options) {
       libraries.emplace_back(p, bytes);
       continue;
     }
-    if (!p.member.empty()) source.files.add(p.path, p.member, true);
+    // The file itself, wherever a symlink on the way leads (Debian's sitecustomize.py -> /etc/...).
+    if (!p.member.empty()) source.files.add(real_path(p.path), p.member);
     tally.count(p, !p.member.empty() && source.files.find(p.member) != nullptr, bytes);
   }
   add_mapped_libraries(libraries, source, tally);
