@@ -26,6 +26,11 @@ mpirun -n 1 "$PYTHON_MPI" - <"$SCRATCH/stdin.py" >"$SCRATCH/out" 2>&1
 set -e
 grep -q "^STDIN 42$" "$SCRATCH/out" || fail "stdin: $(cat "$SCRATCH/out")"
 
+set +e
+echo 'import sys; print("NOARGS", sys.argv)' | mpirun -n 1 "$PYTHON_MPI" >"$SCRATCH/out" 2>&1
+set -e
+grep -q "^NOARGS \[''\]$" "$SCRATCH/out" || fail "no arguments (program on stdin): $(cat "$SCRATCH/out")"
+
 run_mpi 1 "$PYTHON_MPI" -c 'raise SystemExit(7)'
 [ "$STATUS" -eq 7 ] || fail "exit code 7 became $STATUS"
 run_mpi 1 "$PYTHON_MPI" -c 'raise ValueError("boom")'
