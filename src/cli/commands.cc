@@ -13,6 +13,7 @@ const Command kCommands[] = {
     {"pack", "build a reproducible bundle: python, dist, dir, env or pip", run_pack},
     {"inspect", "print a bundle's manifest; --verify checks every member", run_inspect},
     {"gc", "remove node-local cache entries (all, idle, or over a size budget)", run_gc},
+    {"doctor", "find what a Python start-up reads from shared file systems, and say what to change", run_doctor},
 };
 
 size_t edit_distance(std::string_view a, std::string_view b) {

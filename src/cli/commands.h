@@ -23,6 +23,7 @@ int run_run(int argc, char** argv);
 int run_pack(int argc, char** argv);
 int run_inspect(int argc, char** argv);
 int run_gc(int argc, char** argv);
+int run_doctor(int argc, char** argv);
 
 struct LaunchRequest;
 /// python-mpi and `pybcast run`: MPI_Init_thread(MULTIPLE), stage, run Python.

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/settings.h"
-#include "doctor/fs_probe.h"
+#include "doctor/checkup.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -24,9 +24,10 @@ std::string shell_quote(const std::string& value) {
   return out + "'";
 }
 
-void warn_if_shared(LaunchEnvironment& env, const std::string& what, const std::string& path, const std::string& hint) {
-  FsKind kind = probe_fs(path);
-  if (kind.shared) env.warnings.push_back(fmt::format("{} {} is on {} (shared): {}", what, path, kind.name, hint));
+/// The wording is `pybcast doctor`'s, which checks the same places and more.
+void warn_if_shared(LaunchEnvironment& env, Source source, const std::string& path) {
+  std::string warning = shared_warning(source, path);
+  if (!warning.empty()) env.warnings.push_back(std::move(warning));
 }
 
 }  // namespace
@@ -45,17 +46,12 @@ LaunchEnvironment python_environment(const EnvironmentInputs& in) {
     env.set.emplace_back("PYTHONPYCACHEPREFIX", in.pycache_dir);
   if (get("PYTHONHASHSEED") == nullptr) env.set.emplace_back("PYTHONHASHSEED", in.hash_seed);
 
-  if (!py.user_home_outside.empty())
-    warn_if_shared(env, "PYTHONHOME", py.user_home_outside,
-                   "the standard library is read from there, not from the staged copy");
+  if (!py.user_home_outside.empty()) warn_if_shared(env, Source::kPythonHome, py.user_home_outside);
   if (const char* path = get("PYTHONPATH"))
-    for (const auto& entry : split_list(path))
-      warn_if_shared(env, "PYTHONPATH entry", entry, "every import searches it first; pack it into a bundle");
-  if (const char* base = get("PYTHONUSERBASE"))
-    warn_if_shared(env, "PYTHONUSERBASE", base, "set it to node-local or scratch storage, or pack it (pack dir)");
+    for (const auto& entry : split_list(path)) warn_if_shared(env, Source::kPythonPath, entry);
+  if (const char* base = get("PYTHONUSERBASE")) warn_if_shared(env, Source::kPythonUserBase, base);
   if (!in.script.empty() && in.script != "-")
-    warn_if_shared(env, "the script's directory", std::filesystem::absolute(in.script).parent_path().string(),
-                   "Python searches it first for every import; run from scratch or node-local storage");
+    warn_if_shared(env, Source::kScript, std::filesystem::absolute(in.script).parent_path().string());
   return env;
 }
 

@@ -1,0 +1,94 @@
+// `pybcast doctor`: which of the places a Python start-up reads from sit on a
+// shared/slow file system, and what to change (the seed's manual checks:
+// where PATH, LD_LIBRARY_PATH, PYTHONPATH, PYTHONUSERBASE point; run from
+// scratch; avoid ~/.local). Runs on one node, no MPI.
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/mpi_main.h"
+#include "doctor/doctor_report.h"
+#include "util/error.h"
+
+namespace pybcast {
+
+namespace {
+
+constexpr const char* kDescription =
+    "Check where a Python start-up reads from and say what to change.\n\n"
+    "For every entry of PATH, LD_LIBRARY_PATH, PYTHONPATH, PYTHONUSERBASE and PYTHONHOME, the\n"
+    "interpreter and every sys.path entry of the python it would run (asked by running it once),\n"
+    "the working directory and the script (if given), it reports the file system type (statfs magic:\n"
+    "lustre, gpfs, nfs, cifs, beegfs, ceph, fuse, tmpfs, ext4, xfs, ...) and whether it is shared: a\n"
+    "network or parallel file system, where every metadata operation of every rank is a server round\n"
+    "trip. For each shared location it says what to change: move PYTHONUSERBASE to scratch or\n"
+    "node-local storage, pack directories into bundles (pybcast pack python|dist|dir|env) and start\n"
+    "with python-mpi, run from scratch or node-local storage.\n";
+
+constexpr const char* kFooter =
+    "--measure counts with `strace -f -e trace=%file,%stat` when strace is on PATH; otherwise it\n"
+    "prints an estimate from the modules the code loaded, labelled ESTIMATE (JSON: method \"estimate\").\n\n"
+    "Exit status: 0 when nothing checked (and no measured operation) is on a shared file system,\n"
+    "1 when something is (the advice says what to change), 2 on usage errors (including a --python\n"
+    "that does not run, or a --script that does not exist).\n"
+    "The --json schema is documented in docs/doctor.md.\n\n"
+    "Examples:\n"
+    "  pybcast doctor\n"
+    "  pybcast doctor --python /usr/bin/python3 --script job.py\n"
+    "  pybcast doctor --measure 'import numpy' --json";
+
+}  // namespace
+
+int run_doctor(int argc, char** argv) {
+  CLI::App app(kDescription, "pybcast doctor");
+  std::string python = "python3";
+  std::optional<std::string> script, measure;
+  bool json = false;
+  auto* python_option = app.add_option("--python", python,
+                                       "the python to ask for its sys.path (run once with -c) and to --measure\n"
+                                       "(default: python3 on PATH)")
+                            ->option_text("PATH");
+  app.add_option("--script", script, "the script the job runs: it is checked too (its directory is sys.path[0])")
+      ->option_text("FILE");
+  app.add_flag("--json", json, "print JSON (schema: docs/doctor.md) instead of the table");
+  app.add_option("--measure", measure,
+                 "run the python once as `python -c CODE` (e.g. 'import numpy') and count its file\n"
+                 "metadata operations per file system")
+      ->option_text("CODE");
+  app.footer(kFooter);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    std::error_code ec;
+    if (script && !std::filesystem::exists(*script, ec)) fail("--script {}: no such file", *script);
+    std::string cwd = std::filesystem::current_path().string();
+    DoctorReport report;
+    report.python = ask_python(python);
+    if (!report.python.error.empty() && (python_option->count() > 0 || measure))
+      fail("cannot ask the python: {}", report.python.error);
+    std::vector<Mount> mounts = read_mounts();
+    report.locations = check_locations({::getenv, cwd, script.value_or(""), &report.python, mounts});
+    if (measure) {
+      const char* path = std::getenv("PATH");
+      std::string strace = find_program("strace", path != nullptr ? path : "");
+      report.measure = measure_metadata_ops(python, *measure, strace, mounts, cwd);
+    }
+    if (json)
+      fmt::print("{}\n", doctor_json(report).dump(2));
+    else
+      fmt::print("{}", format_doctor_table(report));
+    return anything_shared(report) ? 1 : 0;
+  } catch (const Error& e) {
+    print_error(e.what());
+    return 2;
+  }
+}
+
+}  // namespace pybcast

@@ -1,0 +1,173 @@
+#include "doctor/checkup.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/settings.h"
+#include "pack/child_process.h"
+#include "util/error.h"
+
+namespace pybcast {
+
+namespace {
+
+/// Prints what doctor needs as one JSON line; `-c` so that sys.path is what
+/// `python -c` would see ('' first, the working directory).
+constexpr const char* kAskPython = R"(import json, site, sys
+try:
+    user = site.getusersitepackages() if site.ENABLE_USER_SITE else ""
+except Exception:
+    user = ""
+print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % tuple(sys.version_info[:3]),
+                  "prefix": sys.prefix, "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+                  "user_site": user or "", "path": sys.path}))
+)";
+
+bool is_under(const std::string& path, const std::string& dir) {
+  return !dir.empty() && (path == dir || path.starts_with(dir == "/" ? dir : dir + "/"));
+}
+
+}  // namespace
+
+const char* source_name(Source source) {
+  switch (source) {
+    case Source::kPath: return "PATH";
+    case Source::kLdLibraryPath: return "LD_LIBRARY_PATH";
+    case Source::kPythonPath: return "PYTHONPATH";
+    case Source::kPythonUserBase: return "PYTHONUSERBASE";
+    case Source::kPythonHome: return "PYTHONHOME";
+    case Source::kPython: return "python";
+    case Source::kSysPath: return "sys.path";
+    case Source::kCwd: return "cwd";
+    case Source::kScript: return "script";
+  }
+  return "?";
+}
+
+std::string advice_for(Source source) {
+  switch (source) {
+    case Source::kPath:
+      return "commands are looked up entry by entry in PATH order: put node-local directories first; python-mpi "
+             "puts the staged bin first";
+    case Source::kLdLibraryPath:
+      return "every process searches it for every shared library: pack the interpreter (`pybcast pack python` takes "
+             "its libraries along) and drop this entry for Python jobs";
+    case Source::kPythonPath:
+      return "every import searches it first: pack what it holds (`pybcast pack dist NAME...` or `pybcast pack dir "
+             "DIR`) and run python-mpi without it";
+    case Source::kPythonUserBase:
+      return "move PYTHONUSERBASE to scratch or node-local storage, or pack it (`pybcast pack dir DIR`) and run "
+             "python-mpi";
+    case Source::kPythonHome:
+      return "the standard library is read from there: pack the interpreter (`pybcast pack python`) and let "
+             "python-mpi set PYTHONHOME";
+    case Source::kPython:
+      return "pack the interpreter (`pybcast pack python`) and start it with python-mpi from the bundles";
+    case Source::kSysPath:
+      return "pack what it holds (`pybcast pack dir DIR` or `pybcast pack dist NAME...`) and run python-mpi with the "
+             "bundles";
+    case Source::kCwd:
+      return "run from scratch or node-local storage: `python -c` and `-m` search the working directory first for "
+             "every import";
+    case Source::kScript:
+      return "every import searches the script's directory first: copy the script to scratch or node-local storage "
+             "and run it from there";
+  }
+  return "";
+}
+
+std::string sys_path_advice(const std::string& entry, const PythonFacts& python) {
+  std::string path = absolute_lexical(entry, "/");
+  if (is_under(path, python.user_site))
+    return "avoid ~/.local: set PYTHONNOUSERSITE=1 for the job, or pack the user base (`pybcast pack dir DIR`) and run "
+           "python-mpi with it";
+  std::error_code ec;
+  bool conda = std::filesystem::exists(std::filesystem::path(python.prefix) / "conda-meta", ec);
+  if (is_under(path, python.prefix) && (conda || python.prefix != python.base_prefix))
+    return "pack the environment (`pybcast pack env DIR`) and run python-mpi with the bundle";
+  if (is_under(path, python.base_prefix))
+    return "pack the interpreter (`pybcast pack python`) and its packages (`pybcast pack dist NAME...`), and run "
+           "python-mpi with the bundles";
+  return advice_for(Source::kSysPath);
+}
+
+PythonFacts ask_python(const std::string& python) {
+  PythonFacts facts;
+  facts.command = python;
+  try {
+    ChildResult r = run_child({python, "-c", kAskPython});
+    if (r.status != 0) fail("'{}' exited with status {}: {}", python, r.status, last_line(r.err));
+    std::string line = last_line(r.out);
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) fail("'{}' did not answer as a Python 3 does: {}", python, line);
+    facts.executable = j.value("executable", "");
+    facts.version = j.value("version", "");
+    facts.prefix = j.value("prefix", "");
+    facts.base_prefix = j.value("base_prefix", "");
+    facts.user_site = j.value("user_site", "");
+    facts.path = j.value("path", std::vector<std::string>{});
+  } catch (const std::exception& e) {
+    PythonFacts failed;
+    failed.command = python;
+    failed.error = e.what();
+    return failed;
+  }
+  return facts;
+}
+
+std::vector<Location> check_locations(const CheckupInputs& in) {
+  std::vector<Location> out;
+  auto add = [&](Source source, size_t index, const std::string& raw, const std::string& advice) {
+    Location loc;
+    loc.source = source;
+    loc.index = index;
+    loc.path = absolute_lexical(raw, in.cwd);
+    loc.fs = probe_fs(loc.path);
+    // The mount of the resolved path, so that a symlink (/home -> /lustre/home) shows where it leads.
+    std::error_code ec;
+    std::string resolved = std::filesystem::weakly_canonical(loc.path, ec).string();
+    if (const Mount* m = find_mount(in.mounts, ec ? loc.path : resolved))
+      loc.mount = m->point, loc.mount_type = m->type;
+    if (loc.fs.shared) loc.advice = advice;
+    out.push_back(std::move(loc));
+  };
+  auto add_list = [&](Source source, const char* variable) {
+    const char* value = in.getenv(variable);
+    if (value == nullptr) return;
+    size_t index = 0;
+    for (const auto& entry : split_list(value)) add(source, index++, entry, advice_for(source));
+  };
+  add_list(Source::kPath, "PATH");
+  add_list(Source::kLdLibraryPath, "LD_LIBRARY_PATH");
+  add_list(Source::kPythonPath, "PYTHONPATH");
+  if (const char* base = in.getenv("PYTHONUSERBASE"); base != nullptr && *base != '\0')
+    add(Source::kPythonUserBase, 0, base, advice_for(Source::kPythonUserBase));
+  add_list(Source::kPythonHome, "PYTHONHOME");
+  if (in.python != nullptr && in.python->error.empty()) {
+    if (!in.python->executable.empty()) add(Source::kPython, 0, in.python->executable, advice_for(Source::kPython));
+    for (size_t i = 0; i < in.python->path.size(); ++i) {
+      if (in.python->path[i].empty()) continue;  // the working directory, checked as cwd
+      std::string entry = absolute_lexical(in.python->path[i], in.cwd);
+      bool listed = std::any_of(out.begin(), out.end(),
+                                [&](const Location& l) { return l.source == Source::kPythonPath && l.path == entry; });
+      if (!listed) add(Source::kSysPath, i, entry, sys_path_advice(entry, *in.python));
+    }
+  }
+  add(Source::kCwd, 0, in.cwd, advice_for(Source::kCwd));
+  if (!in.script.empty()) add(Source::kScript, 0, in.script, advice_for(Source::kScript));
+  return out;
+}
+
+std::string shared_warning(Source source, const std::string& path) {
+  FsKind kind = probe_fs(path);
+  if (!kind.shared) return "";
+  const char* what = source == Source::kPythonPath ? "PYTHONPATH entry"
+                     : source == Source::kScript   ? "the script's directory"
+                                                   : source_name(source);
+  return fmt::format("{} {} is on {} (shared): {}", what, path, kind.name, advice_for(source));
+}
+
+}  // namespace pybcast
