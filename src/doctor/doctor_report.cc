@@ -133,7 +133,8 @@ std::string format_doctor_table(const DoctorReport& report) {
   const PythonFacts& py = report.python;
   std::string out =
       py.error.empty()
-          ? fmt::format("python: {} is {} (Python {})\n\n", py.command, py.executable, py.version)
+          ? fmt::format("python: {}{} (Python {})\n\n", py.command,
+                        py.command == py.executable ? "" : " is " + py.executable, py.version)
           : fmt::format("python: {} could not be asked, sys.path is not checked: {}\n\n", py.command, py.error);
   std::vector<std::string> advice;  // distinct texts, numbered in order of first use
   std::vector<std::vector<std::string>> rows{{"WHERE", "FILE SYSTEM", "VERDICT", "PATH"}};
