@@ -1,112 +1,153 @@
 #!/usr/bin/python3
-"""Staging throughput, side by side in one run (alternating, medians):
-tar -xzf, tar --zstd -xf, and `pybcast stage` on 1 node and on 4 virtual nodes,
-on one bundle of numpy + the python3.11 standard library (~100 MB unpacked),
-extracted into /dev/shm. Prints a Markdown table; writes bench/results/stage.json.
+"""Staging throughput: one big bundle (the whole python3.X standard library + numpy +
+scipy + mpi4py, byte-code caches included, made by `pybcast pack dir`) as .tar.gz and
+.tar.zst, extracted into /dev/shm by
 
-pybcast's own time is the staging time it reports (--trace, rank 0 "total");
-the mpirun wall time (which adds MPI start-up, ~0.35 s here) is shown too."""
+  tar -xzf, pigz -dc | tar -x, tar --zstd -xf          (one process, the floor)
+  original (gz/zst), 1 node and 4 virtual nodes        (bench/original_bcast.c: OUR
+                                                        reimplementation of the original
+                                                        tool: whole-file MPI_Bcast, then
+                                                        single-threaded libarchive)
+  pybcast stage (gz/zst), 1 node and 4 virtual nodes
+
+side by side: every method once per repetition, in turn; medians. For the MPI methods the
+time is the staging time they measure themselves (pybcast: its trace's "total";
+original: MPI_Wtime from after MPI_Init to the last barrier), so MPI start-up is left
+out as it is for tar; the mpirun wall time is shown too. Targets (issue 7, section 3):
+single-node zstd staging <= 0.8x `tar --zstd -xf`; gz staging <= 0.5x the original
+algorithm. Writes bench/results/stage.{md,json,png}."""
 import argparse
-import json
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PYBCAST = os.path.join(ROOT, "build", "bin", "pybcast")
-MPI_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_btl_tcp_if_include="lo", OMPI_MCA_oob_tcp_if_include="lo")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import benchlib as B  # noqa: E402
 
 
-def make_bundles(work):
-    tree = os.path.join(work, "tree")
-    os.makedirs(os.path.join(tree, "lib", "python3", "dist-packages"))
-    shutil.copytree("/usr/lib/python3.11", os.path.join(tree, "lib", "python3.11"), symlinks=True)
-    shutil.copytree("/usr/lib/python3/dist-packages/numpy",
-                    os.path.join(tree, "lib", "python3", "dist-packages", "numpy"), symlinks=True)
-    tar = os.path.join(work, "bundle.tar")
-    subprocess.run(["tar", "-C", tree, "-cf", tar, "."], check=True)
-    subprocess.run(["gzip", "-k", "-6", tar], check=True)
-    subprocess.run(["zstd", "-q", "-3", "-T0", tar, "-o", tar + ".zst"], check=True)
-    unpacked = int(subprocess.run(["du", "-sb", tree], capture_output=True, text=True).stdout.split()[0])
-    files = sum(len(f) for _, _, f in os.walk(tree))
-    shutil.rmtree(tree)
-    return tar + ".gz", tar + ".zst", unpacked, files
+def fresh_dir(prefix):
+    path = tempfile.mkdtemp(dir="/dev/shm", prefix=prefix)
+    B.at_cleanup(lambda: shutil.rmtree(path, ignore_errors=True))
+    return path
 
 
-def timed(command, env=None):
-    start = time.perf_counter()
-    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+def tar_method(shell_command):
+    def method(bundle, _nodes):
+        target = fresh_dir("pybcast-bench-tar-")
+        try:
+            wall, _ = B.timed(["bash", "-o", "pipefail", "-c", shell_command.format(bundle=bundle, target=target)])
+            return wall, wall, B.last_cpu
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+    return method
 
 
-def tar_extract(bundle, flag):
-    target = tempfile.mkdtemp(dir="/dev/shm", prefix="bench-tar-")
-    try:
-        return timed(["tar", "-C", target, flag, "-xf", bundle])
-    finally:
-        shutil.rmtree(target)
+def ranks_for(nodes):
+    return 1 if nodes == 1 else 2 * nodes
 
 
-def pybcast_stage(bundle, ranks, vnodes):
-    chroot = tempfile.mkdtemp(dir="/dev/shm", prefix="bench-pybcast-")
+def pybcast_method(bundle, nodes):
+    chroot = fresh_dir("pybcast-bench-stage-")
     trace = chroot + ".trace.json"
     try:
-        command = ["mpirun", "--oversubscribe", "--bind-to", "none", "-n", str(ranks), PYBCAST, "stage",
-                   "--chroot", chroot, "--pkgroot", os.path.dirname(bundle), "--trace", trace,
-                   os.path.basename(bundle)]
-        if vnodes:
-            command[command.index("stage") + 1:command.index("stage") + 1] = ["--virtual-nodes", str(vnodes)]
-        wall = timed(command, MPI_ENV)
-        events = json.load(open(trace))["traceEvents"]
-        staged = max(e["dur"] for e in events if e["name"] == "total") / 1e6
-        return staged, wall
+        command = B.mpirun(ranks_for(nodes), B.PYBCAST, "stage", "--chroot", chroot, "--pkgroot",
+                           os.path.dirname(bundle), "--trace", trace, os.path.basename(bundle))
+        if nodes > 1:
+            command += ["--virtual-nodes", str(nodes)]
+        wall, _ = B.timed(command, env=B.MPI_ENV)
+        return B.trace_total(trace), wall, B.last_cpu
     finally:
-        shutil.rmtree(chroot)
+        shutil.rmtree(chroot, ignore_errors=True)
         if os.path.exists(trace):
             os.remove(trace)
 
 
+def original_method(bundle, nodes):
+    prefix = fresh_dir("pybcast-bench-original-")
+    try:
+        command = B.mpirun(ranks_for(nodes), B.ORIGINAL, "-p", prefix)
+        if nodes > 1:
+            command += ["-K", str(nodes)]
+        wall, out = B.timed(command + [bundle], env=B.MPI_ENV)
+        return B.original_times(out)["total_s"], wall, B.last_cpu
+    finally:
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+def methods(have_pigz):
+    """(name, format, nodes, function)."""
+    out = [("tar -xzf", "gz", 1, tar_method("tar -C {target} -xzf {bundle}"))]
+    if have_pigz:
+        out.append(("pigz -dc | tar -x", "gz", 1, tar_method("pigz -dc {bundle} | tar -C {target} -x")))
+    out += [("tar --zstd -xf", "zst", 1, tar_method("tar -C {target} --zstd -xf {bundle}")),
+            ("original, 1 node (gz)", "gz", 1, original_method),
+            ("original, 1 node (zst)", "zst", 1, original_method),
+            ("pybcast stage, 1 node (gz)", "gz", 1, pybcast_method),
+            ("pybcast stage, 1 node (zst)", "zst", 1, pybcast_method),
+            ("original, 4 vnodes, 8 ranks (gz)", "gz", 4, original_method),
+            ("pybcast stage, 4 vnodes, 8 ranks (gz)", "gz", 4, pybcast_method),
+            ("pybcast stage, 4 vnodes, 8 ranks (zst)", "zst", 4, pybcast_method)]
+    return out
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="pybcast-bench-")
-    try:
-        gz, zst, unpacked, files = make_bundles(work)
-        runs = {k: [] for k in ["tar -xzf", "tar --zstd -xf", "pybcast 1 node (zst)", "pybcast 1 node (gz)",
-                                "pybcast 4 vnodes, 8 ranks (zst)"]}
-        walls = {k: [] for k in runs}
-        for _ in range(args.repeat):  # alternate A B A B so drift hits every variant alike
-            runs["tar -xzf"].append(tar_extract(gz, "-z"))
-            runs["tar --zstd -xf"].append(tar_extract(zst, "--zstd"))
-            for name, bundle, ranks, vnodes in [("pybcast 1 node (zst)", zst, 1, 0),
-                                                ("pybcast 1 node (gz)", gz, 1, 0),
-                                                ("pybcast 4 vnodes, 8 ranks (zst)", zst, 8, 4)]:
-                staged, wall = pybcast_stage(bundle, ranks, vnodes)
-                runs[name].append(staged)
-                walls[name].append(wall)
-        base = statistics.median(runs["tar --zstd -xf"])
-        print(f"\nBundle: python3.11 stdlib + numpy, {unpacked / 2**20:.0f} MiB unpacked, {files} files; "
-              f"gz {os.path.getsize(gz) / 2**20:.1f} MiB, zst {os.path.getsize(zst) / 2**20:.1f} MiB; "
-              f"median of {args.repeat}, into /dev/shm\n")
-        print("| method | time (s) | MiB/s unpacked | files/s | vs tar --zstd | mpirun wall (s) |")
-        print("|---|---|---|---|---|---|")
-        result = {"unpacked_bytes": unpacked, "files": files, "repeat": args.repeat, "methods": {}}
-        for name, values in runs.items():
-            t = statistics.median(values)
-            wall = f"{statistics.median(walls[name]):.3f}" if walls[name] else "-"
-            print(f"| {name} | {t:.3f} | {unpacked / 2**20 / t:.0f} | {files / t:.0f} | {t / base:.2f}x | {wall} |")
-            result["methods"][name] = {"seconds": values, "median": t, "wall": walls[name]}
-        os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-        with open(os.path.join(ROOT, "bench", "results", "stage.json"), "w") as f:
-            json.dump(result, f, indent=1)
-    finally:
-        shutil.rmtree(work)
+    _, unpacked, files = B.big_tree()
+    bundles = B.big_bundles()
+    entries = int(B.run(["bash", "-c", f"zstd -dc {bundles['zst']} | tar -t | wc -l"], capture=True).stdout)
+    todo = methods(shutil.which("pigz") is not None)
+    runs = {name: [] for name, *_ in todo}
+    walls = {name: [] for name, *_ in todo}
+    cpus = {name: [] for name, *_ in todo}
+    for rep in range(args.repeat):  # every method once per repetition: drift hits all alike
+        for name, kind, nodes, function in todo:
+            t, wall, cpu = function(bundles[kind], nodes)
+            runs[name].append(t)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+        B.log(f"  staging rep {rep + 1}/{args.repeat}: " + ", ".join(f"{n}={runs[n][-1]:.2f}" for n in runs))
+
+    med = {name: B.median(v) for name, v in runs.items()}
+    mib = unpacked / 2**20
+    rows = []
+    for name, kind, nodes, _ in todo:
+        t = med[name]
+        rows.append([name, f"{t:.3f}", f"{mib / t:.0f}", f"{files / t:.0f}",
+                     f"{t / med['tar --zstd -xf']:.2f}x", f"{t / med['original, 1 node (gz)']:.2f}x",
+                     f"{B.median(walls[name]):.2f}", f"{B.median(cpus[name]):.2f}"])
+    zst_ratio = med["pybcast stage, 1 node (zst)"] / med["tar --zstd -xf"]
+    gz_ratio = med["pybcast stage, 1 node (gz)"] / med["original, 1 node (gz)"]
+    text = (f"### Staging throughput into /dev/shm\n\nBundle: python3.X standard library + "
+            f"{' + '.join(B.stack_packages())}, {mib:.0f} MiB unpacked, {files} files ({entries} entries); "
+            f"gz {os.path.getsize(bundles['gz']) / 2**20:.1f} MiB, zst {os.path.getsize(bundles['zst']) / 2**20:.1f} "
+            f"MiB (pybcast pack dir). Median of {args.repeat}; MiB/s and files/s per node. Virtual nodes share the "
+            f"machine's {os.cpu_count()} cores.\n\n")
+    text += B.table(["method", "time s", "MiB/s unpacked", "files/s", "vs tar --zstd", "vs original gz",
+                     "mpirun wall s", "CPU s (all processes)"], rows)
+    text += (f"\nTargets: pybcast 1 node zst / tar --zstd -xf = **{zst_ratio:.2f}x** (target <= 0.8x: "
+             f"**{'met' if zst_ratio <= 0.8 else 'NOT met'}**); pybcast 1 node gz / original gz = "
+             f"**{gz_ratio:.2f}x** (target <= 0.5x: **{'met' if gz_ratio <= 0.5 else 'NOT met'}**).\n")
+    data = {"unpacked_bytes": unpacked, "files": files, "entries": entries, "repeat": args.repeat,
+            "bundle_bytes": {k: os.path.getsize(v) for k, v in bundles.items()},
+            "methods": {n: {"seconds": runs[n], "median": med[n], "wall": walls[n], "cpu": cpus[n]} for n in runs},
+            "targets": {"zst_vs_tar_zstd": zst_ratio, "gz_vs_original": gz_ratio}}
+    B.write_results("stage", data, text)
+
+    plt = B.pyplot()
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    names = [n for n, *_ in todo]
+    colors = ["#888" if n.startswith(("tar", "pigz")) else "#d62728" if n.startswith("original") else "#1f77b4"
+              for n in names]
+    ax.barh(names, [mib / med[n] for n in names], color=colors)
+    ax.invert_yaxis()
+    ax.set_xlabel("MiB/s unpacked per node (higher is better)")
+    ax.set_title(f"Staging {mib:.0f} MiB / {files} files into /dev/shm ({os.cpu_count()} cores)")
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(B.plot_path("stage"), dpi=110)
 
 
 if __name__ == "__main__":

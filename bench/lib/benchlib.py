@@ -6,6 +6,7 @@ Run by /usr/bin/python3 (Debian's, with numpy and matplotlib), never in the test
 import atexit
 import json
 import os
+import resource
 import shutil
 import signal
 import statistics
@@ -85,11 +86,20 @@ def run(command, env=None, check=True, capture=False, timeout=900, cwd=None):
     return result
 
 
+last_cpu = 0.0  # CPU seconds (user + system) of the last timed() command and its descendants
+
+
 def timed(command, env=None, cwd=None):
-    """Wall seconds of one run of COMMAND (which must succeed), and its stdout."""
+    """Wall seconds of one run of COMMAND (which must succeed), and its stdout; its CPU
+    seconds in last_cpu."""
+    global last_cpu
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = run(command, env=env, capture=True, cwd=cwd)
-    return time.perf_counter() - start, result.stdout
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    last_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, result.stdout
 
 
 def mpirun(ranks, *command):
