@@ -24,8 +24,9 @@ mpi: build
 demo: build
 	./demo/run-demo.sh
 
-bench: build
-	./bench/run-all.sh
+# Builds only what the benchmarks run (bench/run-all.sh), not the tests.
+bench: $(BUILD)/Makefile
+	PYBCAST_BUILD=$(abspath $(BUILD)) ./bench/run-all.sh
 
 clean:
 	rm -rf $(BUILD)

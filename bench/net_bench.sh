@@ -11,8 +11,9 @@
 #                  whole-file MPI_Bcast, write, then single-threaded libarchive extraction)
 # Each run records the tool's own staging time, its broadcast share where known, the
 # mpirun wall time and the bytes host pbh0 (rank 0, the reader) sent on its link.
-# Raw rows go to bench/results/net.tsv; bench/net_report.py makes the table, JSON and
-# plot, with the scaling model's prediction for each point.
+# Also the broadcast alone (bench/bcast_probe.c) at 256 KiB and 4 MiB chunks, for the
+# model's fit (bench/results/net_probe.tsv). Raw rows go to bench/results/net.tsv;
+# bench/net_report.py makes the table, JSON and plot, with the model's prediction for each point.
 # usage: bench/net_bench.sh [--rates "1gbit 4gbit"] [--hosts "2 4 8"] [--repeat 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,11 +85,24 @@ EOF
   esac
 }
 
-printf 'rate\thosts\tmethod\trep\tstage_s\tbcast_s\twall_s\troot_tx_bytes\tbundle_bytes\n' >"$out"
 size=$(stat -c %s "$bundle")
+probe_out=bench/results/net_probe.tsv
+printf 'rate\thosts\tchunk_bytes\tsize_bytes\tseconds\troot_tx_bytes\n' >"$probe_out"
+printf 'rate\thosts\tmethod\trep\tstage_s\tbcast_s\twall_s\troot_tx_bytes\tbundle_bytes\n' >"$out"
 for rate in $rates; do
   hosts_shape_link "$rate" 1mb
   for k in $hosts; do
+    # The broadcast alone at two chunk sizes (bench/bcast_probe.c): the model's fit.
+    for chunk_kib in 256 4096; do
+      tx0=$(tx_bytes)
+      line=$(mpirun_hosts -n "$k" "$BUILD/bin/bcast_probe" $(((size + 1048575) / 1048576)) "$chunk_kib" 2>/dev/null |
+        grep '^bcast_probe:')
+      tx1=$(tx_bytes)
+      echo "$line" | sed 's/.*size=\([0-9]*\) chunk=\([0-9]*\) .*seconds=\([0-9.]*\)/\2 \1 \3/' |
+        awk -v r="$rate" -v k="$k" -v tx="$((tx1 - tx0))" '{printf "%s\t%s\t%s\t%s\t%s\t%s\n", r, k, $1, $2, $3, tx}' \
+        >>"$probe_out"
+      echo "  net $rate $k hosts: $line" >&2
+    done
     for rep in $(seq "$repeat"); do
       for method in pybcast pybcast-chain original; do
         tx0=$(tx_bytes)

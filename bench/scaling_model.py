@@ -1,0 +1,194 @@
+#!/usr/bin/python3
+"""The scaling model of docs/scaling.md: fit this machine's per-chunk broadcast cost,
+extraction rates and per-metadata-op latency from bench/results/{net_probe.tsv,stage,startup}.json,
+then predict staging and start-up from 1 to 10,000 nodes for an anaconda-size stack
+(1 GiB unpacked) with the stated cluster assumptions (bench/lib/model.py holds the
+formulas). Writes bench/results/scaling.{md,json,png}."""
+import argparse
+import json
+import math
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import benchlib as B  # noqa: E402
+import model as M  # noqa: E402
+
+# Published by the original tool (rainwoodman/python-mpi-bcast, benchmarks/): bcast.c's
+# own "Time : ... in bcast / in tar" lines.
+PUBLISHED = [
+    {"nodes": 5310, "bcast_s": 2.15751, "tar_s": 43.1168, "where": "Cray XC30 (Edison), srun -N 5310, "
+     "benchmarks/cray-xc30/bench-5310.out: cray-xc30.tar.gz + python-2.7-edison.tar.gz"},
+    {"nodes": 8192, "bcast_s": 5.58864, "tar_s": 8.57061, "where": "Cray XE (Blue Waters), aprun -n 262144 "
+     "(32 per node), benchmarks/cray-xt/bench-8192.out: cray-xt.tar.gz + anaconda-2.7.tar.gz"},
+]
+
+# Cluster assumptions (stated in docs/scaling.md).
+ASSUME = {
+    "unpacked_bytes": 2**30,          # anaconda-size stack
+    "link_Bps": 10e9,                 # per-node injection bandwidth (Aries/IB class)
+    "alpha_s": 2e-6,                  # per-hop latency
+    "read_Bps": 1e9,                  # rank 0 reading the bundle from the parallel FS
+    "write_Bps": 2e9,                 # the original writes the bundle to /dev/shm first
+    "chunk_bytes": 4 * 2**20,         # pybcast --chunk-size default
+    "ranks_per_node": 32,
+    "op_latency_s": 1e-3,             # one metadata op seen by a client, busy server
+    "mds_ops_per_s": 50000,           # what a saturated metadata server serves in all
+}
+
+
+def load(name):
+    path = os.path.join(B.RESULTS, name + ".json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def rate_bytes(rate):
+    return {"mbit": 1e6 / 8, "gbit": 1e9 / 8}[rate[-4:]] * float(rate[:-4])
+
+
+def fit_broadcast():
+    """The broadcast alone (bench/bcast_probe.c over the pretend hosts, two chunk sizes):
+    seconds = copies * S / (efficiency * B) + chunks * per_chunk, least squares, where
+    copies is what the root's link carried (measured) and B the tbf rate. Only runs with
+    no more hosts than cores: with more, the hosts' TCP stacks share the CPU and the
+    per-chunk cost measures this VM's contention, not the network (reported apart)."""
+    import csv
+    import numpy as np
+    path = os.path.join(B.RESULTS, "net_probe.tsv")
+    if not os.path.exists(path):
+        return {"link_efficiency": 1.0, "per_chunk_s": 0.0, "points": 0}
+    rows, ys, contended = [], [], {}
+    for r in csv.DictReader(open(path), delimiter="\t"):
+        size, chunk, hosts = int(r["size_bytes"]), int(r["chunk_bytes"]), int(r["hosts"])
+        x = [int(r["root_tx_bytes"]) / rate_bytes(r["rate"]), math.ceil(size / chunk)]
+        if hosts <= os.cpu_count():
+            rows.append(x)
+            ys.append(float(r["seconds"]))
+        else:
+            contended.setdefault(hosts, []).append((x, float(r["seconds"])))
+    (a, c), *_ = np.linalg.lstsq(np.array(rows), np.array(ys), rcond=None)
+    residual = max(abs(x[0] * a + x[1] * c - y) / y for x, y in zip(rows, ys))
+    # With more hosts than cores: the apparent per-chunk cost, given the fitted efficiency.
+    apparent = {h: B.median([(y - x[0] * a) / x[1] for x, y in pts]) for h, pts in contended.items()}
+    return {"link_efficiency": 1 / a, "per_chunk_s": max(0.0, c), "points": len(ys), "max_rel_residual": residual,
+            "apparent_per_chunk_s_oversubscribed": {str(h): v for h, v in apparent.items()}}
+
+
+def fit_metadata(startup):
+    """Seconds per metadata op on slowfs: (a) wall minus the local-disk floor (d), over ops."""
+    out = {}
+    for label, runs_by_ranks, latency in ([("sweep", startup["sweep"], startup["latency_ms"])] +
+                                          ([("target", {str(startup["target"]["ranks"]): startup["target"]["runs"]},
+                                             startup["target"]["latency_ms"])] if startup.get("target") else [])):
+        xs, ys = [], []
+        for ranks, runs in runs_by_ranks.items():
+            a = B.median([r["wall"] for r in runs["a"]])
+            floor = B.median([r["wall"] for r in runs["d"]]) if "d" in runs else \
+                B.median([r["wall"] for r in startup["sweep"][ranks]["d"]]) if ranks in startup["sweep"] else 0
+            ops = B.median([r["metadata_ops"] for r in runs["a"]])
+            xs.append(ops)
+            ys.append(a - floor)
+        t_op = sum(y for y in ys) / sum(xs)
+        ops_per_rank = min(x / int(r) for x, r in zip(xs, runs_by_ranks))
+        out[label] = {"configured_ms": latency, "fitted_ms_per_op": t_op * 1e3, "ops_per_process": ops_per_rank}
+    return out
+
+
+def main():
+    argparse.ArgumentParser(description=__doc__).parse_args()
+    stage, startup = load("stage"), load("startup")
+    if not stage:
+        sys.exit("scaling_model: run bench/stage_bench.py first")
+    unpacked = stage["unpacked_bytes"]
+    fit = {
+        "extract_pybcast_zst_Bps": unpacked / stage["methods"]["pybcast stage, 1 node (zst)"]["median"],
+        "extract_pybcast_gz_Bps": unpacked / stage["methods"]["pybcast stage, 1 node (gz)"]["median"],
+        "extract_original_gz_Bps": unpacked / stage["methods"]["original, 1 node (gz)"]["median"],
+        "zst_ratio": unpacked / stage["bundle_bytes"]["zst"],
+        "gz_ratio": unpacked / stage["bundle_bytes"]["gz"],
+    }
+    fit["broadcast"] = fit_broadcast()
+    fit["metadata"] = fit_metadata(startup) if startup else {}
+    ops = (fit["metadata"].get("target") or fit["metadata"].get("sweep") or {"ops_per_process": 5400})["ops_per_process"]
+    local_start = B.median([r["wall"] for r in startup["sweep"]["1"]["c"]]) if startup else 1.0
+
+    a = ASSUME
+    S_u = a["unpacked_bytes"]
+    S_zst, S_gz = S_u / fit["zst_ratio"], S_u / fit["gz_ratio"]
+    link = a["link_Bps"] * fit["broadcast"]["link_efficiency"]
+    per_chunk = fit["broadcast"]["per_chunk_s"]
+    nodes_axis = sorted({int(round(10 ** (k / 8))) for k in range(0, 33)} | {5310, 8192})
+
+    def curves(n):
+        common = dict(read_rate=a["read_Bps"], alpha=a["alpha_s"], chunk=a["chunk_bytes"], per_chunk=per_chunk)
+        return {
+            "pybcast_zst": M.pybcast_stage(S_zst, S_u, n, link, fit["extract_pybcast_zst_Bps"], **common),
+            "pybcast_zst_tree": M.pybcast_stage(S_zst, S_u, n, link, fit["extract_pybcast_zst_Bps"], "tree", **common),
+            "original_gz": M.original_stage(S_gz, S_u, n, link, fit["extract_original_gz_Bps"], "tree",
+                                            read_rate=a["read_Bps"], write_rate=a["write_Bps"], alpha=a["alpha_s"]),
+            "shared_fs_per_rank": M.shared_fs_startup(n, a["ranks_per_node"], ops, a["op_latency_s"],
+                                                      a["mds_ops_per_s"]),
+            "shared_fs_per_node": M.shared_fs_startup(n, a["ranks_per_node"], ops, a["op_latency_s"],
+                                                      a["mds_ops_per_s"], processes_per_node=1),
+        }
+
+    table = {n: curves(n) for n in nodes_axis}
+    for n, c in table.items():
+        c["pybcast_startup"] = c["pybcast_zst"] + local_start
+    show = [1, 10, 100, 1000, 5310, 8192, 10000]
+    rows = []
+    for n in show:
+        c = curves(n)
+        rows.append([n, f"{c['pybcast_zst']:.2f}", f"{c['pybcast_zst_tree']:.2f}", f"{c['original_gz']:.2f}",
+                     f"{c['pybcast_zst'] + local_start:.2f}", f"{c['shared_fs_per_node']:.0f}",
+                     f"{c['shared_fs_per_rank']:.0f}"])
+    text = (f"### Scaling model: {S_u / 2**30:.0f} GiB unpacked stack ({S_zst / 2**20:.0f} MiB zst, "
+            f"{S_gz / 2**20:.0f} MiB gz), {a['ranks_per_node']} ranks per node\n\n"
+            f"Fitted here: pybcast extraction {fit['extract_pybcast_zst_Bps'] / 2**20:.0f} MiB/s (zst, 1 node), "
+            f"original {fit['extract_original_gz_Bps'] / 2**20:.0f} MiB/s (gz, 1 thread); broadcast link efficiency "
+            f"{fit['broadcast']['link_efficiency']:.2f}, per-chunk cost {per_chunk * 1e3:.2f} ms "
+            f"({fit['broadcast']['points']} broadcast-only runs on <= {os.cpu_count()} hosts, worst relative residual "
+            f"{fit['broadcast'].get('max_rel_residual', 0):.0%}; apparent per-chunk cost with more hosts than cores: "
+            + ", ".join(f"{h} hosts {v * 1e3:.1f} ms" for h, v in
+                        fit["broadcast"].get("apparent_per_chunk_s_oversubscribed", {}).items()) + f"); {ops:.0f} metadata ops per process; local start-up after "
+            f"staging {local_start:.2f} s. Assumed: link {a['link_Bps'] / 1e9:.0f} GB/s, read "
+            f"{a['read_Bps'] / 1e9:.0f} GB/s, {a['op_latency_s'] * 1e3:.0f} ms per op, MDS "
+            f"{a['mds_ops_per_s']} ops/s.\n\n")
+    text += B.table(["nodes", "pybcast staging s (libnbc binomial)", "pybcast staging s (pipelined tree)",
+                     "original staging s (gz)", "pybcast start-up s", "shared FS start-up s (node cache)",
+                     "shared FS start-up s (no cache)"], rows)
+    text += "\nPublished by the original tool (bcast + tar): " + "; ".join(
+        f"{p['nodes']} nodes: {p['bcast_s']:.1f} + {p['tar_s']:.1f} = {p['bcast_s'] + p['tar_s']:.1f} s"
+        for p in PUBLISHED) + "\n"
+    B.write_results("scaling", {"assumptions": a, "fit": fit, "published": PUBLISHED,
+                                "predictions": {str(n): c for n, c in table.items()}}, text)
+
+    plt = B.pyplot()
+    fig, ax = plt.subplots(figsize=(8.5, 5.2))
+    xs = list(table)
+    styles = [("pybcast_zst", "pybcast staging (zst, libnbc binomial per chunk)", "#1f77b4", "-"),
+              ("pybcast_zst_tree", "pybcast staging (zst, pipelined binary tree)", "#1f77b4", "--"),
+              ("pybcast_startup", "pybcast staging + local Python start-up", "#2ca02c", "-"),
+              ("original_gz", "original algorithm (gz): read, bcast, write, 1-thread extract", "#d62728", "-"),
+              ("shared_fs_per_node", "every rank from the shared FS (node-level client cache)", "#7f7f7f", "-"),
+              ("shared_fs_per_rank", "every rank from the shared FS (no client cache)", "#7f7f7f", ":")]
+    for key, label, color, ls in styles:
+        ax.plot(xs, [table[n][key] for n in xs], ls, color=color, label=label)
+    for p in PUBLISHED:
+        ax.plot([p["nodes"]], [p["bcast_s"] + p["tar_s"]], "*", color="#d62728", markersize=12)
+        ax.annotate(f"original, published:\n{p['bcast_s']:.1f} s bcast + {p['tar_s']:.1f} s tar", (p["nodes"],
+                    p["bcast_s"] + p["tar_s"]), textcoords="offset points", xytext=(-150, 8), fontsize=7)
+    ax.set(xscale="log", yscale="log", xlabel="nodes", ylabel="seconds",
+           title=f"Model: staging and start-up of a {S_u / 2**30:.0f} GiB stack, {a['ranks_per_node']} ranks/node")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(B.plot_path("scaling"), dpi=110)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
