@@ -27,6 +27,7 @@ PUBLISHED = [
 ASSUME = {
     "unpacked_bytes": 2**30,          # anaconda-size stack
     "link_Bps": 10e9,                 # per-node injection bandwidth (Aries/IB class)
+    "slow_link_Bps": 1.25e9,          # a 10 Gbit/s Ethernet cluster, for contrast
     "alpha_s": 2e-6,                  # per-hop latency
     "read_Bps": 1e9,                  # rank 0 reading the bundle from the parallel FS
     "write_Bps": 2e9,                 # the original writes the bundle to /dev/shm first
@@ -127,6 +128,8 @@ def main():
         return {
             "pybcast_zst": M.pybcast_stage(S_zst, S_u, n, link, fit["extract_pybcast_zst_Bps"], **common),
             "pybcast_zst_tree": M.pybcast_stage(S_zst, S_u, n, link, fit["extract_pybcast_zst_Bps"], "tree", **common),
+            "pybcast_zst_10gbe": M.pybcast_stage(S_zst, S_u, n, a["slow_link_Bps"] * fit["broadcast"]["link_efficiency"],
+                                                 fit["extract_pybcast_zst_Bps"], **common),
             "original_gz": M.original_stage(S_gz, S_u, n, link, fit["extract_original_gz_Bps"], "tree",
                                             read_rate=a["read_Bps"], write_rate=a["write_Bps"], alpha=a["alpha_s"]),
             "shared_fs_per_rank": M.shared_fs_startup(n, a["ranks_per_node"], ops, a["op_latency_s"],
@@ -142,7 +145,8 @@ def main():
     rows = []
     for n in show:
         c = curves(n)
-        rows.append([n, f"{c['pybcast_zst']:.2f}", f"{c['pybcast_zst_tree']:.2f}", f"{c['original_gz']:.2f}",
+        rows.append([n, f"{c['pybcast_zst']:.2f}", f"{c['pybcast_zst_tree']:.2f}", f"{c['pybcast_zst_10gbe']:.2f}",
+                     f"{c['original_gz']:.2f}",
                      f"{c['pybcast_zst'] + local_start:.2f}", f"{c['shared_fs_per_node']:.0f}",
                      f"{c['shared_fs_per_rank']:.0f}"])
     text = (f"### Scaling model: {S_u / 2**30:.0f} GiB unpacked stack ({S_zst / 2**20:.0f} MiB zst, "
@@ -158,6 +162,7 @@ def main():
             f"{a['read_Bps'] / 1e9:.0f} GB/s, {a['op_latency_s'] * 1e3:.0f} ms per op, MDS "
             f"{a['mds_ops_per_s']} ops/s.\n\n")
     text += B.table(["nodes", "pybcast staging s (libnbc binomial)", "pybcast staging s (pipelined tree)",
+                     "pybcast staging s (binomial, 10 GbE)",
                      "original staging s (gz)", "pybcast start-up s", "shared FS start-up s (node cache)",
                      "shared FS start-up s (no cache)"], rows)
     text += "\nPublished by the original tool (bcast + tar): " + "; ".join(
@@ -171,6 +176,7 @@ def main():
     xs = list(table)
     styles = [("pybcast_zst", "pybcast staging (zst, libnbc binomial per chunk)", "#1f77b4", "-"),
               ("pybcast_zst_tree", "pybcast staging (zst, pipelined binary tree)", "#1f77b4", "--"),
+              ("pybcast_zst_10gbe", "pybcast staging (zst, libnbc binomial) on 10 Gbit/s Ethernet", "#9467bd", "-."),
               ("pybcast_startup", "pybcast staging + local Python start-up", "#2ca02c", "-"),
               ("original_gz", "original algorithm (gz): read, bcast, write, 1-thread extract", "#d62728", "-"),
               ("shared_fs_per_node", "every rank from the shared FS (node-level client cache)", "#7f7f7f", "-"),

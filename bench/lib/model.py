@@ -32,14 +32,15 @@ def libnbc_default(nodes):
     return "linear" if nodes <= 4 else "binomial"
 
 
-def broadcast_time(compressed, nodes, link, algorithm, chunk=4 * MIB, per_chunk=0.0, alpha=0.0):
+def broadcast_time(compressed, nodes, link, algorithm, chunk=4 * MIB, per_chunk=0.0, alpha=0.0, copies=None):
     """Pipelined broadcast in chunks: the busiest link (the root's) carries root_copies
-    bundles; the last chunk needs `depth` more hops to reach the farthest node;
-    per_chunk is the fixed cost of one chunk operation (fitted)."""
+    bundles (or `copies`, when measured); the last chunk needs `depth` more hops to reach
+    the farthest node; per_chunk is the fixed cost of one chunk operation (fitted)."""
     if nodes <= 1:
         return 0.0
     chunks = max(1, math.ceil(compressed / chunk))
-    return (root_copies(nodes, algorithm) * compressed / link + chunks * per_chunk +
+    copies = root_copies(nodes, algorithm) if copies is None else copies
+    return (copies * compressed / link + chunks * per_chunk +
             depth(nodes, algorithm) * (min(chunk, compressed) / link + alpha))
 
 
@@ -56,13 +57,13 @@ def pybcast_stage(compressed, unpacked, nodes, link, extract_rate, algorithm=Non
 
 
 def original_stage(compressed, unpacked, nodes, link, extract_rate, algorithm=None, read_rate=float("inf"),
-                   write_rate=float("inf"), segment=128 * 1024, alpha=0.0, cpu_share=1.0):
+                   write_rate=float("inf"), segment=128 * 1024, alpha=0.0, cpu_share=1.0, copies=None):
     """read, then one whole-file broadcast (which MPI segments internally), then write the
     file, then extract it: in sequence. Fails past 2 GiB compressed (int count)."""
     if compressed >= 2**31:
         return float("nan")
     algorithm = algorithm or libnbc_default(nodes)
-    net = broadcast_time(compressed, nodes, link, algorithm, segment, 0.0, alpha)
+    net = broadcast_time(compressed, nodes, link, algorithm, segment, 0.0, alpha, copies)
     return compressed / read_rate + net + compressed / write_rate + unpacked / extract_rate * cpu_share
 
 
