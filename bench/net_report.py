@@ -121,7 +121,7 @@ def main():
             hosts = [p["hosts"] for p in pts]
             ax.plot(hosts, [p["stage_s"] for p in pts], "o-", color=colors[method], label=METHODS[method])
             ax.plot(hosts, [p["model_s"] for p in pts], ":", color=colors[method], label=f"model: {method}")
-        ax.set(xlabel="hosts", ylabel="staging time (s)", title=f"tbf {rate} per host link", xscale="log", ylim=(0, None))
+        ax.set(xlabel="hosts", ylabel="staging time (s)", title=f"tbf {rate} per host link", ylim=(0, None))
         ax.set_xticks(hosts, [str(h) for h in hosts])
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
