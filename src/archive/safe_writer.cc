@@ -127,10 +127,16 @@ void SafeWriter::forget_dirs_below(const std::string& path) {
   }
 }
 
+bool SafeWriter::cache_full(size_t depth) const {
+  // The entry's own ancestors do not count: evicting them only to reopen
+  // them at once made deep trees cost O(depth^2) openat calls.
+  return dir_fds_.size() >= kMaxCachedDirs + depth;
+}
+
 void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* entry) {
   if (parts.empty()) return;  // the archive's "./" entry: the prefix itself
   // Evict only between entries: fds handed out below stay valid for this entry.
-  if (dir_fds_.size() >= kMaxCachedDirs) forget_dirs();
+  if (cache_full(parts.size())) forget_dirs();
   mode_t type = archive_entry_filetype(entry);
   const char* hardlink = archive_entry_hardlink(entry);
   if (hardlink != nullptr && *hardlink != '\0') {
@@ -266,13 +272,13 @@ std::string SafeWriter::read_back(const PathParts& parts, size_t limit) {
 }
 
 void SafeWriter::finish() {
-  std::vector<std::pair<std::string, DirAttrs>> dirs(dir_attrs_.begin(), dir_attrs_.end());
   // Deepest first, so setting a parent's mtime comes after its children changed it.
-  std::sort(dirs.begin(), dirs.end(), [](const auto& x, const auto& y) {
-    auto depth = [](const std::string& s) { return std::count(s.begin(), s.end(), '/'); };
-    return depth(x.first) > depth(y.first);
-  });
-  for (const auto& [path, attrs] : dirs) {
+  // Depths are counted once: counting in the comparison costs O(n log n) path scans.
+  std::vector<std::pair<long, const std::pair<const std::string, DirAttrs>*>> dirs;
+  for (const auto& dir : dir_attrs_) dirs.emplace_back(std::count(dir.first.begin(), dir.first.end(), '/'), &dir);
+  std::sort(dirs.begin(), dirs.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  for (const auto& [depth, dir] : dirs) {
+    const auto& [path, attrs] = *dir;
     PathParts parts = split_member_path(path);
     int fd = -1;
     try {
@@ -283,7 +289,7 @@ void SafeWriter::finish() {
     if (::fchmod(fd, attrs.mode) != 0) refuse_errno(parts, "chmod", errno);
     timespec times[2] = {{0, UTIME_OMIT}, attrs.mtime};
     ::futimens(fd, times);
-    if (dir_fds_.size() >= kMaxCachedDirs) forget_dirs();
+    if (cache_full(parts.size())) forget_dirs();
   }
   dir_attrs_.clear();
   forget_dirs();

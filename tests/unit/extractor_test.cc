@@ -1,6 +1,7 @@
 #include "archive/stream_extractor.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
@@ -248,6 +249,38 @@ TEST(Extractor, ReplacingASymlinkNeverWritesThroughIt) {
   ASSERT_TRUE(out.ok) << out.message;
   EXPECT_EQ(testing::read_file(victim), "original");
   EXPECT_EQ(testing::read_file(into + "/f"), "replaced");
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Found by fuzzing: applying the attributes of D nested directories reopened
+// every ancestor of each one (the fd cache was emptied whenever it held more
+// than 256 fds), O(D^2) openat calls and O(D^3) bytes of path joining: 23 s
+// of CPU for D = 1500 under ASan, 0.5 s now.
+TEST(Extractor, DeeplyNestedDirectoriesCostLinearTime) {
+  constexpr int kDepth = 1500;  // one fd per level is open while writing the deepest entry
+  rlimit fds{};
+  getrlimit(RLIMIT_NOFILE, &fds);
+  if (fds.rlim_max < kDepth + 100) GTEST_SKIP() << "RLIMIT_NOFILE hard limit too low";
+  rlimit raised = fds;
+  raised.rlim_cur = fds.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &raised);
+  std::string deep;
+  for (int i = 0; i < kDepth; ++i) deep += "d/";
+  auto bytes = ArchiveBuilder().file(deep + "f", "x").file(deep + "g", "y").build(Filter::kZstd);
+  TestDir dir;
+  double start = cpu_seconds();
+  Outcome out = extract_one(dir.path(), bytes, "deep.tar.zst");
+  double used = cpu_seconds() - start;
+  setrlimit(RLIMIT_NOFILE, &fds);
+  ASSERT_TRUE(out.ok) << out.message;
+  EXPECT_EQ(testing::read_file(dir / (deep + "g")), "y");
+  EXPECT_LT(used, 2.0) << "CPU seconds to extract " << kDepth << " nested directories";
 }
 
 std::vector<std::byte> corrupt(std::vector<std::byte> bytes, size_t at) {
