@@ -16,6 +16,15 @@ std::string optional_string(const json& object, const char* key) {
   return it->get<std::string>();
 }
 
+// A size or count: a non-negative integer that fits in 64 bits. nlohmann reads
+// larger numbers as doubles, and converting those (or negatives) is undefined
+// or wrong, so they are refused here (found by fuzzing).
+uint64_t count(const json& object, const char* key) {
+  const json& value = object.at(key);
+  if (!value.is_number_unsigned()) fail("manifest: '{}' is not an integer from 0 to 2^64-1: {}", key, value.dump());
+  return value.get<uint64_t>();
+}
+
 }  // namespace
 
 std::string manifest_to_json(const Manifest& m) {
@@ -64,11 +73,11 @@ Manifest parse_manifest(std::string_view text) {
       m.layout = {optional_string(l, "executable"), optional_string(l, "libpython"), optional_string(l, "stdlib"),
                   optional_string(l, "purelib"),    optional_string(l, "platlib"),   optional_string(l, "source_prefix")};
     }
-    m.files = j.at("files").get<uint64_t>();
-    m.unpacked_bytes = j.at("unpacked_bytes").get<uint64_t>();
+    m.files = count(j, "files");
+    m.unpacked_bytes = count(j, "unpacked_bytes");
     uint64_t total = 0;
     for (const auto& e : j.at("entries")) {
-      ManifestEntry entry{e.at("path").get<std::string>(), e.at("size").get<uint64_t>(),
+      ManifestEntry entry{e.at("path").get<std::string>(), count(e, "size"),
                           optional_string(e, "xxh3"), optional_string(e, "link")};
       if (entry.size > m.unpacked_bytes - std::min(total, m.unpacked_bytes))
         fail("manifest: entry sizes add up to more than unpacked_bytes ({})", m.unpacked_bytes);

@@ -53,5 +53,19 @@ TEST(Manifest, RefusesOtherFormatsAndInconsistentSizes) {
   EXPECT_THROW(parse_manifest("{"), Error);
 }
 
+// Found by fuzzing: a number beyond 2^64 parses as a double, whose conversion was undefined.
+TEST(Manifest, RefusesSizesThatAreNotUnsigned64BitIntegers) {
+  for (const char* bad : {"18446744073709551617", "-1", "1.5", "\"3\""}) {
+    std::string text = std::string(R"({"format": "pybcast-bundle/1", "name": "n", "files": 0, "unpacked_bytes": )") +
+                       bad + R"(, "entries": []})";
+    try {
+      parse_manifest(text);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("'unpacked_bytes' is not an integer"), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pybcast
