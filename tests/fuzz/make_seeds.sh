@@ -1,0 +1,49 @@
+#!/bin/bash
+# Generates the fuzz seed corpora in OUT; nothing binary is checked in.
+#   OUT/extract      the seed writer's bundles (ArchiveBuilder, every compression,
+#                    hostile, merged, broken), every kind make_hostile.py --list names,
+#                    and real small tars written by GNU tar (gnu, pax, sparse,
+#                    long names, hard links, concatenated streams)
+#   OUT/member_path  names and link targets       OUT/manifest  manifests
+# Usage: make_seeds.sh SEED_WRITER OUT
+set -euo pipefail
+writer=${1:?seed writer} out=${2:?output dir}
+here=$(cd "$(dirname "$0")" && pwd)
+hostile=$here/../tools/make_hostile.py
+rm -rf "$out" "$out.part"
+mkdir -p "$out.part"
+# The writer's ArchiveBuilder leaks when libarchive refuses an entry: not what we test.
+ASAN_OPTIONS=detect_leaks=0 "$writer" "$out.part"
+ex=$out.part/extract
+
+outside=$("$writer" --outside)
+for kind in $(/usr/bin/python3 "$hostile" --list); do
+  /usr/bin/python3 "$hostile" "$kind" "$ex/hostile-$kind.tar.gz" "$outside"
+done
+
+src=$(mktemp -d "${TMPDIR:-/tmp}/pybcast-fuzz-seeds-XXXXXX")
+trap 'rm -rf "$src"' EXIT
+mkdir -p "$src/json" "$src/deep/$(printf 'long-directory-name-%03d/' 1 2 3 4 5 6)"
+cp /usr/lib/python3.11/json/*.py "$src/json/"
+echo long >"$src/deep/$(printf 'long-directory-name-%03d/' 1 2 3 4 5 6)/file-with-a-long-name-$(printf 'x%.0s' {1..80})"
+truncate -s 1M "$src/sparse" && printf 'end' >>"$src/sparse"
+ln "$src/json/__init__.py" "$src/hard"
+ln -s json/decoder.py "$src/soft"
+echo latin1 >"$src/"$'caf\xe9-\xff'   # not UTF-8
+chmod 0555 "$src/deep"
+t() { tar -C "$src" --sort=name --mtime=@1700000000 --owner=0 --group=0 --numeric-owner "$@"; }
+t --format=gnu -cf "$ex/real-json.tar" json
+t --format=gnu -czf "$ex/real-json.tar.gz" json
+t --format=gnu --zstd -cf "$ex/real-json.tar.zst" json
+t --format=gnu -cJf "$ex/real-json.tar.xz" json
+t --format=gnu -cjf "$ex/real-json.tar.bz2" json
+t --format=gnu -S -czf "$ex/real-gnu-misc.tar.gz" deep sparse hard soft $'caf\xe9-\xff' json/__init__.py
+t --format=pax -S -czf "$ex/real-pax-misc.tar.gz" deep sparse hard soft $'caf\xe9-\xff' json/__init__.py
+t --format=ustar -cf - json/__init__.py json/tool.py | gzip -n >"$ex/real-concatenated.tar.gz"
+t --format=ustar -cf - json/scanner.py | gzip -n >>"$ex/real-concatenated.tar.gz"
+t --format=gnu -cf - soft hard json/__init__.py | zstd -q --no-check >"$ex/real-two-frames.tar.zst"
+t --format=gnu -cf - json/tool.py | zstd -q >>"$ex/real-two-frames.tar.zst"
+chmod 0755 "$src/deep"
+mv "$out.part" "$out"
+echo "seeds: $(find "$out/extract" -type f | wc -l) bundles, $(find "$out/member_path" -type f | wc -l) names," \
+  "$(find "$out/manifest" -type f | wc -l) manifests in $out"
