@@ -1,6 +1,9 @@
 # Shared helpers for the MPI integration tests. Each test sources this, gets
-# its own scratch directory (removed on exit) and runs pybcast under mpirun
-# with Open MPI's TCP pinned to loopback.
+# its own scratch directory (removed on exit) and runs pybcast under the MPI
+# launcher with MPI traffic kept on this machine (loopback, shared memory).
+# PYBCAST_MPI selects the implementation the binaries were built against:
+# openmpi (default: mpirun.openmpi) or mpich (Hydra: mpiexec.hydra). Tests
+# launch through run_mpi / launch_cmd and never name a launcher themselves.
 set -euo pipefail
 
 PYBCAST=${PYBCAST:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build/bin" && pwd)/pybcast}
@@ -18,11 +21,29 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
-# Shared-memory segments of killed jobs would otherwise pile up in /dev/shm.
-export OMPI_MCA_btl_vader_backing_directory=$SCRATCH
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+PYBCAST_MPI=${PYBCAST_MPI:-openmpi}
+case $PYBCAST_MPI in
+  openmpi)
+    MPIEXEC=${PYBCAST_MPIEXEC:-mpirun.openmpi}
+    RANK_VAR=OMPI_COMM_WORLD_RANK  # each rank's world rank, in its environment
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+    # Shared-memory segments of killed jobs would otherwise pile up in /dev/shm.
+    export OMPI_MCA_btl_vader_backing_directory=$SCRATCH
+    export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+    ;;
+  mpich)
+    # Hydra runs as root, oversubscribes and passes the whole environment by default.
+    MPIEXEC=${PYBCAST_MPIEXEC:-mpiexec.hydra}
+    RANK_VAR=PMI_RANK
+    # Debian's MPICH is ch4:ucx: one host needs only shared memory; no network device at all.
+    export UCX_TLS=self,sm UCX_POSIX_DIR=$SCRATCH
+    ;;
+  *)
+    echo "FAIL: PYBCAST_MPI must be openmpi or mpich, not '$PYBCAST_MPI'" >&2
+    exit 1
+    ;;
+esac
 unset PYTHON_MPI_CHROOT PYTHON_MPI_PKGROOT PYTHON_MPI_PACKAGES PYBCAST_REPORT PYBCAST_VIRTUAL_NODES
 
 fail() {
@@ -30,47 +51,86 @@ fail() {
   exit 1
 }
 
-# Each rank's stdout+stderr goes to its own file (mpirun glues concurrent
-# lines of different ranks together otherwise); collect_output joins them,
-# one rank after the other, followed by mpirun's own messages, into $SCRATCH/out.
+# Each rank's stdout and stderr go to files of their own (the launcher glues
+# concurrent lines of different ranks together otherwise); collect_output
+# joins them, one rank after the other, followed by the launcher's own
+# messages, into $SCRATCH/out.
 RANK_OUTPUT=$SCRATCH/ranks
+
+# Sets LAUNCH to the launcher command line for N ranks, with per-rank output
+# files and the launcher options in LAUNCH_EXTRA.
+LAUNCH_EXTRA=()
+launch_cmd() {
+  case $PYBCAST_MPI in
+    openmpi) LAUNCH=("$MPIEXEC" --output-filename "$RANK_OUTPUT:nocopy" -n "$1") ;;
+    mpich)
+      # Hydra does not create directories; the job may run as another user ($AS_USER).
+      mkdir -p -m 1777 "$RANK_OUTPUT"
+      LAUNCH=("$MPIEXEC" -n "$1" -outfile-pattern "$RANK_OUTPUT/rank.%r.stdout"
+        -errfile-pattern "$RANK_OUTPUT/rank.%r.stderr")
+      ;;
+  esac
+  LAUNCH+=("${LAUNCH_EXTRA[@]}")
+}
+
+# The files of rank R's stream (stdout or stderr), as each launcher names them.
+rank_stream_file() {
+  case $PYBCAST_MPI in
+    openmpi) echo "$RANK_OUTPUT"/*/"rank.$1/$2" ;;  # */: the job's number
+    mpich) echo "$RANK_OUTPUT/rank.$1.$2" ;;
+  esac
+}
+
 collect_output() {
-  local f
+  local rank stream f
   : >"$SCRATCH/out"
-  for f in $(ls -d "$RANK_OUTPUT"/*/rank.* 2>/dev/null | sort -t. -k2 -n); do
+  for rank in $(find "$RANK_OUTPUT" -name 'rank.*' 2>/dev/null | sed -E 's/.*rank\.([0-9]+).*/\1/' | sort -nu); do
     for stream in stdout stderr; do
-      [ -s "$f/$stream" ] && { cat "$f/$stream"; echo; } >>"$SCRATCH/out"
+      f=$(rank_stream_file "$rank" "$stream")
+      [ -s "$f" ] && { cat "$f"; echo; } >>"$SCRATCH/out"
     done
   done
   cat "$SCRATCH/mpirun.out" >>"$SCRATCH/out"
   rm -rf "$RANK_OUTPUT"
 }
 
-# mpirun -n N ARGS...; output in $SCRATCH/out, status in $STATUS, seconds in $ELAPSED.
+# N ranks of CMD...; output in $SCRATCH/out, status in $STATUS, seconds in $ELAPSED.
 # $AS_USER (a setpriv prefix) runs the whole job as another user.
 run_mpi() {
   local n=$1
   shift
   local start=$(date +%s.%N)
+  launch_cmd "$n"
   set +e
-  timeout -k 10 60 ${AS_USER:-} mpirun --output-filename "$RANK_OUTPUT:nocopy" -n "$n" "$@" >"$SCRATCH/mpirun.out" 2>&1
+  timeout -k 10 60 ${AS_USER:-} "${LAUNCH[@]}" "$@" >"$SCRATCH/mpirun.out" 2>&1
   STATUS=$?
   set -e
   ELAPSED=$(echo "$(date +%s.%N) - $start" | bc)
   collect_output
 }
 
-# Like run_mpi, but under `strace -f -qq -y $STRACE_OPTS -o LOG` around mpirun, so
-# every rank (and mpirun) is traced into one log.
+# Like run_mpi, but under `strace -f -qq -y $STRACE_OPTS -o LOG` around the
+# launcher, so every rank (and the launcher) is traced into one log.
+# (LeakSanitizer cannot run under ptrace: a sanitizer build checks leaks elsewhere.)
 strace_mpi() {
   local log=$1 n=$2
   shift 2
+  launch_cmd "$n"
   set +e
-  timeout -k 10 120 strace -f -qq -y $STRACE_OPTS -o "$log" mpirun --output-filename "$RANK_OUTPUT:nocopy" -n "$n" "$@" \
-    >"$SCRATCH/mpirun.out" 2>&1
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+    timeout -k 10 120 strace -f -qq -y $STRACE_OPTS -o "$log" "${LAUNCH[@]}" "$@" >"$SCRATCH/mpirun.out" 2>&1
   STATUS=$?
   set -e
   collect_output
+}
+
+# The pid of world rank R among the given pids (each launcher puts the rank in the environment).
+pid_of_rank() {
+  local rank=$1 p
+  shift
+  for p in "$@"; do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "$RANK_VAR=$rank" && { echo "$p"; return; }
+  done
 }
 
 stage() {

@@ -14,11 +14,11 @@ wait_for_extraction() {
   for i in $(seq 300); do [ "$(tmp_dirs)" -gt 0 ] && return 0; sleep 0.05; done
   return 1
 }
-# Background job: mpirun in its own session (so it can be killed as a whole), output in $1.
+# Background job: the launcher in its own session (so it can be killed as a whole), output in $1.
 start_job() {
   local out=$1
   shift
-  setsid timeout -k 10 90 mpirun -n 8 "$@" >"$out" 2>&1 &
+  setsid timeout -k 10 90 "$MPIEXEC" -n 8 "$@" >"$out" 2>&1 &
 }
 entries() { find "$CHROOT" -mindepth 4 -maxdepth 4 -path '*/cache/*' 2>/dev/null; }
 node_states() { grep -oE '\b[0-3]:(hit|extracted)\b' "$1" | sort; }
