@@ -4,7 +4,9 @@
 # PYBCAST_MPI selects the implementation the binaries were built against:
 # openmpi (default: mpirun.openmpi) or mpich (Hydra: mpiexec.hydra). Tests
 # launch through run_mpi / launch_cmd and never name a launcher themselves.
-set -euo pipefail
+set -Eeuo pipefail
+# A command that fails outside any check ends the test; say where.
+trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: \"$BASH_COMMAND\" exited $?" >&2' ERR
 
 PYBCAST=${PYBCAST:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build/bin" && pwd)/pybcast}
 PYTHON_MPI=${PYTHON_MPI:-$(dirname "$PYBCAST")/python-mpi}
@@ -131,6 +133,7 @@ pid_of_rank() {
   for p in "$@"; do
     tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "$RANK_VAR=$rank" && { echo "$p"; return; }
   done
+  return 0  # not found: an empty answer, which the caller reports (set -e would exit silently)
 }
 
 stage() {

@@ -1,0 +1,34 @@
+#!/bin/bash
+# The test suite under AddressSanitizer + UBSan, and the fuzz smoke test, from
+# one clang build (CI time: one instrumented build instead of two).
+# Configures BUILD_DIR with clang-14 and -DPYBCAST_FUZZ=ON, which instruments
+# everything with ASan+UBSan (and harmless coverage counters), builds pybcast,
+# python-mpi, the unit tests and the libFuzzer targets, then runs
+#   - the CTest labels unit, mpi, reliability and e2e (not the 4 GiB `giant`);
+#   - the fuzz labels: every seed replayed, then each target fuzzed for
+#     PYBCAST_FUZZ_SECONDS_EXTRACT (default 60) / _OTHER (default 20) seconds.
+# Any sanitizer report in our code fails the run. Leaks inside Open MPI and
+# libpython, which they never free by design, are suppressed by library name
+# (tests/sanitize/lsan.supp); nothing else is.
+# Usage: scripts/ci-sanitize.sh BUILD_DIR     Needs clang-14 and libclang-rt-14-dev.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:?usage: $0 BUILD_DIR}
+root=$(pwd)
+command -v clang++-14 >/dev/null || { echo "ci-sanitize: clang++-14 is required (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
+start=$SECONDS
+mkdir -p "$build"
+CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -DPYBCAST_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DPYBCAST_FUZZ_SECONDS_EXTRACT="${PYBCAST_FUZZ_SECONDS_EXTRACT:-60}" \
+  -DPYBCAST_FUZZ_SECONDS_OTHER="${PYBCAST_FUZZ_SECONDS_OTHER:-20}" >"$build/configure.log" 2>&1 \
+  || { cat "$build/configure.log"; exit 1; }
+cmake --build "$build" --target pybcast python-mpi unit_tests fuzz_all -j "$(nproc)"
+echo "ci-sanitize: built in $((SECONDS - start)) s"
+# Every rank inherits these through the launcher's environment.
+export ASAN_OPTIONS=abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=0:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$root/tests/sanitize/lsan.supp:print_suppressions=0
+ctest --test-dir "$build" -L '^(unit|mpi|reliability|e2e)$' -LE '^giant$' --output-on-failure -j 2
+echo "ci-sanitize: suite passed in $((SECONDS - start)) s"
+ctest --test-dir "$build" -L '^fuzz' --output-on-failure
+echo "ci-sanitize: done in $((SECONDS - start)) s"
