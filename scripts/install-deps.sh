@@ -11,6 +11,11 @@ packages=(
   python3-pip python3-venv python3-setuptools python3-wheel
   strace zstd pigz xz-utils bzip2 bc util-linux iproute2
   fuse3 libfuse3-dev
+  # CI beyond the suite: MPICH build, sanitizers and fuzzing, the .deb, Lmod, man pages
+  mpich libmpich-dev clang-14 libclang-rt-14-dev
+  dpkg-dev lmod man-db groff-base bash-completion
+  # make bench: plots and the biggest Debian stack
+  python3-matplotlib python3-scipy
 )
 missing=()
 for p in "${packages[@]}"; do
