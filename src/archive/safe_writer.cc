@@ -45,18 +45,6 @@ timespec entry_mtime(archive_entry* entry) {
 
 }  // namespace
 
-void ExtractStats::add(const ExtractStats& other) {
-  files += other.files;
-  dirs += other.dirs;
-  symlinks += other.symlinks;
-  hardlinks += other.hardlinks;
-  bytes += other.bytes;
-  conflicts += other.conflicts;
-  outside_symlink_count += other.outside_symlink_count;
-  for (const auto& s : other.outside_symlinks)
-    if (outside_symlinks.size() < SafeWriter::kMaxListedOutsideSymlinks) outside_symlinks.push_back(s);
-}
-
 SafeWriter::SafeWriter(int root_fd) : root_fd_(root_fd) {}
 
 SafeWriter::~SafeWriter() { forget_dirs(); }

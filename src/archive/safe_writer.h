@@ -27,8 +27,6 @@ struct ExtractStats {
   uint64_t conflicts = 0;  ///< entries that replaced an existing path
   uint64_t outside_symlink_count = 0;
   std::vector<std::string> outside_symlinks;  ///< first few, "path -> target"
-
-  void add(const ExtractStats& other);
 };
 
 class SafeWriter {

@@ -3,7 +3,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include <sys/statvfs.h>
 
 #include <cstring>
 
@@ -12,6 +11,7 @@
 #include "bundle/manifest.h"
 #include "util/units.h"
 #include "util/error.h"
+#include "util/io.h"
 #include "util/interrupt.h"
 #include "util/timer.h"
 
@@ -36,8 +36,8 @@ struct ArchiveReader {
 /// Members under ".pybcast/" describe their own bundle; keep one copy per
 /// bundle instead of letting later bundles overwrite earlier ones.
 void place_bundle_metadata(PathParts& parts, const std::string& bundle_name) {
-  if (parts.empty() || parts[0] != ".pybcast") return;
-  PathParts placed{".pybcast", "bundles", bundle_name};
+  if (parts.empty() || parts[0] != kMetadataDir) return;
+  PathParts placed = staged_metadata_dir(bundle_name);
   placed.insert(placed.end(), parts.begin() + 1, parts.end());
   parts = std::move(placed);
 }
@@ -204,9 +204,7 @@ void StreamExtractor::extract_all() {
 
 void StreamExtractor::check_space_for(const std::string& bundle, const std::string& manifest_text) {
   Manifest manifest = parse_manifest(manifest_text);
-  struct statvfs st {};
-  if (::fstatvfs(root_fd_, &st) != 0) return;
-  uint64_t free = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  uint64_t free = io::free_bytes(root_fd_, "the node-local file system");
   if (manifest.unpacked_bytes > free)
     fail("bundle '{}' unpacks to {} but only {} are free on the node-local file system", bundle,
          format_bytes(static_cast<double>(manifest.unpacked_bytes)), format_bytes(static_cast<double>(free)));

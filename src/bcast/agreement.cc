@@ -3,6 +3,7 @@
 #include <climits>
 
 #include "bcast/mpi_wait.h"
+#include "util/error.h"
 
 namespace pybcast {
 
@@ -40,6 +41,26 @@ std::optional<std::string> agree_on_failure(MPI_Comm comm, bool failed, const st
   int first = allreduce_min(comm, failed ? rank : INT_MAX);
   if (first == INT_MAX) return std::nullopt;
   return bcast_string(comm, first, rank == first ? message : std::string());
+}
+
+void record_failure(LocalStatus& status, const std::function<void()>& step) {
+  try {
+    step();
+  } catch (const std::exception& e) {
+    status.fail(e.what());
+  }
+}
+
+void throw_agreed_failure(MPI_Comm comm, const LocalStatus& status, const std::string& where) {
+  bool failed = status.failed();
+  if (auto failure = agree_on_failure(comm, failed, failed ? status.message() + where : std::string()))
+    throw Error(*failure);
+}
+
+void run_agreed(MPI_Comm comm, const std::function<void()>& step) {
+  LocalStatus status;
+  record_failure(status, step);
+  throw_agreed_failure(comm, status);
 }
 
 }  // namespace pybcast

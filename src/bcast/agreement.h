@@ -4,14 +4,28 @@
 // mpi_wait.h) because most ranks spend staging idle in these calls.
 #include <mpi.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
+#include "util/local_status.h"
 
 namespace pybcast {
 
 /// The message of the lowest-ranked failing rank, or nullopt when every rank is fine.
 std::optional<std::string> agree_on_failure(MPI_Comm comm, bool failed, const std::string& message);
+
+/// The protocol every command follows: run a local step (record_failure),
+/// agree on the outcome (throw_agreed_failure), throw the same Error on every
+/// rank. Steps may be recorded several times before one agreement; other
+/// threads may record into the same status.
+void record_failure(LocalStatus& status, const std::function<void()>& step);
+/// Throws Error with the lowest failing rank's message, on every rank of
+/// `comm`, if any rank's status failed. `where` (e.g. " (on node 1, rank 3)")
+/// is appended to this rank's own message when it is the one shown.
+void throw_agreed_failure(MPI_Comm comm, const LocalStatus& status, const std::string& where = "");
+/// Both: runs `step` here, then agrees over `comm`.
+void run_agreed(MPI_Comm comm, const std::function<void()>& step);
 
 /// Collective integer reductions with gentle waiting.
 int allreduce_max(MPI_Comm comm, int value);

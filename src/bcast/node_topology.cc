@@ -28,7 +28,6 @@ NodeTopology::NodeTopology(MPI_Comm world, int virtual_nodes) : world_(world), v
     MPI_Comm_split_type(world_, MPI_COMM_TYPE_SHARED, world_rank_, MPI_INFO_NULL, &node_);
   }
   MPI_Comm_rank(node_, &node_rank_);
-  MPI_Comm_size(node_, &node_size_);
   MPI_Comm_split(world_, leader() ? 0 : MPI_UNDEFINED, world_rank_, &leaders_);
   if (leader()) {
     MPI_Comm_rank(leaders_, &node_index_);

@@ -17,13 +17,8 @@ class NodeTopology {
   NodeTopology& operator=(const NodeTopology&) = delete;
 
   MPI_Comm world() const { return world_; }
-  MPI_Comm node() const { return node_; }
-  /// MPI_COMM_NULL on ranks that are not leaders.
-  MPI_Comm leaders() const { return leaders_; }
   int world_rank() const { return world_rank_; }
   int world_size() const { return world_size_; }
-  int node_rank() const { return node_rank_; }
-  int node_size() const { return node_size_; }
   int node_index() const { return node_index_; }
   int node_count() const { return node_count_; }
   bool leader() const { return node_rank_ == 0; }
@@ -37,9 +32,9 @@ class NodeTopology {
  private:
   MPI_Comm world_;
   MPI_Comm node_ = MPI_COMM_NULL;
-  MPI_Comm leaders_ = MPI_COMM_NULL;
+  MPI_Comm leaders_ = MPI_COMM_NULL;  ///< MPI_COMM_NULL on ranks that are not leaders
   int world_rank_ = 0, world_size_ = 1;
-  int node_rank_ = 0, node_size_ = 1;
+  int node_rank_ = 0;
   int node_index_ = 0, node_count_ = 1;
   bool virtual_ = false;
   std::string host_;

@@ -10,9 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include "bundle/metadata_layout.h"
+
 namespace pybcast {
 
-constexpr const char* kManifestMember = ".pybcast/manifest.json";
 constexpr const char* kManifestFormat = "pybcast-bundle/1";
 
 /// One regular file or symlink of the bundle (directories are not listed).

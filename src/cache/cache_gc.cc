@@ -22,7 +22,7 @@ uint64_t tree_bytes(const std::string& path) {
 /// Last use of an entry: the mtime of its lock file (touched at every stage), else the entry's.
 double last_used(const StageCache& cache, const std::string& key) {
   struct stat st {};
-  std::string lock = cache.root_path() + "/locks/" + key + ".lock";
+  std::string lock = layout::lock_path(cache.root_path(), key);
   if (::lstat(lock.c_str(), &st) != 0 && ::lstat(cache.entry_path(key).c_str(), &st) != 0) return 0;
   return static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec * 1e-9;
 }
@@ -54,12 +54,10 @@ GcResult collect_garbage(const StageCache& cache, const GcPolicy& policy, double
   GcResult result{cache.root_path(), {}, 0};
   // Stale extraction directories: their key's lock is free, so their job is gone.
   for (const auto& name : cache.list_root()) {
-    if (name.rfind("tmp-", 0) != 0) continue;
-    std::string key = name.substr(4, name.find('-', 4) - 4);
-    bool well_formed = key.size() == 32 && key.find_first_not_of("0123456789abcdef") == std::string::npos;
+    std::optional<std::string> key = layout::tmp_key(name);
     CacheLock lock;
-    if (well_formed && removable_now(cache, key, lock) && !policy.dry_run)
-      result.stale_tmp_removed += cache.remove_stale_tmp(key);
+    if (key && removable_now(cache, *key, lock) && !policy.dry_run)
+      result.stale_tmp_removed += cache.remove_stale_tmp(*key);
   }
   for (const auto& key : cache.list_entries())
     result.entries.push_back({key, tree_bytes(cache.entry_path(key)), now - last_used(cache, key)});

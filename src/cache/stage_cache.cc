@@ -3,14 +3,12 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <dirent.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <random>
 #include <thread>
 
 #include <fmt/format.h>
@@ -55,10 +53,10 @@ void CacheLock::touch() {
   if (fd_.valid()) ::futimens(fd_.get(), nullptr);
 }
 
-TmpDir::TmpDir(int parent_fd, std::string name, io::Fd dir)
+ExtractionDir::ExtractionDir(int parent_fd, std::string name, io::Fd dir)
     : parent_fd_(parent_fd), name_(std::move(name)), dir_(std::move(dir)) {}
 
-TmpDir::~TmpDir() {
+ExtractionDir::~ExtractionDir() {
   try {
     discard();
   } catch (...) {
@@ -66,7 +64,7 @@ TmpDir::~TmpDir() {
   }
 }
 
-void TmpDir::discard() {
+void ExtractionDir::discard() {
   if (published_ || !dir_.valid()) return;
   dir_.reset();
   published_ = true;
@@ -74,8 +72,8 @@ void TmpDir::discard() {
 }
 
 StageCache::StageCache(UserRoot root) : root_(std::move(root)) {
-  cache_ = open_private_subdir(root_.fd.get(), "cache", root_.path + "/cache");
-  locks_ = open_private_subdir(root_.fd.get(), "locks", root_.path + "/locks");
+  cache_ = open_private_subdir(root_.fd.get(), layout::kCacheDir, root_.path + "/" + layout::kCacheDir);
+  locks_ = open_private_subdir(root_.fd.get(), layout::kLocksDir, root_.path + "/" + layout::kLocksDir);
 }
 
 bool StageCache::has(const std::string& key) const {
@@ -95,8 +93,8 @@ bool StageCache::has(const std::string& key) const {
 }
 
 CacheLock StageCache::lock_file(const std::string& key) const {
-  std::string name = key + ".lock";
-  return CacheLock(io::openat(locks_.get(), name, O_RDWR | O_CREAT | O_NOFOLLOW, 0600, root_.path + "/locks/" + name));
+  return CacheLock(io::openat(locks_.get(), layout::lock_name(key), O_RDWR | O_CREAT | O_NOFOLLOW, 0600,
+                              layout::lock_path(root_.path, key)));
 }
 
 namespace {
@@ -129,7 +127,7 @@ std::vector<std::string> StageCache::list_entries() const { return list_names(ca
 size_t StageCache::remove_stale_tmp(const std::string& key) const {
   size_t removed = 0;
   for (const auto& name : list_root())
-    if (name.rfind("tmp-" + key + "-", 0) == 0) {
+    if (layout::is_tmp_of(name, key)) {
       io::remove_tree_at(root_.fd.get(), name, root_.path + "/" + name);
       ++removed;
     }
@@ -138,7 +136,7 @@ size_t StageCache::remove_stale_tmp(const std::string& key) const {
 
 void StageCache::remove_entry(const std::string& key) const {
   // Unpublish atomically first: nobody may see a half-removed entry.
-  std::string name = tmp_name(key);
+  std::string name = layout::new_tmp_name(key);
   if (::renameat(cache_.get(), key.c_str(), root_.fd.get(), name.c_str()) != 0) {
     if (errno == ENOENT) return;
     throw_errno("cannot remove " + entry_path(key), errno);
@@ -146,25 +144,20 @@ void StageCache::remove_entry(const std::string& key) const {
   io::remove_tree_at(root_.fd.get(), name, root_.path + "/" + name);
 }
 
-std::string StageCache::tmp_name(const std::string& key) {
-  std::random_device random;
-  return fmt::format("tmp-{}-{:08x}{:08x}", key, random(), random());
-}
-
-TmpDir StageCache::make_tmp(const std::string& key) const {
+ExtractionDir StageCache::make_tmp(const std::string& key) const {
   for (int attempt = 0; attempt < 16; ++attempt) {
-    std::string name = tmp_name(key);
+    std::string name = layout::new_tmp_name(key);
     if (::mkdirat(root_.fd.get(), name.c_str(), 0700) != 0) {
       if (errno == EEXIST) continue;
       throw_errno("cannot create " + root_.path + "/" + name, errno);
     }
     io::Fd dir = io::openat(root_.fd.get(), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, root_.path + "/" + name);
-    return TmpDir(root_.fd.get(), name, std::move(dir));
+    return ExtractionDir(root_.fd.get(), name, std::move(dir));
   }
   fail("cannot create a unique tmp directory in {}", root_.path);
 }
 
-void StageCache::publish(TmpDir& tmp, const std::string& key) const {
+void StageCache::publish(ExtractionDir& tmp, const std::string& key) const {
   // The prefix is readable like any installed tree; privacy comes from the 0700 user root.
   if (::fchmod(tmp.fd(), 0755) != 0) throw_errno("chmod " + tmp.name(), errno);
   if (::renameat(root_.fd.get(), tmp.name().c_str(), cache_.get(), key.c_str()) == 0) {
@@ -179,10 +172,19 @@ void StageCache::publish(TmpDir& tmp, const std::string& key) const {
   throw_errno(fmt::format("cannot publish {} as {}", tmp.name(), entry_path(key)), err);
 }
 
-uint64_t StageCache::free_bytes() const {
-  struct statvfs st {};
-  if (::fstatvfs(root_.fd.get(), &st) != 0) throw_errno(root_.path, errno);
-  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lock) {
+  if (cache.has(key)) {
+    lock.touch();
+    return Claim::kHit;
+  }
+  if (lock.try_exclusive()) {
+    cache.remove_stale_tmp(key);
+    return Claim::kExtract;
+  }
+  lock.unlock();
+  return Claim::kBusy;
 }
+
+uint64_t StageCache::free_bytes() const { return io::free_bytes(root_.fd.get(), root_.path); }
 
 }  // namespace pybcast

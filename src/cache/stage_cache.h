@@ -1,11 +1,12 @@
 #pragma once
-// The node-local cache under the validated user root:
+// The node-local cache under the validated user root (names: cache/node_layout):
 //   cache/<key>/        a complete merged prefix, or absent
 //   tmp-<key>-<random>/ an extraction in progress (stale if its key's lock is free)
 //   locks/<key>.lock    flock: exclusive while extracting, shared while in use
 #include <string>
 #include <vector>
 
+#include "cache/node_layout.h"
 #include "cache/user_root.h"
 #include "util/io.h"
 
@@ -33,11 +34,11 @@ class CacheLock {
 };
 
 /// An extraction directory removed on destruction unless published.
-class TmpDir {
+class ExtractionDir {
  public:
-  TmpDir(int parent_fd, std::string name, io::Fd dir);
-  TmpDir(TmpDir&&) = default;
-  ~TmpDir();
+  ExtractionDir(int parent_fd, std::string name, io::Fd dir);
+  ExtractionDir(ExtractionDir&&) = default;
+  ~ExtractionDir();
   int fd() const { return dir_.get(); }
   const std::string& name() const { return name_; }
   void forget() { published_ = true; }
@@ -51,17 +52,31 @@ class TmpDir {
   bool published_ = false;
 };
 
+/// What a job may do with the cache entry of its key on this node.
+enum class Claim {
+  kHit,      ///< published: use it
+  kExtract,  ///< ours to extract: we hold the exclusive lock
+  kBusy      ///< another job holds the exclusive lock (extracting): wait for it
+};
+
+class StageCache;
+/// The claim ladder, with `lock` (the key's) held shared: a published entry is
+/// a hit (marked used); else taking the exclusive lock makes it ours to
+/// extract (tmp dirs of killed jobs removed first); else another job is
+/// extracting and the lock is released.
+Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lock);
+
 class StageCache {
  public:
   explicit StageCache(UserRoot root);
   const std::string& root_path() const { return root_.path; }
-  std::string entry_path(const std::string& key) const { return root_.path + "/cache/" + key; }
+  std::string entry_path(const std::string& key) const { return layout::entry_path(root_.path, key); }
   /// True if cache/<key> is a published entry of ours; throws Error when
   /// something else (a symlink, a file, another owner's directory) sits there.
   bool has(const std::string& key) const;
   CacheLock lock_file(const std::string& key) const;
   /// A new tmp-<key>-<random> directory.
-  TmpDir make_tmp(const std::string& key) const;
+  ExtractionDir make_tmp(const std::string& key) const;
   /// Removes tmp directories of `key` left by killed jobs. Call only while
   /// holding the key's exclusive lock: then no live job is using them.
   size_t remove_stale_tmp(const std::string& key) const;
@@ -70,14 +85,12 @@ class StageCache {
   std::vector<std::string> list_entries() const;
   /// Unpublishes and removes cache/<key> (caller holds the exclusive lock).
   void remove_entry(const std::string& key) const;
-  int root_fd() const { return root_.fd.get(); }
   /// Renames tmp to cache/<key>; if another job published it first, keeps theirs.
-  void publish(TmpDir& tmp, const std::string& key) const;
+  void publish(ExtractionDir& tmp, const std::string& key) const;
   /// Bytes available to us on the node-local file system.
   uint64_t free_bytes() const;
 
  private:
-  static std::string tmp_name(const std::string& key);
   UserRoot root_;
   io::Fd cache_;
   io::Fd locks_;

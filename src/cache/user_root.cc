@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cache/node_layout.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -32,17 +33,13 @@ io::Fd open_private_subdir(int parent_fd, const std::string& name, const std::st
   return dir;
 }
 
-std::string user_root_path(const std::string& node_root) {
-  return (std::filesystem::absolute(node_root) / fmt::format("pybcast-{}", geteuid())).lexically_normal().string();
-}
-
 UserRoot open_user_root(const std::string& node_root) {
   std::error_code ec;
   std::filesystem::create_directories(node_root, ec);
   if (ec) fail("cannot create node-local root {}: {}", node_root, ec.message());
   io::Fd parent = io::open(node_root, O_RDONLY | O_DIRECTORY);
-  std::string path = user_root_path(node_root);
-  io::Fd fd = open_private_subdir(parent.get(), std::filesystem::path(path).filename(), path);
+  std::string path = layout::user_root(node_root);
+  io::Fd fd = open_private_subdir(parent.get(), layout::user_root_name(), path);
   return UserRoot{std::move(fd), path};
 }
 

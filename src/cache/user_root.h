@@ -13,9 +13,6 @@ struct UserRoot {
   std::string path;  ///< absolute, for messages and for the prefix we hand out
 };
 
-/// node_root/pybcast-<euid> as an absolute path (pure: touches nothing).
-std::string user_root_path(const std::string& node_root);
-
 /// Creates node_root (like mkdir -p) if it is missing, then opens or creates
 /// node_root/pybcast-<euid> and validates it. Throws Error with the reason.
 UserRoot open_user_root(const std::string& node_root);

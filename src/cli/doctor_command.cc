@@ -10,8 +10,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
-#include "cli/mpi_main.h"
+#include "cli/exit_status.h"
 #include "doctor/doctor_report.h"
+#include "util/child_process.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -60,35 +61,30 @@ int run_doctor(int argc, char** argv) {
                  "metadata operations per file system")
       ->option_text("CODE");
   app.footer(kFooter);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  try {
-    std::error_code ec;
-    if (script && !std::filesystem::exists(*script, ec)) fail("--script {}: no such file", *script);
-    std::string cwd = std::filesystem::current_path().string();
-    DoctorReport report;
-    report.python = ask_python(python);
-    if (!report.python.error.empty() && (python_option->count() > 0 || measure))
-      fail("cannot ask the python: {}", report.python.error);
-    std::vector<Mount> mounts = read_mounts();
-    report.locations = check_locations({::getenv, cwd, script.value_or(""), &report.python, mounts});
-    if (measure) {
-      const char* path = std::getenv("PATH");
-      std::string strace = find_program("strace", path != nullptr ? path : "");
-      report.measure = measure_metadata_ops(python, *measure, strace, mounts, cwd);
-    }
-    if (json)
-      fmt::print("{}\n", doctor_json(report).dump(2));
-    else
-      fmt::print("{}", format_doctor_table(report));
-    return anything_shared(report) ? 1 : 0;
-  } catch (const Error& e) {
-    print_error(e.what());
-    return 2;
-  }
+  if (auto status = parse_command_line(app, argc, argv)) return *status;
+  return run_reporting_errors(
+      [&] {
+        std::error_code ec;
+        if (script && !std::filesystem::exists(*script, ec)) fail("--script {}: no such file", *script);
+        std::string cwd = std::filesystem::current_path().string();
+        DoctorReport report;
+        report.python = ask_python(python);
+        if (!report.python.error.empty() && (python_option->count() > 0 || measure))
+          fail("cannot ask the python: {}", report.python.error);
+        std::vector<Mount> mounts = read_mounts();
+        report.locations = check_locations({::getenv, cwd, script.value_or(""), &report.python, mounts});
+        if (measure) {
+          const char* path = std::getenv("PATH");
+          std::string strace = find_program("strace", path != nullptr ? path : "");
+          report.measure = measure_metadata_ops(python, *measure, strace, mounts, cwd);
+        }
+        if (json)
+          fmt::print("{}\n", doctor_json(report).dump(2));
+        else
+          fmt::print("{}", format_doctor_table(report));
+        return anything_shared(report) ? kExitDoctorFoundShared : kExitOk;
+      },
+      kExitDoctorCannotCheck);
 }
 
 }  // namespace pybcast

@@ -11,8 +11,10 @@
 
 #include "cache/cache_gc.h"
 #include "cli/commands.h"
-#include "cli/mpi_main.h"
-#include "cli/settings.h"
+#include "cli/exit_status.h"
+#include "cli/stage_settings.h"
+#include "cache/node_layout.h"
+#include "util/settings.h"
 #include "util/error.h"
 #include "util/units.h"
 
@@ -23,11 +25,11 @@ namespace {
 /// $CHROOT/pybcast-<uid> and, for virtual-node tests, $CHROOT/vnode-*/pybcast-<uid>.
 std::vector<std::string> node_roots(const std::string& chroot) {
   std::vector<std::string> roots;
-  std::string mine = fmt::format("pybcast-{}", geteuid());
+  std::string mine = layout::user_root_name();
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::path(chroot) / mine, ec)) roots.push_back(chroot);
   for (std::filesystem::directory_iterator it(chroot, ec), end; !ec && it != end; it.increment(ec))
-    if (it->path().filename().string().rfind("vnode-", 0) == 0 && std::filesystem::exists(it->path() / mine, ec))
+    if (layout::is_virtual_node_dir(it->path().filename().string()) && std::filesystem::exists(it->path() / mine, ec))
       roots.push_back(it->path().string());
   std::sort(roots.begin(), roots.end());
   return roots;
@@ -50,21 +52,17 @@ int run_gc(int argc, char** argv) {
                "pybcast gc");
   std::optional<std::string> chroot, older_than, max_size;
   GcPolicy policy;
-  app.add_option("--chroot", chroot, "node-local root [env PYTHON_MPI_CHROOT, default /dev/shm]");
+  add_chroot_flag(app, chroot);
   app.add_flag("--all", policy.all, "remove every entry not in use");
   app.add_option("--older-than", older_than, "remove entries unused for this long (e.g. 12h, 7d)");
   app.add_option("--max-size", max_size, "keep the most recently used entries within this size (e.g. 4G)");
   app.add_flag("-n,--dry-run", policy.dry_run, "only say what would be removed");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  try {
+  if (auto status = parse_command_line(app, argc, argv)) return *status;
+  return run_reporting_errors([&] {
     if (older_than) policy.older_than_seconds = parse_duration(*older_than);
     if (max_size) policy.max_bytes = parse_size(*max_size);
     if (!policy.all && !older_than && !max_size) fail("say what to remove: --all, --older-than DURATION or --max-size SIZE");
-    std::string root = setting(chroot, {"PYBCAST_CHROOT", "PYTHON_MPI_CHROOT"}, "/dev/shm");
+    std::string root = resolve_chroot(chroot);
     size_t removed = 0, in_use = 0;
     uint64_t freed = 0;
     for (const auto& node_root : node_roots(root)) {
@@ -80,11 +78,8 @@ int run_gc(int argc, char** argv) {
     }
     fmt::print("{} {} entries ({}), {} in use kept\n", policy.dry_run ? "would remove" : "removed", removed,
                format_bytes(static_cast<double>(freed)), in_use);
-  } catch (const Error& e) {
-    print_error(e.what());
-    return 1;
-  }
-  return 0;
+    return kExitOk;
+  });
 }
 
 }  // namespace pybcast

@@ -4,7 +4,7 @@
 
 #include "bundle/manifest.h"
 #include "cli/commands.h"
-#include "cli/mpi_main.h"
+#include "cli/exit_status.h"
 #include "pack/bundle_reader.h"
 #include "util/error.h"
 #include "util/units.h"
@@ -54,12 +54,8 @@ int run_inspect(int argc, char** argv) {
   app.add_flag("--json", json, "print the manifest member as it is");
   app.add_flag("--files", files, "list every file with its size and xxh3");
   app.add_flag("--verify", verify, "read the whole bundle and compare each member with the manifest");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  try {
+  if (auto status = parse_command_line(app, argc, argv)) return *status;
+  return run_reporting_errors([&] {
     std::string text;
     Manifest manifest;
     VerifyReport report;
@@ -86,10 +82,7 @@ int run_inspect(int argc, char** argv) {
     }
     for (const auto& p : report.problems) fmt::print(stderr, "  {}\n", p);
     fail("{}: {} problem{} found by --verify", bundle, report.problems.size(), report.problems.size() == 1 ? "" : "s");
-  } catch (const Error& e) {
-    print_error(e.what());
-    return 1;
-  }
+  });
 }
 
 }  // namespace pybcast

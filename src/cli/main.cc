@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/exit_status.h"
 #include "version.h"
 
 namespace {
@@ -23,7 +24,7 @@ void print_usage() {
 int main(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     print_usage();
-    return argc < 2 ? 2 : 0;
+    return argc < 2 ? pybcast::kExitUsage : pybcast::kExitOk;
   }
   if (std::strcmp(argv[1], "--version") == 0) {
     fmt::print("pybcast {}\n", PYBCAST_VERSION);
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
     std::string hint = pybcast::suggest_command(argv[1]);
     fmt::print(stderr, "pybcast: unknown command '{}'{}; see 'pybcast --help'\n", argv[1],
                hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint));
-    return 2;
+    return pybcast::kExitUsage;
   }
   return command->run(argc - 1, argv + 1);
 }

@@ -11,21 +11,11 @@
 
 namespace pybcast {
 
-void print_error(const std::string& message) {
-  std::string shown;
-  for (unsigned char c : message) {
-    if (c < 0x20 || c == 0x7f) shown += fmt::format("\\x{:02x}", c);
-    else shown += static_cast<char>(c);
-  }
-  fmt::print(stderr, "pybcast: error: {}\n", shown);
-  std::fflush(stderr);
-}
-
 int run_under_mpi(int& argc, char**& argv, int thread_level, const std::function<int()>& body) {
   int provided = 0;
   MPI_Init_thread(&argc, &argv, thread_level, &provided);
   install_interrupt_handlers();
-  int status = 1;
+  int status = kExitFailure;
   try {
     status = body();
   } catch (const Interrupted& e) {
@@ -34,10 +24,10 @@ int run_under_mpi(int& argc, char**& argv, int thread_level, const std::function
     die_of(e.signo());
   } catch (const Error& e) {
     print_error(e.what());
-    status = 1;
+    status = kExitFailure;
   } catch (const std::exception& e) {
     print_error(fmt::format("internal error: {}", e.what()));
-    MPI_Abort(MPI_COMM_WORLD, 70);
+    MPI_Abort(MPI_COMM_WORLD, kExitInternal);
   }
   int finalized = 0;
   MPI_Finalized(&finalized);

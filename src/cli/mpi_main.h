@@ -4,14 +4,12 @@
 // and every rank exits 1. Anything unexpected aborts the job rather than
 // leaving other ranks waiting.
 #include <functional>
-#include <string>
+
+#include "cli/exit_status.h"
 
 namespace pybcast {
 
 /// `thread_level` is an MPI_THREAD_* constant.
 int run_under_mpi(int& argc, char**& argv, int thread_level, const std::function<int()>& body);
-
-/// "pybcast: error: <message>" on stderr, control characters escaped.
-void print_error(const std::string& message);
 
 }  // namespace pybcast

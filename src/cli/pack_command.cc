@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/mpi_main.h"
+#include "cli/exit_status.h"
 #include "pack/packer.h"
 #include "pack/progress.h"
 #include "util/error.h"
@@ -51,13 +51,10 @@ int finish(PackFlags& f) {
   f.options.default_excludes = !f.no_default_excludes;
   if (!f.format.empty()) f.options.format = compression_for_name("." + f.format);
   f.options.progress = ::isatty(STDERR_FILENO) != 0;
-  try {
+  return run_reporting_errors([&] {
     print_result(pack(f.options));
-  } catch (const Error& e) {
-    print_error(e.what());
-    return 1;
-  }
-  return 0;
+    return kExitOk;
+  });
 }
 
 /// True when --from-run comes before any "--" (after it, it is the traced command's).
@@ -87,11 +84,7 @@ int run_pack_from_run(int argc, char** argv) {
                "also pack the interpreter's own files the run touched (stdlib modules, lib-dynload, libpython, "
                "the binary): one self-contained bundle");
   app.add_option("command", f.options.targets, "the command to trace, after --")->required();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (auto status = parse_command_line(app, argc, argv)) return *status;
   return finish(f);
 }
 
@@ -140,11 +133,7 @@ int run_pack(int argc, char** argv) {
   add_common(pip, f);
   add_python(pip, f, target_python);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (auto status = parse_command_line(app, argc, argv)) return *status;
   const std::pair<CLI::App*, PackKind> kinds[] = {{python, PackKind::python},
                                                   {dist, PackKind::dist},
                                                   {dir, PackKind::dir},

@@ -3,7 +3,7 @@
 // (PYTHON_MPI_CHROOT, PYTHON_MPI_PKGROOT, PYTHON_MPI_PACKAGES, PYBCAST_*).
 #include "cli/commands.h"
 #include "cli/mpi_main.h"
-#include "cli/settings.h"
+#include "util/settings.h"
 #include "cli/stage_settings.h"
 #include "launch/python_launcher.h"
 #include "util/error.h"
@@ -15,11 +15,10 @@ int main(int argc, char** argv) {
   try {
     pybcast::StageSettings settings = pybcast::resolve_stage_settings({});
     request.stage = settings.request;
-    request.report = settings.report;
-    request.trace = settings.trace;
+    request.outputs = settings.outputs;
   } catch (const pybcast::Error& e) {
     pybcast::print_error(e.what());
-    return 2;
+    return pybcast::kExitUsage;
   }
   request.python_args.assign(argv + 1, argv + argc);
   request.abort_on_error = !pybcast::truthy(pybcast::setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));

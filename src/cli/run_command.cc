@@ -6,7 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/mpi_main.h"
-#include "cli/settings.h"
+#include "util/settings.h"
 #include "cli/stage_settings.h"
 #include "launch/python_launcher.h"
 #include "util/error.h"
@@ -31,20 +31,15 @@ int run_run(int argc, char** argv) {
   bool cleanup = false;
   app.add_flag("--cleanup", cleanup, "remove the node-local cache entry when the job ends [env PYBCAST_CLEANUP=1]");
   app.prefix_command();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (auto status = parse_command_line(app, argc, argv)) return *status;
   LaunchRequest request;
   try {
     StageSettings settings = resolve_stage_settings(flags);
     request.stage = settings.request;
-    request.report = settings.report;
-    request.trace = settings.trace;
+    request.outputs = settings.outputs;
   } catch (const Error& e) {
     print_error(e.what());
-    return 2;
+    return kExitUsage;
   }
   request.python_args = app.remaining();
   if (!request.python_args.empty() && request.python_args[0] == "--") request.python_args.erase(request.python_args.begin());

@@ -2,19 +2,16 @@
 // (or, with --print-env, the environment for a later `python` step).
 #include <mpi.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <random>
+#include <cstdio>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "bcast/agreement.h"
-#include "cache/user_root.h"
 #include "cli/commands.h"
 #include "cli/mpi_main.h"
 #include "cli/stage_settings.h"
-#include "launch/python_env.h"
+#include "launch/prepared_python.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -23,14 +20,9 @@ namespace {
 
 /// The two-step workflow: export lines that make a later plain `python3`
 /// (under srun/mpirun) run from the staged prefix with one agreed hash seed.
-std::string environment_for_later(const StageOutcome& outcome, const StageRequest& request) {
-  PythonHomeRequest where{outcome.prefix, request.chroot, std::nullopt, outcome.bundle_names};
-  if (const char* home = std::getenv("PYTHONHOME"); home && *home) where.user_home = home;
-  StagedPython python = locate_staged_python(where);
-  std::string seed = std::to_string(std::random_device{}());
-  LaunchEnvironment env =
-      python_environment({python, user_root_path(outcome.node_root) + "/pycache", seed, "", ::getenv});
-  return format_exports(env) + fmt::format("export PYBCAST_PREFIX='{}'\n", outcome.prefix);
+std::string environment_for_later(const StageOutcome& outcome, const StageRequest& request, const std::string& seed) {
+  PreparedPython prepared = prepare_staged_python(outcome, request.chroot, seed, "");
+  return format_exports(prepared.env) + fmt::format("export PYBCAST_PREFIX='{}'\n", outcome.prefix);
 }
 
 }  // namespace
@@ -45,41 +37,32 @@ int run_stage(int argc, char** argv) {
   add_stage_flags(app, flags);
   app.add_flag("--print-env", print_env,
                "print `export` lines for running the staged python in a later step (eval them)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  if (auto status = parse_command_line(app, argc, argv)) return *status;
   StageSettings settings;
   try {
     settings = resolve_stage_settings(flags);
   } catch (const Error& e) {
     print_error(e.what());
-    return 2;
+    return kExitUsage;
   }
   return run_under_mpi(argc, argv, MPI_THREAD_FUNNELED, [&] {
-    StageOutcome outcome = stage_bundles(MPI_COMM_WORLD, settings.request);
+    MPI_Comm world = MPI_COMM_WORLD;
+    StageOutcome outcome = stage_bundles(world, settings.request);
     int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_rank(world, &rank);
     std::string exports;
     if (print_env) {
-      LocalStatus status;
-      try {
-        if (rank == 0) exports = environment_for_later(outcome, settings.request);
-      } catch (const std::exception& e) {
-        status.fail(e.what());
-      }
-      if (auto failure = agree_on_failure(MPI_COMM_WORLD, status.failed(), status.message())) throw Error(*failure);
+      std::string seed = agree_hash_seed(world);
+      run_agreed(world, [&] {
+        if (rank == 0) exports = environment_for_later(outcome, settings.request, seed);
+      });
     }
-    if (rank != 0) return 0;
-    fmt::print("{}", print_env ? exports : outcome.prefix + "\n");
-    std::fflush(stdout);
-    if (settings.report) fmt::print(stderr, "{}", format_report(outcome.context, outcome.samples));
-    if (!settings.trace.empty()) {
-      std::ofstream out(settings.trace);
-      out << format_trace(outcome.samples);
-      if (!out) fail("cannot write trace file {}", settings.trace);
-    }
+    run_agreed(world, [&] {
+      if (rank != 0) return;
+      fmt::print("{}", print_env ? exports : outcome.prefix + "\n");
+      std::fflush(stdout);
+      write_report_and_trace(settings.outputs, outcome.context, outcome.samples);
+    });
     return 0;
   });
 }

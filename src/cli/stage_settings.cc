@@ -1,22 +1,33 @@
 #include "cli/stage_settings.h"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
-#include "cli/settings.h"
+#include "util/settings.h"
 #include "util/error.h"
 #include "util/units.h"
 
 namespace pybcast {
 
+void add_chroot_flag(CLI::App& app, std::optional<std::string>& chroot) {
+  app.add_option("--chroot", chroot,
+                 fmt::format("node-local root [env PYTHON_MPI_CHROOT, default {}]", layout::kDefaultChroot));
+}
+
+std::string resolve_chroot(const std::optional<std::string>& flag) {
+  return setting(flag, {"PYBCAST_CHROOT", "PYTHON_MPI_CHROOT"}, layout::kDefaultChroot);
+}
+
 void add_stage_flags(CLI::App& app, StageFlags& f) {
   app.add_option("--packages", f.packages, "colon-separated bundles [env PYTHON_MPI_PACKAGES]");
-  app.add_option("--chroot", f.chroot, "node-local root [env PYTHON_MPI_CHROOT, default /dev/shm]");
+  add_chroot_flag(app, f.chroot);
   app.add_option("--pkgroot", f.pkgroot, "where bundles live [env PYTHON_MPI_PKGROOT, default .]");
   app.add_flag("--report", f.report, "print a timing report on rank 0 (stderr) [env PYBCAST_REPORT=1]");
   app.add_option("--trace", f.trace, "write a Chrome trace JSON of the phases [env PYBCAST_TRACE]");
   app.add_option("--virtual-nodes", f.virtual_nodes,
                  "split ranks into K pretend nodes (testing) [env PYBCAST_VIRTUAL_NODES]");
-  app.add_option("--chunk-size", f.chunk_size, "broadcast chunk size, e.g. 4M [env PYBCAST_CHUNK_SIZE, default 4M]");
+  app.add_option("--chunk-size", f.chunk_size,
+                 fmt::format("broadcast chunk size, e.g. 8M [env PYBCAST_CHUNK_SIZE, default {}]", kDefaultChunkSize));
   app.add_option("--lock-timeout", f.lock_timeout, "seconds to wait for another job extracting the same bundles")
       ->capture_default_str();
 }
@@ -24,7 +35,7 @@ void add_stage_flags(CLI::App& app, StageFlags& f) {
 StageSettings resolve_stage_settings(const StageFlags& f) {
   StageSettings s;
   StageRequest& r = s.request;
-  r.chroot = setting(f.chroot, {"PYBCAST_CHROOT", "PYTHON_MPI_CHROOT"}, "/dev/shm");
+  r.chroot = resolve_chroot(f.chroot);
   r.pkgroot = setting(f.pkgroot, {"PYBCAST_PKGROOT", "PYTHON_MPI_PKGROOT"}, ".");
   r.bundles = f.bundles;
   if (r.bundles.empty()) r.bundles = split_list(setting(f.packages, {"PYBCAST_PACKAGES", "PYTHON_MPI_PACKAGES"}, ""));
@@ -36,11 +47,11 @@ StageSettings resolve_stage_settings(const StageFlags& f) {
   } catch (const std::exception&) {
     fail("invalid number of virtual nodes '{}'", vnodes);
   }
-  r.chunk_size = parse_size(setting(f.chunk_size, {"PYBCAST_CHUNK_SIZE"}, "4M"));
+  r.chunk_size = parse_size(setting(f.chunk_size, {"PYBCAST_CHUNK_SIZE"}, kDefaultChunkSize));
   r.lock_timeout = f.lock_timeout;
-  s.report = f.report || truthy(setting(std::nullopt, {"PYBCAST_REPORT"}, "0"));
-  s.trace = setting(f.trace, {"PYBCAST_TRACE"}, "");
-  r.want_report = s.report || !s.trace.empty();
+  s.outputs.report = f.report || truthy(setting(std::nullopt, {"PYBCAST_REPORT"}, "0"));
+  s.outputs.trace = setting(f.trace, {"PYBCAST_TRACE"}, "");
+  r.want_report = s.outputs.report || !s.outputs.trace.empty();
   return s;
 }
 

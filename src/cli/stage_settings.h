@@ -18,14 +18,18 @@ struct StageFlags {
   std::vector<std::string> bundles;
   std::optional<std::string> packages, chroot, pkgroot, trace, virtual_nodes, chunk_size;
   bool report = false;
-  double lock_timeout = 600;
+  double lock_timeout = kDefaultLockTimeoutSeconds;
 };
 
 struct StageSettings {
   StageRequest request;
-  bool report = false;
-  std::string trace;
+  ReportOutputs outputs;
 };
+
+/// --chroot, as every command that touches the node-local root takes it.
+void add_chroot_flag(CLI::App& app, std::optional<std::string>& chroot);
+/// The node-local root: the flag, else PYBCAST_CHROOT, else PYTHON_MPI_CHROOT, else the default.
+std::string resolve_chroot(const std::optional<std::string>& flag);
 
 /// Adds the options (not the positional bundles) to `app`.
 void add_stage_flags(CLI::App& app, StageFlags& flags);

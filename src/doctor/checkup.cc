@@ -6,9 +6,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/settings.h"
-#include "pack/child_process.h"
+#include "util/settings.h"
+#include "util/child_process.h"
 #include "util/error.h"
+#include "util/paths.h"
 
 namespace pybcast {
 
@@ -26,69 +27,18 @@ print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % tuple(sy
                   "user_site": user or "", "path": sys.path}))
 )";
 
-bool is_under(const std::string& path, const std::string& dir) {
-  return !dir.empty() && (path == dir || path.starts_with(dir == "/" ? dir : dir + "/"));
-}
-
 }  // namespace
-
-const char* source_name(Source source) {
-  switch (source) {
-    case Source::kPath: return "PATH";
-    case Source::kLdLibraryPath: return "LD_LIBRARY_PATH";
-    case Source::kPythonPath: return "PYTHONPATH";
-    case Source::kPythonUserBase: return "PYTHONUSERBASE";
-    case Source::kPythonHome: return "PYTHONHOME";
-    case Source::kPython: return "python";
-    case Source::kSysPath: return "sys.path";
-    case Source::kCwd: return "cwd";
-    case Source::kScript: return "script";
-  }
-  return "?";
-}
-
-std::string advice_for(Source source) {
-  switch (source) {
-    case Source::kPath:
-      return "commands are looked up entry by entry in PATH order: put node-local directories first; python-mpi "
-             "puts the staged bin first";
-    case Source::kLdLibraryPath:
-      return "every process searches it for every shared library: pack the interpreter (`pybcast pack python` takes "
-             "its libraries along) and drop this entry for Python jobs";
-    case Source::kPythonPath:
-      return "every import searches it first: pack what it holds (`pybcast pack dist NAME...` or `pybcast pack dir "
-             "DIR`) and run python-mpi without it";
-    case Source::kPythonUserBase:
-      return "move PYTHONUSERBASE to scratch or node-local storage, or pack it (`pybcast pack dir DIR`) and run "
-             "python-mpi";
-    case Source::kPythonHome:
-      return "the standard library is read from there: pack the interpreter (`pybcast pack python`) and let "
-             "python-mpi set PYTHONHOME";
-    case Source::kPython:
-      return "pack the interpreter (`pybcast pack python`) and start it with python-mpi from the bundles";
-    case Source::kSysPath:
-      return "pack what it holds (`pybcast pack dir DIR` or `pybcast pack dist NAME...`) and run python-mpi with the "
-             "bundles";
-    case Source::kCwd:
-      return "run from scratch or node-local storage: `python -c` and `-m` search the working directory first for "
-             "every import";
-    case Source::kScript:
-      return "every import searches the script's directory first: copy the script to scratch or node-local storage "
-             "and run it from there";
-  }
-  return "";
-}
 
 std::string sys_path_advice(const std::string& entry, const PythonFacts& python) {
   std::string path = absolute_lexical(entry, "/");
-  if (is_under(path, python.user_site))
+  if (is_within(path, python.user_site))
     return "avoid ~/.local: set PYTHONNOUSERSITE=1 for the job, or pack the user base (`pybcast pack dir DIR`) and run "
            "python-mpi with it";
   std::error_code ec;
   bool conda = std::filesystem::exists(std::filesystem::path(python.prefix) / "conda-meta", ec);
-  if (is_under(path, python.prefix) && (conda || python.prefix != python.base_prefix))
+  if (is_within(path, python.prefix) && (conda || python.prefix != python.base_prefix))
     return "pack the environment (`pybcast pack env DIR`) and run python-mpi with the bundle";
-  if (is_under(path, python.base_prefix))
+  if (is_within(path, python.base_prefix))
     return "pack the interpreter (`pybcast pack python`) and its packages (`pybcast pack dist NAME...`), and run "
            "python-mpi with the bundles";
   return advice_for(Source::kSysPath);
@@ -159,15 +109,6 @@ std::vector<Location> check_locations(const CheckupInputs& in) {
   add(Source::kCwd, 0, in.cwd, advice_for(Source::kCwd));
   if (!in.script.empty()) add(Source::kScript, 0, in.script, advice_for(Source::kScript));
   return out;
-}
-
-std::string shared_warning(Source source, const std::string& path) {
-  FsKind kind = probe_fs(path);
-  if (!kind.shared) return "";
-  const char* what = source == Source::kPythonPath ? "PYTHONPATH entry"
-                     : source == Source::kScript   ? "the script's directory"
-                                                   : source_name(source);
-  return fmt::format("{} {} is on {} (shared): {}", what, path, kind.name, advice_for(source));
 }
 
 }  // namespace pybcast

@@ -3,30 +3,15 @@
 // entries of PATH, LD_LIBRARY_PATH, PYTHONPATH, PYTHONUSERBASE, PYTHONHOME,
 // the interpreter's sys.path, the working directory, the script), the file
 // system each sits on, and what to change where that file system is shared.
-// The launcher's warnings use the same wording (shared_warning).
+// The launcher's warnings use the same wording (util/shared_fs_advice).
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "doctor/fs_probe.h"
+#include "util/fs_probe.h"
+#include "util/shared_fs_advice.h"
 
 namespace pybcast {
-
-enum class Source {
-  kPath,
-  kLdLibraryPath,
-  kPythonPath,
-  kPythonUserBase,
-  kPythonHome,
-  kPython,
-  kSysPath,
-  kCwd,
-  kScript
-};
-
-/// "PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONUSERBASE", "PYTHONHOME",
-/// "python", "sys.path", "cwd", "script": the names the JSON output uses.
-const char* source_name(Source source);
 
 /// What a python says about itself, asked by running it once.
 struct PythonFacts {
@@ -67,15 +52,8 @@ struct CheckupInputs {
 /// listed under PYTHONPATH), cwd, script; each classified with probe_fs.
 std::vector<Location> check_locations(const CheckupInputs& in);
 
-/// What to change when a location of `source` sits on a shared file system.
-/// sys.path entries get advice by what they belong to (see sys_path_advice).
-std::string advice_for(Source source);
 /// Advice for a sys.path entry: the interpreter's own tree, a venv/conda
 /// env, the user site (~/.local), or something added by .pth files.
 std::string sys_path_advice(const std::string& entry, const PythonFacts& python);
-
-/// The launcher's report line: "<what> <path> is on <fs> (shared): <advice>",
-/// or "" when `path` is not on a shared file system.
-std::string shared_warning(Source source, const std::string& path);
 
 }  // namespace pybcast

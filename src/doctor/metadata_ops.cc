@@ -12,9 +12,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/settings.h"
-#include "pack/child_process.h"
-#include "pack/temp_dir.h"
+#include "util/settings.h"
+#include "util/child_process.h"
+#include "util/temp_dir.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -243,17 +243,6 @@ Measurement measure_metadata_ops(const std::string& python, const std::string& c
     if (fs.fs.shared) m.shared_ops += fs.ops;
   }
   return m;
-}
-
-std::string find_program(const std::string& program, const std::string& path) {
-  auto runnable = [](const std::string& file) {
-    struct stat st {};
-    return ::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(file.c_str(), X_OK) == 0;
-  };
-  if (program.find('/') != std::string::npos) return runnable(program) ? program : "";
-  for (const auto& dir : split_list(path))
-    if (runnable(dir + "/" + program)) return dir + "/" + program;
-  return "";
 }
 
 }  // namespace pybcast

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "doctor/fs_probe.h"
+#include "util/fs_probe.h"
 
 namespace pybcast {
 
@@ -57,8 +57,5 @@ std::vector<FsOps> attribute_ops(const std::vector<OpRecord>& records, const std
 /// python cannot be started at all.
 Measurement measure_metadata_ops(const std::string& python, const std::string& code, const std::string& strace,
                                  const std::vector<Mount>& mounts, const std::string& cwd);
-
-/// The full path of `program` on `path` (a PATH value), or "" if none is executable.
-std::string find_program(const std::string& program, const std::string& path);
 
 }  // namespace pybcast

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "cli/settings.h"
-#include "doctor/checkup.h"
+#include "util/settings.h"
+#include "util/shared_fs_advice.h"
 #include "util/error.h"
 
 namespace pybcast {

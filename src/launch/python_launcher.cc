@@ -3,18 +3,16 @@
 #include <dlfcn.h>
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <fstream>
-#include <random>
 
 #include <fmt/format.h>
 
 #include "bcast/agreement.h"
 #include "cache/cache_gc.h"
 #include "cache/user_root.h"
-#include "launch/python_env.h"
+#include "launch/prepared_python.h"
 #include "util/error.h"
-#include "util/local_status.h"
 #include "util/timer.h"
 #include "util/units.h"
 
@@ -71,32 +69,45 @@ void finish_mpi_at_exit(int status, void*) {
   MPI_Finalize();
 }
 
-std::string agree_hash_seed(MPI_Comm world) {
-  int rank = 0;
-  MPI_Comm_rank(world, &rank);
-  std::string seed;
-  if (rank == 0) seed = std::to_string(std::random_device{}());
-  return bcast_string(world, 0, seed);
+void* load_libpython(const std::string& libpython) {
+  void* library = dlopen(libpython.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  if (library == nullptr) fail("cannot load {}: {}", libpython, dlerror());
+  return library;
 }
 
-/// Runs `body` on every rank and agrees on its failure, so that a rank that
-/// cannot start Python does not leave the others running alone.
-template <typename Body>
-void agreed(MPI_Comm world, Body body) {
-  LocalStatus status;
-  try {
-    body();
-  } catch (const std::exception& e) {
-    status.fail(e.what());
-  }
-  if (auto failure = agree_on_failure(world, status.failed(), status.message())) throw Error(*failure);
+/// The script python-mpi runs, if its arguments name one (not -c, -m or stdin).
+std::string script_of(const std::vector<std::string>& python_args) {
+  if (python_args.empty() || python_args[0][0] == '-') return "";
+  return python_args[0];
+}
+
+/// --report/--trace: the staging report plus when each rank reached Python.
+/// Collective; a trace that cannot be written fails every rank.
+void report_launch(MPI_Comm world, const ReportOutputs& outputs, StageOutcome& outcome, const PreparedPython& prepared,
+                   double entering) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(world, &rank);
+  MPI_Comm_size(world, &size);
+  std::vector<double> starts(rank == 0 ? static_cast<size_t>(size) : 0);
+  MPI_Gather(&entering, 1, MPI_DOUBLE, starts.data(), 1, MPI_DOUBLE, 0, world);
+  run_agreed(world, [&] {
+    if (rank != 0) return;
+    const StagedPython& python = prepared.python;
+    auto [lo, hi] = std::minmax_element(starts.begin(), starts.end());
+    std::vector<std::string>& lines = outcome.context.extra_lines;
+    lines.push_back(fmt::format("python {} from {}", python.version, python.home));
+    lines.push_back(fmt::format("  libpython {}", python.libpython));
+    lines.push_back(fmt::format("launcher start -> Py_BytesMain: min {}, median {}, max {}", format_seconds(*lo),
+                                format_seconds(median_of(starts)), format_seconds(*hi)));
+    for (const auto& w : prepared.env.warnings) lines.push_back("warning: " + w);
+    write_report_and_trace(outputs, outcome.context, outcome.samples);
+  });
 }
 
 }  // namespace
 
 int run_py_bytes_main(const std::string& libpython, const std::string& argv0, const std::vector<std::string>& args) {
-  void* library = dlopen(libpython.c_str(), RTLD_NOW | RTLD_GLOBAL);
-  if (library == nullptr) fail("cannot load {}: {}", libpython, dlerror());
+  void* library = load_libpython(libpython);
   auto main = reinterpret_cast<PyBytesMain>(dlsym(library, "Py_BytesMain"));
   if (main == nullptr) fail("{} has no Py_BytesMain: Python 3.8 or newer is required", libpython);
   std::vector<std::string> storage{argv0};
@@ -116,45 +127,23 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
     fail("interactive Python needs a single rank: give a script, -c CODE or -m MODULE");
 
   StageRequest stage = request.stage;
-  stage.want_report = request.report || !request.trace.empty();
+  stage.want_report = request.outputs.report || !request.outputs.trace.empty();
   StageOutcome outcome = stage_bundles(world, stage);
-
-  StagedPython python;
-  LaunchEnvironment env;
   std::string seed = agree_hash_seed(world);
-  agreed(world, [&] {
-    PythonHomeRequest where{outcome.prefix, stage.chroot, std::nullopt, outcome.bundle_names};
-    if (const char* home = std::getenv("PYTHONHOME"); home && *home) where.user_home = home;
-    python = locate_staged_python(where);
-    std::string script;
-    if (!request.python_args.empty() && request.python_args[0][0] != '-') script = request.python_args[0];
-    env = python_environment({python, user_root_path(outcome.node_root) + "/pycache", seed, script, ::getenv});
-    apply_environment(env);
-    if (dlopen(python.libpython.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr)
-      fail("cannot load {}: {}", python.libpython, dlerror());
+  // Agreed, so that a rank that cannot start Python does not leave the others running alone.
+  PreparedPython prepared;
+  run_agreed(world, [&] {
+    prepared = prepare_staged_python(outcome, stage.chroot, seed, script_of(request.python_args));
+    apply_environment(prepared.env);
+    load_libpython(prepared.python.libpython);
   });
-
   double entering = monotonic_seconds() - launcher_started;
-  if (stage.want_report) {
-    std::vector<double> starts(rank == 0 ? static_cast<size_t>(size) : 0);
-    MPI_Gather(&entering, 1, MPI_DOUBLE, starts.data(), 1, MPI_DOUBLE, 0, world);
-    if (rank == 0) {
-      auto [lo, hi] = std::minmax_element(starts.begin(), starts.end());
-      outcome.context.extra_lines.push_back(fmt::format("python {} from {}", python.version, python.home));
-      outcome.context.extra_lines.push_back(fmt::format("  libpython {}", python.libpython));
-      outcome.context.extra_lines.push_back(
-          fmt::format("launcher start -> Py_BytesMain: min {}, median {}, max {}", format_seconds(*lo),
-                      format_seconds(median_of(starts)), format_seconds(*hi)));
-      for (const auto& w : env.warnings) outcome.context.extra_lines.push_back("warning: " + w);
-      if (request.report) fmt::print(stderr, "{}", format_report(outcome.context, outcome.samples));
-      if (!request.trace.empty()) std::ofstream(request.trace) << format_trace(outcome.samples);
-      std::fflush(stderr);
-    }
-  }
+  if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, entering);
 
-  exit_policy = {request.abort_on_error, rank, request.cleanup, &outcome, request.report, launcher_started, entering};
+  exit_policy = {request.abort_on_error, rank, request.cleanup, &outcome, request.outputs.report, launcher_started,
+                 entering};
   ::on_exit(finish_mpi_at_exit, nullptr);
-  int status = run_py_bytes_main(python.libpython, python.executable, request.python_args);
+  int status = run_py_bytes_main(prepared.python.libpython, prepared.python.executable, request.python_args);
   std::fflush(stdout);
   finish_mpi_at_exit(status, nullptr);
   return status;

@@ -17,10 +17,11 @@ struct LaunchRequest {
   std::vector<std::string> python_args;  ///< everything after the interpreter name
   bool abort_on_error = true;            ///< MPI_Abort when a rank's Python fails
   bool cleanup = false;                  ///< remove the node's cache entry at a successful exit
-  bool report = false;
-  std::string trace;
+  ReportOutputs outputs;
 };
 
+/// The steps: stage -> agree on the hash seed -> prepare Python (locate it,
+/// its environment, load libpython; agreed) -> report -> run.
 /// Must run between MPI_Init_thread(MULTIPLE) and MPI_Finalize, on every
 /// rank. Returns Python's exit status (0 or, with abort_on_error off, the
 /// status); with abort_on_error a failing rank aborts the job.

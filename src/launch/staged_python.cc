@@ -43,7 +43,7 @@ std::vector<std::pair<fs::path, std::string>> find_homes(const fs::path& prefix)
   std::vector<std::pair<fs::path, std::string>> homes;
   std::vector<fs::path> candidates{prefix};
   for (const auto& child : list_dir(prefix))
-    if (child.filename() != ".pybcast") candidates.push_back(child);
+    if (child.filename() != kMetadataDir) candidates.push_back(child);
   for (const auto& home : candidates)
     for (const auto& lib : list_dir(home / "lib")) {
       std::smatch m;
@@ -60,7 +60,7 @@ struct ManifestHints {
 ManifestHints read_manifests(const fs::path& prefix, const std::vector<std::string>& bundles) {
   ManifestHints hints;
   for (const auto& bundle : bundles) {
-    fs::path path = prefix / ".pybcast" / "bundles" / bundle / "manifest.json";
+    fs::path path = staged_manifest_path(prefix.string(), bundle);
     std::ifstream in(path);
     if (!in) continue;
     std::stringstream text;

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "util/io.h"
+#include "util/settings.h"
 
 namespace pybcast {
 
@@ -56,26 +57,14 @@ std::optional<ElfDynamic> read_dynamic(int fd, const std::string& path) {
   for (const auto& d : dyn) {
     if (d.d_tag == DT_NULL) break;
     if (d.d_tag == DT_NEEDED) out.needed.push_back(text(d.d_un.d_val));
-    if (d.d_tag == DT_RPATH) out.rpath = split_path_list(text(d.d_un.d_val));
-    if (d.d_tag == DT_RUNPATH) out.runpath = split_path_list(text(d.d_un.d_val));
+    if (d.d_tag == DT_RPATH) out.rpath = split_list(text(d.d_un.d_val));
+    if (d.d_tag == DT_RUNPATH) out.runpath = split_list(text(d.d_un.d_val));
     if (d.d_tag == DT_SONAME) out.soname = text(d.d_un.d_val);
   }
   return out;
 }
 
 }  // namespace
-
-std::vector<std::string> split_path_list(const std::string& list) {
-  std::vector<std::string> dirs;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t end = list.find(':', start);
-    if (end == std::string::npos) end = list.size();
-    if (end > start) dirs.push_back(list.substr(start, end - start));
-    start = end + 1;
-  }
-  return dirs;
-}
 
 std::optional<ElfDynamic> read_elf_dynamic(const std::string& path) {
   io::Fd fd = io::open(path, O_RDONLY);

@@ -20,7 +20,4 @@ struct ElfDynamic {
 /// cannot be read.
 std::optional<ElfDynamic> read_elf_dynamic(const std::string& path);
 
-/// "a::b:" -> {"a", "b"}: the loader's colon-separated search paths.
-std::vector<std::string> split_path_list(const std::string& list);
-
 }  // namespace pybcast

@@ -8,11 +8,12 @@
 #include <map>
 #include <set>
 
-#include "doctor/fs_probe.h"
+#include "util/fs_probe.h"
 #include "pack/elf_deps.h"
 #include "pack/pack_sources.h"
 #include "pack/shared_libs.h"
 #include "util/error.h"
+#include "util/paths.h"
 #include "util/units.h"
 
 namespace pybcast {
@@ -21,22 +22,10 @@ namespace {
 
 constexpr size_t kListedGroups = 12;
 
-bool inside(const std::string& path, const std::string& dir) {
-  if (dir == "/") return path.size() > 1 && path.front() == '/';
-  return path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/';
-}
-
-std::string after(const std::string& path, const std::string& dir) { return path.substr(dir == "/" ? 1 : dir.size() + 1); }
-
-std::string real_path(const std::string& path) {
-  char buffer[PATH_MAX];
-  return ::realpath(path.c_str(), buffer) ? std::string(buffer) : path;
-}
-
 /// Kernel and device files, and bytecode (recompiled on the node or added by --compile).
 bool ignored(const std::string& path) {
   for (const char* d : {"/proc", "/sys", "/dev"})
-    if (inside(path, d)) return true;
+    if (is_beneath(path, d)) return true;
   return path.find("/__pycache__/") != std::string::npos || path.ends_with(".pyc");
 }
 
@@ -58,10 +47,10 @@ std::vector<SearchDir> search_dirs(const RunTrace& trace, const PythonInfo& info
     if (e.empty() || e.front() != '/') continue;
     if (auto it = interpreter.find(e); it != interpreter.end()) {
       dirs.push_back({e, Touched::interpreter, it->second});
-    } else if (venv && inside(e, info.prefix)) {
-      dirs.push_back({e, Touched::site, site_destination(info, after(e, info.prefix))});
-    } else if (inside(e, info.base_prefix)) {
-      dirs.push_back({e, Touched::site, site_destination(info, after(e, info.base_prefix))});
+    } else if (venv && is_beneath(e, info.prefix)) {
+      dirs.push_back({e, Touched::site, site_destination(info, relative_to(e, info.prefix))});
+    } else if (is_beneath(e, info.base_prefix)) {
+      dirs.push_back({e, Touched::site, site_destination(info, relative_to(e, info.base_prefix))});
     } else if (trace.script_dirs.contains(e)) {
       dirs.push_back({e, Touched::script, ""});
     } else {
@@ -74,7 +63,7 @@ std::vector<SearchDir> search_dirs(const RunTrace& trace, const PythonInfo& info
 const SearchDir* longest_match(const std::vector<SearchDir>& dirs, const std::string& path) {
   const SearchDir* best = nullptr;
   for (const auto& d : dirs)
-    if (inside(path, d.dir) && (best == nullptr || d.dir.size() > best->dir.size())) best = &d;
+    if (is_beneath(path, d.dir) && (best == nullptr || d.dir.size() > best->dir.size())) best = &d;
   return best;
 }
 
@@ -82,7 +71,7 @@ Placement place(const std::string& path, const RunTrace& trace, const PythonInfo
                 const std::vector<SearchDir>& dirs, const std::vector<std::string>& system_dirs, bool with_python) {
   Placement p{path, Touched::other, "", ""};
   if (const SearchDir* d = longest_match(dirs, path)) {
-    std::string rel = after(path, d->dir);
+    std::string rel = relative_to(path, d->dir);
     p.kind = d->kind;
     if (d->kind == Touched::script) {
       p.group = "next to the script: " + d->dir;
@@ -102,12 +91,12 @@ Placement place(const std::string& path, const RunTrace& trace, const PythonInfo
   if (trace.scripts.contains(path)) {
     p.kind = Touched::script;
     p.group = "the script: " + path;
-  } else if (trace.mapped.contains(path) && name.starts_with("libpython") && inside(path, info.libdir)) {
+  } else if (trace.mapped.contains(path) && name.starts_with("libpython") && is_beneath(path, info.libdir)) {
     p.kind = Touched::interpreter;
     p.group = fmt::format("python {} itself", info.version_short);
     if (with_python) p.member = prefix_member(info, info.libdir, "lib") + "/" + name;
   } else if (trace.mapped.contains(path)) {
-    bool system = std::any_of(system_dirs.begin(), system_dirs.end(), [&](const auto& d) { return inside(path, d); });
+    bool system = std::any_of(system_dirs.begin(), system_dirs.end(), [&](const auto& d) { return is_beneath(path, d); });
     p.kind = system ? Touched::system_library : Touched::library;
     p.group = system ? "system libraries (node-local)" : "lib (shared libraries)";
     if (!system) p.member = "lib/" + name;

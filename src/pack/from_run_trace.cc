@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pack/child_process.h"
-#include "pack/temp_dir.h"
+#include "util/child_process.h"
+#include "util/temp_dir.h"
 #include "util/error.h"
 
 namespace pybcast {

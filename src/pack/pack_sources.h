@@ -10,7 +10,7 @@
 #include "pack/file_set.h"
 #include "pack/pack_options.h"
 #include "pack/python_probe.h"
-#include "pack/temp_dir.h"
+#include "util/temp_dir.h"
 
 namespace pybcast {
 

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pack/child_process.h"
+#include "util/child_process.h"
 #include "util/error.h"
 
 namespace pybcast {

@@ -8,6 +8,7 @@
 
 #include "pack/pack_sources.h"
 #include "util/error.h"
+#include "util/paths.h"
 
 namespace pybcast {
 
@@ -38,10 +39,6 @@ const std::vector<StdlibPart>& stdlib_parts() {
 bool is_dir(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-bool under(const std::string& path, const std::string& dir) {
-  return path == dir || (path.starts_with(dir) && path.size() > dir.size() && path[dir.size()] == '/');
 }
 
 /// libpythonX.Y*.so* (and the stable-ABI libpython3.so) from LIBDIR, the real
@@ -91,7 +88,7 @@ void add_interpreter(const PythonInfo& info, PackSource& source) {
 
 std::string prefix_member(const PythonInfo& info, const std::string& path, const std::string& fallback) {
   const std::string& base = info.base_prefix;
-  if (under(path, base)) return path.size() == base.size() ? "" : path.substr(base.size() + 1);
+  if (is_within(path, base)) return relative_to(path, base);
   return fallback;
 }
 
@@ -144,7 +141,7 @@ PackSource collect_python(const PackOptions& options) {
   // Some layouts (lib64 on Fedora) keep the platform part and lib-dynload apart.
   if (info.platstdlib != info.stdlib && is_dir(info.platstdlib))
     source.files.add(info.platstdlib, prefix_member(info, info.platstdlib, "lib/python" + info.version_short), true);
-  if (!info.dynload.empty() && !under(info.dynload, info.stdlib) && !under(info.dynload, info.platstdlib))
+  if (!info.dynload.empty() && !is_within(info.dynload, info.stdlib) && !is_within(info.dynload, info.platstdlib))
     source.files.add(info.dynload, prefix_member(info, info.dynload, stdlib + "/lib-dynload"), true);
 
   add_interpreter(info, source);

@@ -12,15 +12,12 @@
 #include <fmt/format.h>
 
 #include "pack/elf_deps.h"
+#include "util/paths.h"
+#include "util/settings.h"
 
 namespace pybcast {
 
 namespace {
-
-std::string real_path(const std::string& path) {
-  char buffer[PATH_MAX];
-  return ::realpath(path.c_str(), buffer) ? std::string(buffer) : path;
-}
 
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
@@ -133,7 +130,7 @@ LibrarySearch LibrarySearch::from_host() {
   LibrarySearch s;
   read_ld_conf("/etc/ld.so.conf", s.system_dirs, 0);
   for (const char* d : {"/lib", "/usr/lib", "/lib64", "/usr/lib64"}) s.system_dirs.push_back(d);
-  if (const char* env = std::getenv("LD_LIBRARY_PATH")) s.library_path = split_path_list(env);
+  if (const char* env = std::getenv("LD_LIBRARY_PATH")) s.library_path = split_list(env);
   return s;
 }
 

@@ -6,7 +6,7 @@
 #include <regex>
 #include <set>
 
-#include "pack/child_process.h"
+#include "util/child_process.h"
 #include "pack/pack_sources.h"
 #include "util/error.h"
 

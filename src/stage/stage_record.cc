@@ -5,14 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bundle/metadata_layout.h"
 #include "util/error.h"
 #include "util/io.h"
 
 namespace pybcast {
 
 namespace {
-constexpr const char* kRecordDir = ".pybcast";
-constexpr const char* kRecordName = "stage.json";
+constexpr const char* kRecordDir = kMetadataDir;
+constexpr const char* kRecordName = kStageRecordName;
 }  // namespace
 
 std::string stage_record_to_json(const StageRecord& record) {

@@ -1,11 +1,14 @@
 #include "stage/stage_report.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "bcast/mpi_wait.h"
+#include "util/error.h"
 #include "util/units.h"
 
 namespace pybcast {
@@ -40,15 +43,24 @@ RankSample::RankSample() {
   std::fill(std::begin(started), std::end(started), 0.0);
 }
 
+void RankSample::add(Phase phase, double duration, double started_at) {
+  if (seconds[phase] < 0) {
+    seconds[phase] = 0;
+    started[phase] = started_at;
+  }
+  seconds[phase] += duration;
+}
+
+void RankSample::at_least(Phase phase, double duration) { seconds[phase] = std::max(seconds[phase], duration); }
+
 std::vector<RankSample> gather_samples(MPI_Comm comm, const RankSample& mine) {
   int rank = 0, size = 1;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
-  constexpr int kDoubles = sizeof(RankSample) / sizeof(double);
-  static_assert(sizeof(RankSample) % sizeof(double) == 0);
+  constexpr int kBytes = sizeof(RankSample);
   std::vector<RankSample> all(rank == 0 ? static_cast<size_t>(size) : 0);
   MPI_Request request;
-  MPI_Igather(&mine, kDoubles, MPI_DOUBLE, rank == 0 ? all.data() : nullptr, kDoubles, MPI_DOUBLE, 0, comm, &request);
+  MPI_Igather(&mine, kBytes, MPI_BYTE, rank == 0 ? all.data() : nullptr, kBytes, MPI_BYTE, 0, comm, &request);
   wait_gently(request);
   return all;
 }
@@ -66,8 +78,8 @@ std::string format_report(const ReportContext& context, const std::vector<RankSa
   const ExtractStats& s = r.stats;
   int hits = 0, extracted = 0;
   for (const auto& sample : samples) {
-    if (sample.cache_state == 0) ++hits;
-    if (sample.cache_state == 1) ++extracted;
+    if (sample.cache_state == CacheState::kHit) ++hits;
+    if (sample.cache_state == CacheState::kExtracted) ++extracted;
   }
   Lines line;
   line("pybcast stage report: {} ranks on {} {}nodes, cache {} hit / {} extracted", context.ranks, context.nodes,
@@ -109,8 +121,8 @@ std::string format_report(const ReportContext& context, const std::vector<RankSa
   if (context.nodes <= 16) {
     std::string states;
     for (const auto& sample : samples)
-      if (sample.cache_state >= 0)
-        states += fmt::format(" {}:{}", static_cast<int>(sample.node), sample.cache_state == 0 ? "hit" : "extracted");
+      if (sample.cache_state != CacheState::kNotLeader)
+        states += fmt::format(" {}:{}", sample.node, sample.cache_state == CacheState::kHit ? "hit" : "extracted");
     line("  nodes:{}", states);
   }
   if (s.outside_symlink_count) {
@@ -132,13 +144,25 @@ std::string format_trace(const std::vector<RankSample>& samples) {
       if (s.seconds[p] < 0) continue;
       events.push_back({{"name", kPhaseNames[p]},
                         {"ph", "X"},
-                        {"pid", static_cast<int>(s.node)},
+                        {"pid", s.node},
                         {"tid", rank},
                         {"ts", s.started[p] * 1e6},
                         {"dur", s.seconds[p] * 1e6}});
     }
   }
   return nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump() + "\n";
+}
+
+void write_report_and_trace(const ReportOutputs& outputs, const ReportContext& context,
+                            const std::vector<RankSample>& samples) {
+  if (outputs.report) {
+    fmt::print(stderr, "{}", format_report(context, samples));
+    std::fflush(stderr);
+  }
+  if (outputs.trace.empty()) return;
+  std::ofstream out(outputs.trace);
+  out << format_trace(samples);
+  if (!out) fail("cannot write trace file {}", outputs.trace);
 }
 
 }  // namespace pybcast

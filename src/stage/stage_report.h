@@ -3,25 +3,52 @@
 // one screen by --report (and as a Chrome trace by --trace).
 #include <mpi.h>
 
+#include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "stage/stage_record.h"
+#include "util/timer.h"
 
 namespace pybcast {
 
 enum Phase : int { kOpen, kCache, kRead, kBroadcast, kExtract, kPublish, kTotal, kPhaseCount };
 
-/// Plain doubles so a gather moves it as MPI_DOUBLE.
+/// What a node leader did with its node's cache entry.
+enum class CacheState : int32_t { kNotLeader, kHit, kExtracted };
+
+/// Trivially copyable: a gather moves it as bytes (every rank runs the same binary).
 struct RankSample {
   double seconds[kPhaseCount];  ///< < 0: the phase does not apply to this rank
   double started[kPhaseCount];  ///< seconds since this rank began staging
-  double node = 0;
-  double leader = 0;
-  double cache_state = -1;  ///< -1 not a leader, 0 hit, 1 extracted here
-  double moved_bytes = 0;   ///< read (rank 0) or received (leaders)
+  double moved_bytes = 0;       ///< read (rank 0) or received (leaders)
+  int32_t node = 0;
+  int32_t leader = 0;
+  CacheState cache_state = CacheState::kNotLeader;
 
   RankSample();
+  /// Adds `seconds` to `phase` (phases may repeat per round); the first call sets its start.
+  void add(Phase phase, double seconds, double started_at);
+  /// Raises `phase` to at least `seconds` (work that overlapped the phase's wait).
+  void at_least(Phase phase, double seconds);
+};
+static_assert(std::is_trivially_copyable_v<RankSample>);
+
+/// Times a scope into one phase of a sample; `origin` is when staging began.
+class PhaseTimer {
+ public:
+  PhaseTimer(RankSample& sample, Phase phase, const Stopwatch& origin)
+      : sample_(sample), phase_(phase), started_at_(origin.seconds()) {}
+  ~PhaseTimer() { sample_.add(phase_, clock_.seconds(), started_at_); }
+  PhaseTimer(const PhaseTimer&) = delete;
+  PhaseTimer& operator=(const PhaseTimer&) = delete;
+
+ private:
+  RankSample& sample_;
+  Phase phase_;
+  double started_at_;
+  Stopwatch clock_;
 };
 
 struct ReportContext {
@@ -38,6 +65,15 @@ std::vector<RankSample> gather_samples(MPI_Comm comm, const RankSample& mine);
 
 std::string format_report(const ReportContext& context, const std::vector<RankSample>& samples);
 std::string format_trace(const std::vector<RankSample>& samples);
+
+/// Where --report and --trace go.
+struct ReportOutputs {
+  bool report = false;  ///< print format_report to stderr
+  std::string trace;    ///< write format_trace here ("" = none)
+};
+/// Prints the report and writes the trace (rank 0's job); throws Error if the trace cannot be written.
+void write_report_and_trace(const ReportOutputs& outputs, const ReportContext& context,
+                            const std::vector<RankSample>& samples);
 
 /// Median of the non-negative values (-1 if none).
 double median_of(std::vector<double> values);

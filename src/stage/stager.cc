@@ -3,7 +3,6 @@
 #include <fcntl.h>
 
 #include <climits>
-#include <functional>
 #include <memory>
 #include <optional>
 
@@ -25,9 +24,6 @@ namespace {
 
 constexpr int kMaxRounds = 8;
 
-/// What a node leader knows about the cache entry it needs.
-enum class NodeState { kNotLeader, kHit, kExtract, kBusy };
-
 class Stager {
  public:
   Stager(MPI_Comm world, const StageRequest& request)
@@ -36,27 +32,11 @@ class Stager {
   StageOutcome run();
 
  private:
-  /// Accumulates a phase's time on this rank (phases may repeat per round).
-  class PhaseTimer {
-   public:
-    PhaseTimer(RankSample& sample, Phase phase, const Stopwatch& origin) : sample_(sample), phase_(phase) {
-      if (sample_.seconds[phase_] < 0) {
-        sample_.seconds[phase_] = 0;
-        sample_.started[phase_] = origin.seconds();
-      }
-    }
-    ~PhaseTimer() { sample_.seconds[phase_] += clock_.seconds(); }
-
-   private:
-    RankSample& sample_;
-    Phase phase_;
-    Stopwatch clock_;
-  };
-
   bool is_root() const { return topology_.world_rank() == 0; }
   /// Runs a local step; a failure is recorded for the next agreement.
-  void guarded(const std::function<void()>& body);
+  void guarded(const std::function<void()>& body) { record_failure(status_, body); }
   void agree(bool with_location);
+  bool pending() const { return claim_ == Claim::kExtract || claim_ == Claim::kBusy; }
   void open_bundles();
   void share_plan();
   void check_cache();
@@ -76,23 +56,14 @@ class Stager {
   std::string node_root_;
   std::optional<StageCache> cache_;  // leaders
   CacheLock lock_;
-  NodeState state_ = NodeState::kNotLeader;
+  std::optional<Claim> claim_;  // leaders
   std::optional<StageRecord> record_;  // this leader's extraction, if it extracted
 };
 
-void Stager::guarded(const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const std::exception& e) {
-    status_.fail(e.what());
-  }
-}
-
 void Stager::agree(bool with_location) {
-  std::string message = status_.message();
-  if (with_location && status_.failed())
-    message += fmt::format(" (on {}, rank {})", topology_.label(), topology_.world_rank());
-  if (auto failure = agree_on_failure(topology_.world(), status_.failed(), message)) throw Error(*failure);
+  std::string where;
+  if (with_location && status_.failed()) where = fmt::format(" (on {}, rank {})", topology_.label(), topology_.world_rank());
+  throw_agreed_failure(topology_.world(), status_, where);
 }
 
 void Stager::open_bundles() {
@@ -110,7 +81,7 @@ void Stager::open_bundles() {
 
 void Stager::share_plan() {
   plan_ = StagePlan::decode(bcast_string(topology_.world(), 0, is_root() ? plan_.encode() : std::string()));
-  node_root_ = node_root_for(request_.chroot, topology_.is_virtual(), topology_.node_index());
+  node_root_ = layout::node_root(request_.chroot, topology_.is_virtual(), topology_.node_index());
 }
 
 void Stager::check_cache() {
@@ -119,23 +90,13 @@ void Stager::check_cache() {
   guarded([&] {
     cache_.emplace(open_user_root(node_root_));
     lock_ = cache_->lock_file(plan_.key);
-    if (!lock_.try_shared()) {
-      state_ = NodeState::kBusy;  // another job holds it exclusively: extracting
-    } else if (cache_->has(plan_.key)) {
-      state_ = NodeState::kHit;
-      lock_.touch();
-    } else if (lock_.try_exclusive()) {
-      state_ = NodeState::kExtract;
-      cache_->remove_stale_tmp(plan_.key);
-    } else {
-      lock_.unlock();
-      state_ = NodeState::kBusy;
-    }
+    // No shared lock: another job holds it exclusively, extracting.
+    claim_ = lock_.try_shared() ? claim_entry(*cache_, plan_.key, lock_) : Claim::kBusy;
   });
 }
 
 void Stager::stream_round() {
-  int extract_here = state_ == NodeState::kExtract && !status_.failed();
+  int extract_here = claim_ == Claim::kExtract && !status_.failed();
   if (!allreduce_max(topology_.world(), extract_here)) return;
   MPI_Comm stream = MPI_COMM_NULL;
   MPI_Comm_split(topology_.world(), is_root() || extract_here ? 0 : MPI_UNDEFINED, topology_.world_rank(), &stream);
@@ -145,10 +106,10 @@ void Stager::stream_round() {
 }
 
 void Stager::extract_stream(MPI_Comm stream) {
-  const bool extract_here = state_ == NodeState::kExtract;
+  const bool extract_here = claim_ == Claim::kExtract;
   MpiTransport transport(stream);
   BufferPool pool(request_.pipeline.window + 4, ChunkPipeline::buffer_bytes(request_.chunk_size));
-  std::optional<TmpDir> tmp;
+  std::optional<ExtractionDir> tmp;
   std::optional<StreamExtractor> extractor;  // after tmp: its threads stop before tmp goes
   if (extract_here) {
     guarded([&] {
@@ -174,17 +135,15 @@ void Stager::extract_stream(MPI_Comm stream) {
     stats = pipeline.run(is_root() ? bundles_.get() : nullptr, sink);
   }
   sample_.moved_bytes += static_cast<double>(stats.bytes);
-  if (is_root()) {
-    sample_.seconds[kRead] = std::max(0.0, sample_.seconds[kRead]) + stats.read_seconds;
-    sample_.started[kRead] = sample_.started[kBroadcast];
-  }
+  // Rank 0 reads while it broadcasts: its read time is measured inside the pipeline.
+  if (is_root()) sample_.add(kRead, stats.read_seconds, sample_.started[kBroadcast]);
   if (!extractor) return;
   ExtractResult result;
   {
     PhaseTimer timer(sample_, kExtract, clock_);
     result = extractor->finish();
   }
-  sample_.seconds[kExtract] = std::max(sample_.seconds[kExtract], result.busy_seconds);
+  sample_.at_least(kExtract, result.busy_seconds);  // extraction overlapped the broadcast
   if (status_.failed()) return;
   PhaseTimer timer(sample_, kPublish, clock_);
   guarded([&] {
@@ -193,45 +152,37 @@ void Stager::extract_stream(MPI_Comm stream) {
     cache_->publish(*tmp, plan_.key);
     lock_.try_shared();  // converting our exclusive lock never waits
     lock_.touch();
-    state_ = NodeState::kHit;
+    claim_ = Claim::kHit;
     record_ = std::move(record);
   });
 }
 
 void Stager::wait_for_other_job() {
-  if (state_ != NodeState::kBusy || status_.failed()) return;
+  if (claim_ != Claim::kBusy || status_.failed()) return;
   PhaseTimer timer(sample_, kCache, clock_);
   guarded([&] {
     // Shared is granted once no job extracts (jobs *using* the entry hold it
     // shared too, and must not make us wait).
-    lock_.shared_within(request_.lock_timeout, cache_->root_path() + "/locks/" + plan_.key + ".lock");
-    if (cache_->has(plan_.key)) {
-      state_ = NodeState::kHit;
-      lock_.touch();
-    } else if (lock_.try_exclusive()) {
-      state_ = NodeState::kExtract;  // the other job failed: our turn
-      cache_->remove_stale_tmp(plan_.key);
-    } else {
-      lock_.unlock();  // someone else got there first: wait again next round
-    }
+    lock_.shared_within(request_.lock_timeout, layout::lock_path(cache_->root_path(), plan_.key));
+    // Extract: the other job failed, our turn. Busy: someone else got there first; wait again next round.
+    claim_ = claim_entry(*cache_, plan_.key, lock_);
   });
 }
 
 bool Stager::any_node_pending() {
-  int pending = state_ == NodeState::kExtract || state_ == NodeState::kBusy;
-  return allreduce_max(topology_.world(), pending) != 0;
+  return allreduce_max(topology_.world(), pending() ? 1 : 0) != 0;
 }
 
 void Stager::finish(StageOutcome& outcome) {
   outcome.key = plan_.key;
   outcome.bundle_names = plan_.names;
   outcome.node_root = node_root_;
-  outcome.prefix = user_root_path(node_root_) + "/cache/" + plan_.key;
+  outcome.prefix = layout::entry_path(layout::user_root(node_root_), plan_.key);
   outcome.usage_lock = std::move(lock_);  // shared: `pybcast gc` leaves the entry alone while we run
   sample_.node = topology_.node_index();
   sample_.leader = topology_.leader();
-  if (topology_.leader()) sample_.cache_state = record_ ? 1 : 0;
-  sample_.seconds[kTotal] = clock_.seconds();
+  if (topology_.leader()) sample_.cache_state = record_ ? CacheState::kExtracted : CacheState::kHit;
+  sample_.add(kTotal, clock_.seconds(), 0);
   if (!request_.want_report) return;
   if (is_root()) {
     guarded([&] {
@@ -268,11 +219,6 @@ StageOutcome Stager::run() {
 }
 
 }  // namespace
-
-std::string node_root_for(const std::string& chroot, bool virtual_nodes, int node_index) {
-  if (!virtual_nodes) return chroot;
-  return fmt::format("{}/vnode-{}", chroot, node_index);
-}
 
 StageOutcome stage_bundles(MPI_Comm world, const StageRequest& request) {
   Stager stager(world, request);

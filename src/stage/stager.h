@@ -9,18 +9,23 @@
 #include <vector>
 
 #include "bcast/chunk_pipeline.h"
+#include "cache/node_layout.h"
 #include "cache/stage_cache.h"
 #include "stage/stage_report.h"
 
 namespace pybcast {
 
+/// Defaults, shown by --help as they are used.
+inline constexpr const char* kDefaultChunkSize = "4M";
+inline constexpr double kDefaultLockTimeoutSeconds = 600;
+
 struct StageRequest {
-  std::string chroot = "/dev/shm";
+  std::string chroot = layout::kDefaultChroot;
   std::string pkgroot = ".";
   std::vector<std::string> bundles;
   int virtual_nodes = 0;  ///< 0: real nodes
-  uint64_t chunk_size = uint64_t{4} << 20;
-  double lock_timeout = 600;
+  uint64_t chunk_size = uint64_t{4} << 20;  ///< kDefaultChunkSize
+  double lock_timeout = kDefaultLockTimeoutSeconds;
   bool want_report = false;
   PipelineOptions pipeline;
 };
@@ -37,8 +42,5 @@ struct StageOutcome {
 
 /// Collective over `world`. Throws the agreed Error on every rank on failure.
 StageOutcome stage_bundles(MPI_Comm world, const StageRequest& request);
-
-/// $CHROOT, or $CHROOT/vnode-<g> for virtual node g.
-std::string node_root_for(const std::string& chroot, bool virtual_nodes, int node_index);
 
 }  // namespace pybcast

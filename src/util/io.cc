@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -111,6 +112,12 @@ void remove_children(int dirfd, const std::string& shown) {
 }
 
 }  // namespace
+
+uint64_t free_bytes(int fd, const std::string& shown) {
+  struct statvfs st {};
+  if (::fstatvfs(fd, &st) != 0) throw_errno(shown, errno);
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
 
 void remove_tree_at(int dirfd, const std::string& name, const std::string& shown) {
   if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return;

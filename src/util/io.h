@@ -40,6 +40,8 @@ int openat_raw(int dirfd, const char* name, int flags, mode_t mode = 0);
 struct stat fstat(int fd, const std::string& shown);
 /// fstatat(..., AT_SYMLINK_NOFOLLOW); returns false if the name does not exist.
 bool lstatat(int dirfd, const std::string& name, struct stat& st, const std::string& shown);
+/// Bytes available to us on the file system of `fd` (fstatvfs: f_bavail).
+uint64_t free_bytes(int fd, const std::string& shown);
 
 /// Writes all bytes, retrying on short writes and EINTR.
 void write_all(int fd, std::span<const std::byte> data, const std::string& shown);

@@ -8,7 +8,6 @@ class Stopwatch {
  public:
   Stopwatch() : start_(Clock::now()) {}
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
-  void restart() { start_ = Clock::now(); }
 
  private:
   using Clock = std::chrono::steady_clock;

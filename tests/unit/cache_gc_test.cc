@@ -21,7 +21,7 @@ constexpr double kNow = 1'800'000'000;  // a fixed "now": idle times are set rel
 
 // Publishes cache/<key> holding `bytes` bytes, last used `idle` seconds before kNow.
 void add_entry(const StageCache& cache, const std::string& key, size_t bytes, double idle) {
-  TmpDir tmp = cache.make_tmp(key);
+  ExtractionDir tmp = cache.make_tmp(key);
   int fd = openat(tmp.fd(), "data", O_CREAT | O_WRONLY, 0600);
   ASSERT_GE(fd, 0);
   std::string content(bytes, 'x');

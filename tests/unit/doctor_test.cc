@@ -10,7 +10,7 @@
 
 #include "doctor/checkup.h"
 #include "doctor/doctor_report.h"
-#include "doctor/fs_probe.h"
+#include "util/fs_probe.h"
 #include "doctor/metadata_ops.h"
 #include "launch/python_env.h"
 
@@ -264,13 +264,6 @@ TEST(MetadataOps, AttributesOperationsToMounts) {
   EXPECT_EQ(by_fs[2].mount, "/dev/shm");
   EXPECT_EQ(by_fs[2].mount_type, "tmpfs");
   EXPECT_FALSE(by_fs[2].fs.shared);
-}
-
-TEST(MetadataOps, FindsPrograms) {
-  EXPECT_EQ(find_program("sh", "/nonexistent:/bin"), "/bin/sh");
-  EXPECT_EQ(find_program("no-such-program-here", "/bin:/usr/bin"), "");
-  EXPECT_EQ(find_program("/bin/sh", ""), "/bin/sh");
-  EXPECT_EQ(find_program("sh", ""), "");
 }
 
 // --- the JSON schema: docs/doctor.md's table is the contract ---

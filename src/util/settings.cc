@@ -1,4 +1,4 @@
-#include "cli/settings.h"
+#include "util/settings.h"
 
 #include <algorithm>
 #include <cctype>

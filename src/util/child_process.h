@@ -27,4 +27,7 @@ ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& 
 /// or of pip's output, short enough for a one-line error.
 std::string last_line(const std::string& text);
 
+/// The full path of `program` on `path` (a PATH value), or "" if none is executable.
+std::string find_program(const std::string& program, const std::string& path);
+
 }  // namespace pybcast

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "test_dir.h"
+#include "util/settings.h"
 
 namespace pybcast {
 namespace {
@@ -29,7 +30,7 @@ TEST(ElfDeps, NotElfIsNotAnError) {
 }
 
 TEST(ElfDeps, SplitsSearchPaths) {
-  EXPECT_EQ(split_path_list("$ORIGIN/../lib::/opt/x:"), (std::vector<std::string>{"$ORIGIN/../lib", "/opt/x"}));
+  EXPECT_EQ(split_list("$ORIGIN/../lib::/opt/x:"), (std::vector<std::string>{"$ORIGIN/../lib", "/opt/x"}));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "doctor/fs_probe.h"
+#include "util/fs_probe.h"
 
 #include <sys/vfs.h>
 

@@ -98,14 +98,14 @@ TEST(StageCache, TmpIsRemovedUnlessPublished) {
   StageCache cache(open_user_root(dir.path()));
   std::string name;
   {
-    TmpDir tmp = cache.make_tmp("k0");
+    ExtractionDir tmp = cache.make_tmp("k0");
     name = tmp.name();
     close(openat(tmp.fd(), "file", O_CREAT | O_WRONLY, 0600));
     EXPECT_TRUE(testing::exists_nofollow(uid_dir(dir) + "/" + name + "/file"));
   }
   EXPECT_FALSE(testing::exists_nofollow(uid_dir(dir) + "/" + name));
   EXPECT_FALSE(cache.has("k1"));
-  TmpDir tmp = cache.make_tmp("k0");
+  ExtractionDir tmp = cache.make_tmp("k0");
   cache.publish(tmp, "k1");
   EXPECT_TRUE(cache.has("k1"));
 }
@@ -116,7 +116,7 @@ TEST(StageCache, PlantedSymlinkAtEntryIsRefusedNotFollowed) {
   mkdir((dir / "target").c_str(), 0700);
   symlink((dir / "target").c_str(), (uid_dir(dir) + "/cache/k2").c_str());
   EXPECT_THROW(cache.has("k2"), Error);
-  TmpDir tmp = cache.make_tmp("k0");
+  ExtractionDir tmp = cache.make_tmp("k0");
   EXPECT_THROW(cache.publish(tmp, "k2"), Error);
   EXPECT_TRUE(std::filesystem::is_empty(dir / "target"));
 }
@@ -124,8 +124,8 @@ TEST(StageCache, PlantedSymlinkAtEntryIsRefusedNotFollowed) {
 TEST(StageCache, StaleTmpOfAKeyIsRemovedOthersKept) {
   TestDir dir;
   StageCache cache(open_user_root(dir.path()));
-  TmpDir a = cache.make_tmp("aaaa");
-  TmpDir b = cache.make_tmp("bbbb");
+  ExtractionDir a = cache.make_tmp("aaaa");
+  ExtractionDir b = cache.make_tmp("bbbb");
   a.forget();  // as if its job was killed
   b.forget();
   EXPECT_EQ(cache.remove_stale_tmp("aaaa"), 1u);
@@ -136,7 +136,7 @@ TEST(StageCache, StaleTmpOfAKeyIsRemovedOthersKept) {
 TEST(StageCache, RemoveEntryUnpublishesThenDeletes) {
   TestDir dir;
   StageCache cache(open_user_root(dir.path()));
-  TmpDir tmp = cache.make_tmp("k");
+  ExtractionDir tmp = cache.make_tmp("k");
   mkdirat(tmp.fd(), "sub", 0500);  // read-only content must not stop removal
   cache.publish(tmp, "k");
   ASSERT_TRUE(cache.has("k"));

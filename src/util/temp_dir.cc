@@ -1,4 +1,4 @@
-#include "pack/temp_dir.h"
+#include "util/temp_dir.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

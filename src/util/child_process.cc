@@ -1,6 +1,7 @@
-#include "pack/child_process.h"
+#include "util/child_process.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
@@ -14,6 +15,7 @@
 
 #include "util/error.h"
 #include "util/io.h"
+#include "util/settings.h"
 
 extern char** environ;
 
@@ -138,6 +140,17 @@ std::string last_line(const std::string& text) {
   size_t start = text.rfind('\n', end);
   start = start == std::string::npos ? 0 : start + 1;
   return text.substr(start, end - start + 1);
+}
+
+std::string find_program(const std::string& program, const std::string& path) {
+  auto runnable = [](const std::string& file) {
+    struct stat st {};
+    return ::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(file.c_str(), X_OK) == 0;
+  };
+  if (program.find('/') != std::string::npos) return runnable(program) ? program : "";
+  for (const auto& dir : split_list(path))
+    if (runnable(dir + "/" + program)) return dir + "/" + program;
+  return "";
 }
 
 }  // namespace pybcast

@@ -1,0 +1,21 @@
+#pragma once
+// The `.pybcast/` directory, named in one place:
+//   in a bundle          .pybcast/manifest.json           written first by `pybcast pack`
+//   in a staged prefix   .pybcast/bundles/<bundle>/...    each bundle's own .pybcast/ members
+//                        .pybcast/stage.json              what staging recorded
+#include <string>
+#include <vector>
+
+namespace pybcast {
+
+inline constexpr const char* kMetadataDir = ".pybcast";
+inline constexpr const char* kManifestMember = ".pybcast/manifest.json";
+inline constexpr const char* kManifestName = "manifest.json";
+inline constexpr const char* kStageRecordName = "stage.json";
+
+/// Where bundle `bundle`'s `.pybcast/` members go in the staged prefix, as components.
+std::vector<std::string> staged_metadata_dir(const std::string& bundle);
+/// prefix/.pybcast/bundles/<bundle>/manifest.json.
+std::string staged_manifest_path(const std::string& prefix, const std::string& bundle);
+
+}  // namespace pybcast

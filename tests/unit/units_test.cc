@@ -1,0 +1,24 @@
+#include <gtest/gtest.h>
+
+#include "util/error.h"
+#include "util/units.h"
+
+namespace pybcast {
+namespace {
+
+TEST(Units, FormatsAndParses) {
+  EXPECT_EQ(format_bytes(512), "512 B");
+  EXPECT_EQ(format_bytes(1536), "1.50 KiB");
+  EXPECT_EQ(format_bytes(200.0 * (1 << 20)), "200 MiB");
+  EXPECT_EQ(format_seconds(0.0123), "12.3 ms");
+  EXPECT_EQ(format_seconds(75), "1m15s");
+  EXPECT_EQ(parse_size("4M"), 4u << 20);
+  EXPECT_EQ(parse_size("512k"), 512u << 10);
+  EXPECT_EQ(parse_size("1GiB"), 1u << 30);
+  EXPECT_EQ(parse_size("65536"), 65536u);
+  EXPECT_THROW(parse_size("four"), Error);
+  EXPECT_THROW(parse_size("4X"), Error);
+}
+
+}  // namespace
+}  // namespace pybcast
