@@ -3,7 +3,7 @@
 # MPICH wrapper (/usr/bin/mpicc.mpich; the system's mpicc alternative is left
 # alone), checks that the binaries link libmpich and not Open MPI, and runs the
 # CTest labels mpi and reliability (not the 4 GiB `giant` case) with
-# PYBCAST_MPI=mpich, so tests/mpi/lib.sh launches with Hydra (mpiexec.hydra).
+# PYBCAST_MPI=mpich, so tests/lib/mpi.sh launches with Hydra (mpiexec.hydra).
 # The e2e tests stay Open MPI only: Debian's mpi4py is built against Open MPI.
 # Usage: scripts/ci-mpich.sh BUILD_DIR     Needs Debian's mpich and libmpich-dev.
 set -euo pipefail

@@ -1,8 +1,9 @@
 # Sourced by every doctor test: a scratch directory, a way to run doctor and
 # read its JSON. With DOCTOR_SLOWFS=1 set first, the slowfs helpers too
 # (slowfs_mount, ...), and the test is skipped where FUSE is unavailable.
+# fail, skip, REPO and the scratch directory: tests/lib/common.sh.
 set -euo pipefail
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 : "${PYBCAST:=$REPO/build/bin/pybcast}"
 PYTHON=/usr/bin/python3  # Debian's; python3 on PATH may be a pyenv interpreter
 
@@ -11,13 +12,11 @@ if [ "${DOCTOR_SLOWFS:-0}" = 1 ]; then
   # directory and unmounts whatever slowfs_mount mounted before removing it.
   . "$REPO/tests/slowfs/lib.sh"
 else
-  fail() { echo "FAIL: $*" >&2; exit 1; }
-  SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/doctor-test.XXXXXX")
-  trap 'rm -rf "$SCRATCH"' EXIT
+  make_scratch "${TMPDIR:-/tmp}/doctor-test.XXXXXX"
 fi
 SCRATCH=$(realpath "$SCRATCH")
 [ -x "$PYBCAST" ] || fail "no pybcast at $PYBCAST"
-[ -x "$PYTHON" ] || { echo "SKIP: no $PYTHON"; exit 77; }
+[ -x "$PYTHON" ] || skip "no $PYTHON"
 
 # run CMD...: stdout in $OUT, stderr in $ERR, exit status in $STATUS.
 OUT=$SCRATCH/doctor.out ERR=$SCRATCH/doctor.err STATUS=0
@@ -49,8 +48,7 @@ skip_if_shared() {
     t=$(stat -f -c %T "$p")
     case $t in
       nfs* | lustre | gpfs | fuse* | cifs | smb* | ceph | beegfs | panfs | afs | 9p)
-        echo "SKIP: $p is on $t here"
-        exit 77
+        skip "$p is on $t here"
         ;;
     esac
   done

@@ -3,7 +3,7 @@
 # the right answer on every rank; sys.prefix, numpy.__file__, mpi4py.__file__
 # and sys.executable are under the rank's own node cache; MPI is initialized at
 # import; the job exits 0.
-. "$(dirname "$0")/../mpi/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 cp "$PY_BUNDLES"/prefix/*.tar.gz "$PKGROOT/"
 cat >"$SCRATCH/check.py" <<'PY'
 import sys

@@ -1,7 +1,7 @@
 #!/bin/bash
 # python-mpi passes -c, -m, script arguments and sys.argv exactly, propagates
 # exit codes, and a SystemExit(3) on rank 5 of 8 ends the job within seconds.
-. "$(dirname "$0")/../mpi/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 cp "$PY_BUNDLES"/prefix/*.tar.gz "$PKGROOT/"
 export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT PYTHON_MPI_PACKAGES=python-3.11.tar.gz:numpy.tar.gz:mpi4py.tar.gz
 

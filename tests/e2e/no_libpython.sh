@@ -1,7 +1,7 @@
 #!/bin/bash
 # A staged tree without a shared libpython gives a clear error that says how
 # to pack one, on every rank; nothing from the shared file system is run.
-. "$(dirname "$0")/../mpi/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 tree=$SCRATCH/tree
 mkdir -p "$tree"
 tar -C "$tree" -xzf "$PY_BUNDLES/prefix/python-3.11.tar.gz"

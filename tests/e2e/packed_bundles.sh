@@ -2,7 +2,7 @@
 # The demo's path as a test: bundles made by `pybcast pack` from Debian's
 # python3, numpy and mpi4py, then examples/allreduce_numpy.py under
 # `mpirun -n 8 python-mpi` on 4 virtual nodes, cold then warm, with the report.
-. "$(dirname "$0")/../mpi/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 EXAMPLE=$(cd "$(dirname "$0")/../../examples" && pwd)/allreduce_numpy.py
 "$PYBCAST" pack python --python /usr/bin/python3 -o "$PKGROOT/python-3.11.tar.zst" 2>/dev/null
 "$PYBCAST" pack dist numpy --python /usr/bin/python3 -o "$PKGROOT/numpy.tar.zst" 2>/dev/null

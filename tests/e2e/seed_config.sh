@@ -2,7 +2,7 @@
 # The seed's configuration style, unchanged: PYTHON_MPI_CHROOT, PYTHON_MPI_PKGROOT,
 # PYTHON_MPI_PACKAGES=python-3.11.tar.gz:numpy.tar.gz:mpi4py.tar.gz, bundles with a
 # top directory, with and without a user PYTHONHOME under the chroot.
-. "$(dirname "$0")/../mpi/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 cp "$PY_BUNDLES"/seed/*.tar.gz "$PKGROOT/"
 export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT PYTHON_MPI_PACKAGES=python-3.11.tar.gz:numpy.tar.gz:mpi4py.tar.gz
 export OPENBLAS_NUM_THREADS=1

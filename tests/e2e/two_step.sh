@@ -1,7 +1,7 @@
 #!/bin/bash
 # The two-step workflow: `pybcast stage --print-env` in one mpirun, eval it,
 # then the staged python3 itself under a second mpirun.
-. "$(dirname "$0")/../mpi/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 cp "$PY_BUNDLES"/prefix/*.tar.gz "$PKGROOT/"
 run_mpi 2 "$PYBCAST" stage --print-env --chroot "$CHROOT" --pkgroot "$PKGROOT" python-3.11.tar.gz numpy.tar.gz mpi4py.tar.gz
 [ "$STATUS" -eq 0 ] || fail "stage --print-env: $(cat "$SCRATCH/out")"

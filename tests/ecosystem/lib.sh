@@ -1,20 +1,15 @@
-# Shared by the ecosystem tests: tests/mpi/lib.sh (scratch dir, mpirun
-# settings, fail, count_matches), plus a bin directory with the binaries
+# Shared by the ecosystem tests: tests/lib/mpi.sh (scratch dir, mpirun
+# settings, fail, skip, count_matches), plus a bin directory with the binaries
 # under test as `pybcast` and `python-mpi` on PATH, as an install puts them.
-. "$(dirname "${BASH_SOURCE[0]}")/../mpi/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/mpi.sh"
 ECO=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(cd "$ECO/../.." && pwd)
+SRC=$REPO
 ECO_BUNDLES=${PYBCAST_ECO_BUNDLES:-}   # fixture: python/numpy/mpi4py .tar.zst made by pybcast pack
 mkdir -p "$SCRATCH/bin"
 ln -s "$PYBCAST" "$SCRATCH/bin/pybcast"
 ln -s "$PYTHON_MPI" "$SCRATCH/bin/python-mpi"
 export PATH=$SCRATCH/bin:$PATH
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
 
 # Runs a job-script recipe through the stub launchers (tests/ecosystem/stubs
 # first on PATH): output in $SCRATCH/out, status in $STATUS, the stubs' log

@@ -1,13 +1,8 @@
-# Glue for the pretend-host tests: tests/mpi/lib.sh (scratch directory, per-rank
-# output collection, assertions) plus the pretend-host harness.
-. "$(dirname "${BASH_SOURCE[0]}")/../mpi/lib.sh"
+# Glue for the pretend-host tests: tests/lib/mpi.sh (scratch directory, per-rank
+# output collection, fail, skip, assertions) plus the pretend-host harness.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/mpi.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/pretend_hosts.sh"
 PBH_TIMEOUT=60
-
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
 
 # hosts_up ARGS..., where "this machine cannot do it" becomes a CTest skip.
 up_or_skip() {
@@ -17,7 +12,7 @@ up_or_skip() {
   [ $rc -eq 0 ] || fail "hosts_up $* failed"
 }
 
-# Like run_mpi (tests/mpi/lib.sh), across the pretend hosts: mpirun_hosts ARGS...;
+# Like run_mpi (tests/lib/mpi.sh), across the pretend hosts: mpirun_hosts ARGS...;
 # output in $SCRATCH/out, status in $STATUS, seconds in $ELAPSED.
 run_hosts() {
   local start
@@ -61,7 +56,7 @@ expect_out() {
   grep -qF -- "$1" "$SCRATCH/out" || fail "${2:-expected '$1'}: $(cat "$SCRATCH/out")"
 }
 
-# tree_listing (tests/mpi/lib.sh) without directory sizes, which differ between
+# tree_listing (tests/lib/mpi.sh) without directory sizes, which differ between
 # file systems (the hosts' tmpfs and a reference tree in $SCRATCH).
 tree_listing_any_fs() {
   (cd "$1" && find . -mindepth 1 -path ./.pybcast -prune -o -mindepth 1 \

@@ -1,7 +1,7 @@
 #!/bin/bash
 # A second stage of the same bundles is a cache hit on every node and reads no
 # bundle bytes; touching a bundle (new mtime) makes it a miss.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 cp "$BUNDLES/numpy.tar.gz" "$PKGROOT/"
 stage 8 --virtual-nodes 4 --report numpy.tar.gz
 [ "$STATUS" -eq 0 ] || fail "first stage failed: $(cat "$SCRATCH/out")"

@@ -2,7 +2,7 @@
 # Corrupt, missing and hostile bundles end all 8 ranks with one message naming
 # the bundle (and entry), quickly, leaving no tmp dir, no cache entry, and
 # nothing outside CHROOT.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 HOSTILE="$(dirname "$0")/../tools/make_hostile.py"
 OUTSIDE=$SCRATCH/outside
 mkdir -p "$OUTSIDE"

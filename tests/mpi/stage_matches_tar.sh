@@ -2,7 +2,7 @@
 # 8 ranks on 4 virtual nodes stage a .tar.gz and a .tar.zst of real Debian
 # trees; every node's tree equals `tar -x` of the same bundles (paths, types,
 # modes, sizes, symlink targets, mtimes, bytes).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 cp "$BUNDLES/numpy.tar.gz" "$BUNDLES/python3.11.tar.zst" "$PKGROOT/"
 
 # A small chunk size makes the pipeline run hundreds of chunks and failure checks.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # A pre-existing $CHROOT/pybcast-<uid> that is a symlink, or has mode 0777,
 # is refused on every rank; nothing is written through the symlink.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 cp "$BUNDLES/numpy.tar.gz" "$PKGROOT/"
 uid=$(id -u)
 

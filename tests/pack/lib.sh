@@ -1,25 +1,16 @@
 # Shared helpers for the pack tests: each test sources this and runs in its
 # own scratch directory, removed on exit. PYBCAST is the binary under test.
+# fail, skip and the scratch directory: tests/lib/common.sh.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 PYBCAST=${PYBCAST:?set PYBCAST to the pybcast binary}
 # Debian's interpreter, which has numpy and mpi4py (python3 on PATH may not).
 PY=${PYBCAST_TEST_PYTHON:-/usr/bin/python3}
-SCRATCH=$(mktemp -d /tmp/pybcast-pack-XXXXXX)
-trap 'rm -rf "$SCRATCH"' EXIT
+make_scratch /tmp/pybcast-pack-XXXXXX
 cd "$SCRATCH"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 unset SOURCE_DATE_EPOCH PYTHONHOME PYTHONPATH
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
 
 # run_pybcast ARGS...: status in $STATUS, stdout in $SCRATCH/out, stderr in $SCRATCH/err.
 run_pybcast() {

@@ -3,7 +3,7 @@
 # extraction per node, the other job waits for it and reuses it; a job that
 # merely *uses* an entry never makes another wait; a killed job's lock does not
 # block the next one; gc never removes an entry in use; --cleanup removes it.
-. "$(dirname "$0")/../mpi/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 cp "$BUNDLES/numpy.tar.gz" "$PKGROOT/"
 cp "$PY_BUNDLES"/prefix/*.tar.gz "$PKGROOT/"
 export OPENBLAS_NUM_THREADS=1

@@ -3,7 +3,7 @@
 # within 10 s with a clear message and a non-zero exit, leave no tmp-* (or,
 # where a process was SIGKILLed, have the next run reclaim it), and leave the
 # cache consistent: a later run succeeds. Prints one matrix row per case.
-. "$(dirname "$0")/../mpi/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 cp "$BUNDLES/numpy.tar.gz" "$PKGROOT/good.tar.gz"
 chmod 1777 "$SCRATCH"  # the nobody cases write their rank output here
 ROWS=()

@@ -3,7 +3,7 @@
 # travel are > 4 GiB; the original tool aborted with MPI_ERR_COUNT past 2 GiB)
 # staged to 2 virtual nodes and verified byte for byte. Every 1 MiB block of
 # the payload is distinct, so a chunk written at a wrong offset is caught.
-. "$(dirname "$0")/../mpi/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 SIZE_MIB=${PYBCAST_GIANT_MIB:-4200}
 # The two node-local copies go to /dev/shm, as in production (a disk-backed
 # CHROOT would measure the disk); the bundle itself stays on disk.
@@ -14,11 +14,10 @@ shm=$(gib "$(df --output=avail -k /dev/shm | tail -1)")
 mem=$(gib "$(awk '/MemAvailable/ {print $2}' /proc/meminfo)")
 disk=$(gib "$(df --output=avail -k "$SCRATCH" | tail -1)")
 if [ "$shm" -lt "$need_shm" ] || [ "$mem" -lt $(( need_shm + 2 )) ] || [ "$disk" -lt "$need_disk" ]; then
-  echo "SKIP: needs ${need_shm} GiB of /dev/shm and memory and ${need_disk} GiB of disk (has $shm, $mem, $disk)"
-  exit 77
+  skip "needs ${need_shm} GiB of /dev/shm and memory and ${need_disk} GiB of disk (has $shm, $mem, $disk)"
 fi
 CHROOT=$(mktemp -d /dev/shm/pybcast-giant-XXXXXX)
-trap 'rm -rf "$CHROOT"; cleanup' EXIT
+trap 'rm -rf "$CHROOT"; scratch_cleanup' EXIT
 digest=$(/usr/bin/python3 - "$PKGROOT/giant.tar" "$SIZE_MIB" <<'PY'
 import hashlib, sys, tarfile
 

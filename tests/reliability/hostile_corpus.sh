@@ -4,7 +4,7 @@
 # every rank, non-zero exit, nothing created outside the tmp dir, tmp dir
 # removed, no cache entry. Odd-but-legal kinds: staged, with the documented
 # treatment. Prints a matrix row per kind.
-. "$(dirname "$0")/../mpi/lib.sh"
+. "$(dirname "$0")/../lib/mpi.sh"
 HOSTILE="$(dirname "$0")/../tools/make_hostile.py"
 OUTSIDE=$SCRATCH/outside
 mkdir -p "$OUTSIDE"

@@ -1,17 +1,15 @@
 # Sourced by every slowfs test: skips (exit 77) where FUSE cannot mount, gives each
 # test a scratch directory, and never leaves a mount behind.
+# fail, skip, REPO and the scratch directory: tests/lib/common.sh.
 set -euo pipefail
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 . "$REPO/bench/lib/slowfs.sh"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
 if ! why=$(slowfs_check); then
-  echo "SKIP: $why"
-  exit 77
+  skip "$why"
 fi
 
-SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/slowfs-test.XXXXXX")
+make_scratch "${TMPDIR:-/tmp}/slowfs-test.XXXXXX" NO_TRAP
 _cleanup() {
   local status=$?
   slowfs_cleanup_all

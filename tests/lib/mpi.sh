@@ -1,6 +1,7 @@
-# Shared helpers for the MPI integration tests. Each test sources this, gets
-# its own scratch directory (removed on exit) and runs pybcast under the MPI
-# launcher with MPI traffic kept on this machine (loopback, shared memory).
+# Shared helpers for every test that runs under an MPI launcher (tests/mpi,
+# e2e, reliability, harness, ecosystem). Each test sources this, gets its own
+# scratch directory (removed on exit) and runs pybcast under the MPI launcher
+# with MPI traffic kept on this machine (loopback, shared memory).
 # PYBCAST_MPI selects the implementation the binaries were built against:
 # openmpi (default: mpirun.openmpi) or mpich (Hydra: mpiexec.hydra). Tests
 # launch through run_mpi / launch_cmd and never name a launcher themselves.
@@ -8,21 +9,16 @@ set -Eeuo pipefail
 # A command that fails outside any check ends the test; say where (not in the
 # set +e stretches, where a failing launcher is the expected outcome).
 trap '_err_status=$?; [[ $- != *e* ]] || echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: \"$BASH_COMMAND\" exited $_err_status" >&2' ERR
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-PYBCAST=${PYBCAST:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build/bin" && pwd)/pybcast}
+PYBCAST=${PYBCAST:-$(cd "$REPO/build/bin" && pwd)/pybcast}
 PYTHON_MPI=${PYTHON_MPI:-$(dirname "$PYBCAST")/python-mpi}
 BUNDLES=${PYBCAST_TEST_BUNDLES:-}        # fixture: Debian trees as bundles (tests/mpi)
 PY_BUNDLES=${PYBCAST_PYTHON_BUNDLES:-}   # fixture: python + numpy + mpi4py bundles (tests/e2e)
-SCRATCH=$(mktemp -d /tmp/pybcast-mpi-XXXXXX)
+make_scratch /tmp/pybcast-mpi-XXXXXX
 CHROOT=$SCRATCH/chroot
 PKGROOT=$SCRATCH/shared
 mkdir -p "$CHROOT" "$PKGROOT"
-
-cleanup() {
-  chmod -R u+rwX "$SCRATCH" 2>/dev/null || true
-  rm -rf "$SCRATCH"
-}
-trap cleanup EXIT
 
 PYBCAST_MPI=${PYBCAST_MPI:-openmpi}
 case $PYBCAST_MPI in
@@ -48,11 +44,6 @@ case $PYBCAST_MPI in
     ;;
 esac
 unset PYTHON_MPI_CHROOT PYTHON_MPI_PKGROOT PYTHON_MPI_PACKAGES PYBCAST_REPORT PYBCAST_VIRTUAL_NODES
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
 
 # Each rank's stdout and stderr go to files of their own (the launcher glues
 # concurrent lines of different ranks together otherwise); collect_output
@@ -125,6 +116,34 @@ strace_mpi() {
   STATUS=$?
   set -e
   collect_output
+}
+
+# pkgroot_access LOG: who touched $PKGROOT in a strace_mpi LOG (traced with
+# -e trace=%file,%stat). Every call that names PKGROOT, by path or (strace -y)
+# by fd, goes to LOG.pkg; execve lines aside (their argv names PKGROOT). Sets
+#   PKG_PROCS     processes that made any such call
+#   PKG_OPENS     open/openat among them: by path, or relative to a directory fd
+#   PKG_BY_PATH   other calls naming a path under PKGROOT (stat, access, ...)
+#   PKG_FD_STATS  fstat/newfstatat on an open fd of a file under PKGROOT
+pkgroot_access() {
+  local log=$1
+  grep -F "$PKGROOT" "$log" | grep -v ' execve(' >"$log.pkg" || true
+  PKG_PROCS=$(awk '{print $1}' "$log.pkg" | sort -u | wc -l)
+  PKG_OPENS=$(grep -cE ' open(at)?\(' "$log.pkg" || true)
+  PKG_BY_PATH=$(grep -F "\"$PKGROOT" "$log.pkg" | grep -cvE ' open(at)?\(' || true)
+  PKG_FD_STATS=$(grep -cE "fstat(at)?\([0-9]+<$PKGROOT/" "$log.pkg" || true)
+}
+
+# expect_one_reader LOG WHAT OPENS MAX_FD_STATS: in the strace_mpi LOG, one
+# process alone touched PKGROOT, with exactly OPENS opens (one per bundle), no
+# metadata call by path, and at most MAX_FD_STATS fstat calls on its open fds.
+expect_one_reader() {
+  local log=$1 what=$2 opens=$3 max_fd_stats=$4
+  pkgroot_access "$log"
+  [ "$PKG_PROCS" -eq 1 ] || fail "$what: $PKG_PROCS processes touched PKGROOT: $(head "$log.pkg")"
+  [ "$PKG_OPENS" -eq "$opens" ] || fail "$what: expected $opens opens (one per bundle), got $PKG_OPENS: $(cat "$log.pkg")"
+  [ "$PKG_BY_PATH" -eq 0 ] || fail "$what: metadata calls by path under PKGROOT: $(grep -F "\"$PKGROOT" "$log.pkg" | grep -vE ' open(at)?\(')"
+  [ "$PKG_FD_STATS" -le "$max_fd_stats" ] || fail "$what: $PKG_FD_STATS fstat calls on bundles: $(cat "$log.pkg")"
 }
 
 # The pid of world rank R among the given pids (each launcher puts the rank in the environment).
