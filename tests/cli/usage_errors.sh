@@ -4,10 +4,10 @@
 # MPI_Init, so no launcher is needed). --help exits 0. python-mpi takes no
 # flags of its own, so it has no usage errors.
 set -uo pipefail
+. "$(dirname "$0")/../lib/common.sh"
 PYBCAST=${PYBCAST:?PYBCAST names the pybcast binary under test}
-scratch=$(mktemp -d /tmp/pybcast-cli-XXXXXX)
-trap 'rm -rf "$scratch"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+make_scratch /tmp/pybcast-cli-XXXXXX
+scratch=$SCRATCH
 
 for command in stage run pack inspect gc doctor; do
   "$PYBCAST" "$command" --bogus-flag >"$scratch/out" 2>"$scratch/err"

@@ -43,17 +43,22 @@ for h in "${helps[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] || fail "flags missing from pybcast(1): ${missing[*]}"
 
-# Environment: what the code reads, and DESIGN.md's configuration table.
+# Environment: every variable the commands read is documented. DESIGN.md's
+# configuration table (in ../shared next to the repository; tests read nothing
+# else outside it) also names variables of features not built yet: those are
+# listed, not required, since a man page documents what the program does.
 vars=$(grep -ohE '"(PYBCAST|PYTHON_MPI)_[A-Z_]+"' "$SRC"/src/cli/*.cc | tr -d '"' | sort -u)
-# DESIGN.md lives in ../shared next to the repository (tests read nothing else outside it).
-design=$SRC/../shared/DESIGN.md
-if [ -f "$design" ]; then
-  vars="$vars $(grep -oE '`(PYBCAST|PYTHON_MPI)_[A-Z_]+' "$design" | tr -d '`' | sort -u)"
-fi
 [ -n "$vars" ] || fail "found no environment variables to check"
 for v in $vars; do
   has_word "$page" "$v" || fail "pybcast(1) does not document $v"
 done
+design=$SRC/../shared/DESIGN.md
+if [ -f "$design" ]; then
+  for v in $(grep -oE '`(PYBCAST|PYTHON_MPI)_[A-Z_]+' "$design" | tr -d '`' | sort -u); do
+    grep -qw -- "$v" <<<"$vars" && continue
+    has_word "$page" "$v" || echo "note: DESIGN.md's $v is not read by the code yet, nor documented"
+  done
+fi
 for v in $(grep -ohE '"(PYBCAST|PYTHON_MPI)_[A-Z_]+"' "$SRC"/src/cli/python_mpi_main.cc "$SRC"/src/cli/stage_settings.cc | tr -d '"' | sort -u); do
   has_word "$SCRATCH/python-mpi.1.txt" "$v" || fail "python-mpi(1) does not document $v"
 done
