@@ -132,24 +132,14 @@ void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* 
     return;
   }
   switch (type) {
-    case AE_IFREG:
-      write_file(dir_fd(parts, parts.size() - 1, true), parts, a, entry);
-      break;
-    case AE_IFDIR:
-      write_dir(dir_fd(parts, parts.size() - 1, true), parts, entry);
-      break;
-    case AE_IFLNK:
-      write_symlink(dir_fd(parts, parts.size() - 1, true), parts, entry);
-      break;
+    case AE_IFREG: write_file(dir_fd(parts, parts.size() - 1, true), parts, a, entry); break;
+    case AE_IFDIR: write_dir(dir_fd(parts, parts.size() - 1, true), parts, entry); break;
+    case AE_IFLNK: write_symlink(dir_fd(parts, parts.size() - 1, true), parts, entry); break;
     case AE_IFCHR:
-    case AE_IFBLK:
-      refuse(parts, "device nodes are not allowed in bundles");
-    case AE_IFIFO:
-      refuse(parts, "FIFOs are not allowed in bundles");
-    case AE_IFSOCK:
-      refuse(parts, "sockets are not allowed in bundles");
-    default:
-      refuse(parts, "unsupported entry type");
+    case AE_IFBLK: refuse(parts, "device nodes are not allowed in bundles");
+    case AE_IFIFO: refuse(parts, "FIFOs are not allowed in bundles");
+    case AE_IFSOCK: refuse(parts, "sockets are not allowed in bundles");
+    default: refuse(parts, "unsupported entry type");
   }
 }
 

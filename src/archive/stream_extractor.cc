@@ -3,17 +3,16 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-
 #include <cstring>
 
 #include "archive/decoder.h"
 #include "archive/safe_path.h"
 #include "bundle/manifest.h"
-#include "util/units.h"
 #include "util/error.h"
-#include "util/io.h"
 #include "util/interrupt.h"
+#include "util/io.h"
 #include "util/timer.h"
+#include "util/units.h"
 
 namespace pybcast {
 
@@ -127,8 +126,13 @@ ExtractResult StreamExtractor::finish() {
 
 void StreamExtractor::decompress_all() {
   for (size_t bundle = 0; bundle < names_.size(); ++bundle) {
-    Feed<StreamChunk> feed{input_, [this](const StreamChunk& c) { if (c.owner) release_(c.owner); },
-                           [this] { if (first_byte_ < 0) first_byte_ = monotonic_seconds(); }};
+    Feed<StreamChunk> feed{input_,
+                           [this](const StreamChunk& c) {
+                             if (c.owner) release_(c.owner);
+                           },
+                           [this] {
+                             if (first_byte_ < 0) first_byte_ = monotonic_seconds();
+                           }};
     if (!status_.failed()) {
       try {
         decompress_bundle(bundle, feed);
@@ -181,7 +185,11 @@ void StreamExtractor::flush_plain(size_t bundle, bool last) {
 
 void StreamExtractor::extract_all() {
   for (size_t bundle = 0; bundle < names_.size(); ++bundle) {
-    Feed<PlainBlock> feed{plain_, [this](const PlainBlock& b) { if (b.data) plain_pool_.release(b.data); }, {}};
+    Feed<PlainBlock> feed{plain_,
+                          [this](const PlainBlock& b) {
+                            if (b.data) plain_pool_.release(b.data);
+                          },
+                          {}};
     if (!status_.failed()) {
       try {
         extract_bundle(bundle, feed);

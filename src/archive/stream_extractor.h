@@ -4,8 +4,8 @@
 // decompresses (see decoder.h), one parses tar with libarchive and writes
 // files through SafeWriter. Failures go to LocalStatus; the threads then
 // drain their input so the producer never blocks.
-#include <cstddef>
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <thread>
@@ -25,14 +25,14 @@ struct StreamChunk {
   size_t bundle = 0;
   const std::byte* data = nullptr;
   size_t size = 0;
-  bool last = false;            ///< the final chunk of this bundle
-  std::byte* owner = nullptr;   ///< handed back to `release` once consumed
+  bool last = false;           ///< the final chunk of this bundle
+  std::byte* owner = nullptr;  ///< handed back to `release` once consumed
 };
 
 struct ExtractResult {
   ExtractStats stats;
-  uint64_t tar_bytes = 0;        ///< decompressed stream size
-  double busy_seconds = 0;       ///< first byte in to last entry written
+  uint64_t tar_bytes = 0;   ///< decompressed stream size
+  double busy_seconds = 0;  ///< first byte in to last entry written
 };
 
 class StreamExtractor {

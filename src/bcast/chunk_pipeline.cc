@@ -7,9 +7,8 @@
 
 namespace pybcast {
 
-ChunkPipeline::ChunkPipeline(Transport& transport, std::vector<ChunkSpec> plan, BufferPool& pool,
-                             LocalStatus& status, std::vector<std::string> bundle_names, std::string where,
-                             PipelineOptions options)
+ChunkPipeline::ChunkPipeline(Transport& transport, std::vector<ChunkSpec> plan, BufferPool& pool, LocalStatus& status,
+                             std::vector<std::string> bundle_names, std::string where, PipelineOptions options)
     : transport_(transport),
       plan_(std::move(plan)),
       pool_(pool),
@@ -115,7 +114,8 @@ void ChunkPipeline::deliver(const Op& op, const Sink& sink) {
   std::span<const std::byte> payload(op.buffer + sizeof(ChunkHeader), spec.size);
   if (transport_.rank() != 0 && !locally_failed()) {
     if (header.magic != ChunkHeader::kMagic || header.payload != spec.size) {
-      status_.fail(fmt::format("bundle '{}': malformed chunk {} received on {}", names_[spec.bundle], op.chunk, where_));
+      status_.fail(
+          fmt::format("bundle '{}': malformed chunk {} received on {}", names_[spec.bundle], op.chunk, where_));
     } else if (header.flags & ChunkHeader::kAbort) {
       aborted_by_root_ = true;  // rank 0 holds the reason; agreement reports it
     } else {

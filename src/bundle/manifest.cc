@@ -70,15 +70,16 @@ Manifest parse_manifest(std::string_view text) {
     }
     if (j.contains("layout")) {
       const json& l = j.at("layout");
-      m.layout = {optional_string(l, "executable"), optional_string(l, "libpython"), optional_string(l, "stdlib"),
-                  optional_string(l, "purelib"),    optional_string(l, "platlib"),   optional_string(l, "source_prefix")};
+      m.layout = {optional_string(l, "executable"), optional_string(l, "libpython"),
+                  optional_string(l, "stdlib"),     optional_string(l, "purelib"),
+                  optional_string(l, "platlib"),    optional_string(l, "source_prefix")};
     }
     m.files = count(j, "files");
     m.unpacked_bytes = count(j, "unpacked_bytes");
     uint64_t total = 0;
     for (const auto& e : j.at("entries")) {
-      ManifestEntry entry{e.at("path").get<std::string>(), count(e, "size"),
-                          optional_string(e, "xxh3"), optional_string(e, "link")};
+      ManifestEntry entry{e.at("path").get<std::string>(), count(e, "size"), optional_string(e, "xxh3"),
+                          optional_string(e, "link")};
       if (entry.size > m.unpacked_bytes - std::min(total, m.unpacked_bytes))
         fail("manifest: entry sizes add up to more than unpacked_bytes ({})", m.unpacked_bytes);
       total += entry.size;

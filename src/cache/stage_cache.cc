@@ -44,7 +44,6 @@ void CacheLock::shared_within(double timeout_seconds, const std::string& shown) 
   poll_lock([this] { return try_shared(); }, timeout_seconds, shown);
 }
 
-
 void CacheLock::unlock() {
   if (fd_.valid()) ::flock(fd_.get(), LOCK_UN);
 }

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <optional>
 
-#include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/exit_status.h"
@@ -78,10 +78,8 @@ int run_doctor(int argc, char** argv) {
           std::string strace = find_program("strace", path != nullptr ? path : "");
           report.measure = measure_metadata_ops(python, *measure, strace, mounts, cwd);
         }
-        if (json)
-          fmt::print("{}\n", doctor_json(report).dump(2));
-        else
-          fmt::print("{}", format_doctor_table(report));
+        if (json) fmt::print("{}\n", doctor_json(report).dump(2));
+        else fmt::print("{}", format_doctor_table(report));
         return anything_shared(report) ? kExitDoctorFoundShared : kExitOk;
       },
       kExitDoctorCannotCheck);

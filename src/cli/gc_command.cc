@@ -10,12 +10,12 @@
 #include <fmt/format.h>
 
 #include "cache/cache_gc.h"
+#include "cache/node_layout.h"
 #include "cli/commands.h"
 #include "cli/exit_status.h"
 #include "cli/stage_settings.h"
-#include "cache/node_layout.h"
-#include "util/settings.h"
 #include "util/error.h"
+#include "util/settings.h"
 #include "util/units.h"
 
 namespace pybcast {
@@ -47,9 +47,10 @@ const char* outcome_word(GcEntry::Outcome o, bool dry_run) {
 }  // namespace
 
 int run_gc(int argc, char** argv) {
-  CLI::App app("Remove node-local cache entries of this user on this node.\n"
-               "Entries in use by a running job are never removed.",
-               "pybcast gc");
+  CLI::App app(
+      "Remove node-local cache entries of this user on this node.\n"
+      "Entries in use by a running job are never removed.",
+      "pybcast gc");
   std::optional<std::string> chroot, older_than, max_size;
   GcPolicy policy;
   add_chroot_flag(app, chroot);
@@ -61,7 +62,8 @@ int run_gc(int argc, char** argv) {
   return run_reporting_errors([&] {
     if (older_than) policy.older_than_seconds = parse_duration(*older_than);
     if (max_size) policy.max_bytes = parse_size(*max_size);
-    if (!policy.all && !older_than && !max_size) fail("say what to remove: --all, --older-than DURATION or --max-size SIZE");
+    if (!policy.all && !older_than && !max_size)
+      fail("say what to remove: --all, --older-than DURATION or --max-size SIZE");
     std::string root = resolve_chroot(chroot);
     size_t removed = 0, in_use = 0;
     uint64_t freed = 0;
@@ -69,12 +71,14 @@ int run_gc(int argc, char** argv) {
       StageCache cache(open_user_root(node_root));
       GcResult result = collect_garbage(cache, policy, static_cast<double>(std::time(nullptr)));
       for (const auto& e : result.entries) {
-        fmt::print("{}/cache/{}  {:>10}  idle {:>8}  {}\n", result.root, e.key, format_bytes(static_cast<double>(e.bytes)),
-                   format_seconds(e.idle_seconds), outcome_word(e.outcome, policy.dry_run));
+        fmt::print("{}/cache/{}  {:>10}  idle {:>8}  {}\n", result.root, e.key,
+                   format_bytes(static_cast<double>(e.bytes)), format_seconds(e.idle_seconds),
+                   outcome_word(e.outcome, policy.dry_run));
         if (e.outcome == GcEntry::Outcome::kRemoved) ++removed, freed += e.bytes;
         if (e.outcome == GcEntry::Outcome::kInUse) ++in_use;
       }
-      if (result.stale_tmp_removed) fmt::print("{}: removed {} leftover tmp directories\n", result.root, result.stale_tmp_removed);
+      if (result.stale_tmp_removed)
+        fmt::print("{}: removed {} leftover tmp directories\n", result.root, result.stale_tmp_removed);
     }
     fmt::print("{} {} entries ({}), {} in use kept\n", policy.dry_run ? "would remove" : "removed", removed,
                format_bytes(static_cast<double>(freed)), in_use);

@@ -11,10 +11,11 @@
 namespace {
 
 void print_usage() {
-  fmt::print("usage: pybcast <command> [options]\n\n"
-             "Stage Python and its packages once per node, from bundles on a shared file system,\n"
-             "so that thousands of MPI ranks start without touching the shared file system.\n\n"
-             "commands:\n");
+  fmt::print(
+      "usage: pybcast <command> [options]\n\n"
+      "Stage Python and its packages once per node, from bundles on a shared file system,\n"
+      "so that thousands of MPI ranks start without touching the shared file system.\n\n"
+      "commands:\n");
   for (const auto& c : pybcast::commands()) fmt::print("  {:<10} {}\n", c.name, c.summary);
   fmt::print("\nRun 'pybcast <command> --help' for a command's options.\n");
 }

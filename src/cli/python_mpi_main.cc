@@ -3,10 +3,10 @@
 // (PYTHON_MPI_CHROOT, PYTHON_MPI_PKGROOT, PYTHON_MPI_PACKAGES, PYBCAST_*).
 #include "cli/commands.h"
 #include "cli/mpi_main.h"
-#include "util/settings.h"
 #include "cli/stage_settings.h"
 #include "launch/python_launcher.h"
 #include "util/error.h"
+#include "util/settings.h"
 #include "util/timer.h"
 
 int main(int argc, char** argv) {

@@ -6,10 +6,10 @@
 
 #include "cli/commands.h"
 #include "cli/mpi_main.h"
-#include "util/settings.h"
 #include "cli/stage_settings.h"
 #include "launch/python_launcher.h"
 #include "util/error.h"
+#include "util/settings.h"
 #include "util/timer.h"
 
 namespace pybcast {
@@ -20,9 +20,10 @@ int launch_main(int argc, char** argv, LaunchRequest request, double started) {
 
 int run_run(int argc, char** argv) {
   double started = monotonic_seconds();
-  CLI::App app("Stage the bundles, then run Python in this process with MPI initialized (what python-mpi does).\n"
-               "Everything after the options (or after --) goes to Python: script.py args, -c CODE, -m MODULE.",
-               "pybcast run");
+  CLI::App app(
+      "Stage the bundles, then run Python in this process with MPI initialized (what python-mpi does).\n"
+      "Everything after the options (or after --) goes to Python: script.py args, -c CODE, -m MODULE.",
+      "pybcast run");
   StageFlags flags;
   bool keep_going = false;
   add_stage_flags(app, flags);
@@ -42,7 +43,8 @@ int run_run(int argc, char** argv) {
     return kExitUsage;
   }
   request.python_args = app.remaining();
-  if (!request.python_args.empty() && request.python_args[0] == "--") request.python_args.erase(request.python_args.begin());
+  if (!request.python_args.empty() && request.python_args[0] == "--")
+    request.python_args.erase(request.python_args.begin());
   request.abort_on_error = !keep_going && !truthy(setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
   request.cleanup = cleanup || truthy(setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
   return launch_main(argc, argv, request, started);

@@ -28,9 +28,10 @@ std::string environment_for_later(const StageOutcome& outcome, const StageReques
 }  // namespace
 
 int run_stage(int argc, char** argv) {
-  CLI::App app("Stage bundles from the shared file system into node-local storage, once per node.\n"
-               "Run under MPI: rank 0 reads each bundle once, node leaders extract.",
-               "pybcast stage");
+  CLI::App app(
+      "Stage bundles from the shared file system into node-local storage, once per node.\n"
+      "Run under MPI: rank 0 reads each bundle once, node leaders extract.",
+      "pybcast stage");
   StageFlags flags;
   bool print_env = false;
   app.add_option("bundles", flags.bundles, "bundle files, in merge order (relative to the package root)");

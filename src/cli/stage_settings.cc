@@ -3,8 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "util/settings.h"
 #include "util/error.h"
+#include "util/settings.h"
 #include "util/units.h"
 
 namespace pybcast {

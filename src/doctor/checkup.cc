@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "util/settings.h"
 #include "util/child_process.h"
 #include "util/error.h"
 #include "util/paths.h"
+#include "util/settings.h"
 
 namespace pybcast {
 

@@ -12,10 +12,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "util/settings.h"
 #include "util/child_process.h"
-#include "util/temp_dir.h"
 #include "util/error.h"
+#include "util/settings.h"
+#include "util/temp_dir.h"
 
 namespace pybcast {
 
@@ -156,10 +156,8 @@ std::vector<OpRecord> parse_strace_log(const std::string& log, const std::string
       std::string dir = fd_annotation(line.substr(paren + 1, quote - paren - 1));
       size_t end = 0;
       path = parse_string(line, quote, end);
-      if (path.empty())
-        path = dir;  // fstat-like: newfstatat(3</x>, "", ..., AT_EMPTY_PATH)
-      else if (path[0] != '/')
-        path = absolute_lexical(path, dir.starts_with("/") ? dir : cwd);
+      if (path.empty()) path = dir;  // fstat-like: newfstatat(3</x>, "", ..., AT_EMPTY_PATH)
+      else if (path[0] != '/') path = absolute_lexical(path, dir.starts_with("/") ? dir : cwd);
     } else {
       path = fd_annotation(
           line.substr(paren + 1, first_comma == std::string::npos ? std::string::npos : first_comma - paren - 1));

@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "util/error.h"
 #include "util/settings.h"
 #include "util/shared_fs_advice.h"
-#include "util/error.h"
 
 namespace pybcast {
 

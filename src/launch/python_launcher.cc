@@ -140,8 +140,8 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   double entering = monotonic_seconds() - launcher_started;
   if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, entering);
 
-  exit_policy = {request.abort_on_error, rank, request.cleanup, &outcome, request.outputs.report, launcher_started,
-                 entering};
+  exit_policy = {request.abort_on_error, rank,    request.cleanup, &outcome, request.outputs.report,
+                 launcher_started,       entering};
   ::on_exit(finish_mpi_at_exit, nullptr);
   int status = run_py_bytes_main(prepared.python.libpython, prepared.python.executable, request.python_args);
   std::fflush(stdout);

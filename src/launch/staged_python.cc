@@ -128,7 +128,8 @@ StagedPython locate_staged_python(const PythonHomeRequest& request) {
     python.home = homes[0].first.string();
     python.version = homes[0].second;
   }
-  if (python.version.empty() && !hints.version.empty()) python.version = hints.version.substr(0, hints.version.rfind('.'));
+  if (python.version.empty() && !hints.version.empty())
+    python.version = hints.version.substr(0, hints.version.rfind('.'));
   fs::path home(python.home);
   // A PYTHONHOME outside CHROOT is the user's explicit choice: Python gets it
   // (the launcher warns), but the library and argv[0] still come from the stage.

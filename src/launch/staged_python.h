@@ -10,17 +10,17 @@
 namespace pybcast {
 
 struct StagedPython {
-  std::string home;        ///< PYTHONHOME: holds lib/pythonX.Y/os.py
-  std::string version;     ///< "3.11"
-  std::string libpython;   ///< absolute path of the shared library
-  std::string executable;  ///< absolute path used as argv[0]
+  std::string home;               ///< PYTHONHOME: holds lib/pythonX.Y/os.py
+  std::string version;            ///< "3.11"
+  std::string libpython;          ///< absolute path of the shared library
+  std::string executable;         ///< absolute path used as argv[0]
   std::string user_home_outside;  ///< a PYTHONHOME set outside CHROOT, kept as is
 };
 
 struct PythonHomeRequest {
-  std::string prefix;  ///< the staged merged prefix
-  std::string chroot;  ///< the configured node-local root ($CHROOT)
-  std::optional<std::string> user_home;  ///< PYTHONHOME from the environment, if set
+  std::string prefix;                     ///< the staged merged prefix
+  std::string chroot;                     ///< the configured node-local root ($CHROOT)
+  std::optional<std::string> user_home;   ///< PYTHONHOME from the environment, if set
   std::vector<std::string> bundle_names;  ///< to read their manifests
 };
 

@@ -8,11 +8,11 @@
 #include <map>
 #include <set>
 
-#include "util/fs_probe.h"
 #include "pack/elf_deps.h"
 #include "pack/pack_sources.h"
 #include "pack/shared_libs.h"
 #include "util/error.h"
+#include "util/fs_probe.h"
 #include "util/paths.h"
 #include "util/units.h"
 
@@ -40,7 +40,8 @@ std::vector<SearchDir> search_dirs(const RunTrace& trace, const PythonInfo& info
   std::string stdlib = stdlib_member(info);
   std::map<std::string, std::string> interpreter{{info.stdlib, stdlib}};
   if (!info.platstdlib.empty()) interpreter.emplace(info.platstdlib, prefix_member(info, info.platstdlib, stdlib));
-  if (!info.dynload.empty()) interpreter.emplace(info.dynload, prefix_member(info, info.dynload, stdlib + "/lib-dynload"));
+  if (!info.dynload.empty())
+    interpreter.emplace(info.dynload, prefix_member(info, info.dynload, stdlib + "/lib-dynload"));
   bool venv = !info.prefix.empty() && info.prefix != info.base_prefix;
   std::vector<SearchDir> dirs;
   for (const auto& e : trace.sys_path) {
@@ -96,7 +97,8 @@ Placement place(const std::string& path, const RunTrace& trace, const PythonInfo
     p.group = fmt::format("python {} itself", info.version_short);
     if (with_python) p.member = prefix_member(info, info.libdir, "lib") + "/" + name;
   } else if (trace.mapped.contains(path)) {
-    bool system = std::any_of(system_dirs.begin(), system_dirs.end(), [&](const auto& d) { return is_beneath(path, d); });
+    bool system =
+        std::any_of(system_dirs.begin(), system_dirs.end(), [&](const auto& d) { return is_beneath(path, d); });
     p.kind = system ? Touched::system_library : Touched::library;
     p.group = system ? "system libraries (node-local)" : "lib (shared libraries)";
     if (!system) p.member = "lib/" + name;
@@ -116,7 +118,8 @@ struct Group {
 struct Tally {
   std::map<std::string, Group> in, out;
   void count(const Placement& p, bool packed, uint64_t bytes) {
-    Group& g = (packed ? in : out)[packed || p.member.empty() ? p.group : "left out by --exclude or the default excludes"];
+    Group& g =
+        (packed ? in : out)[packed || p.member.empty() ? p.group : "left out by --exclude or the default excludes"];
     g.kind = p.kind;
     g.files += 1;
     g.bytes += bytes;
@@ -153,9 +156,9 @@ void report(const Tally& tally, const RunTrace& trace, const PackOptions& option
     }
     if (v.size() > kListedGroups) source.notes.push_back(fmt::format("  ... and {} more", v.size() - kListedGroups));
   };
-  source.notes.push_back(fmt::format("from-run: traced {} Python process{}: {} modules, {} files read, {} shared objects mapped",
-                                     trace.processes, trace.processes == 1 ? "" : "es", trace.modules.size(),
-                                     trace.opened.size(), trace.mapped.size()));
+  source.notes.push_back(fmt::format(
+      "from-run: traced {} Python process{}: {} modules, {} files read, {} shared objects mapped", trace.processes,
+      trace.processes == 1 ? "" : "es", trace.modules.size(), trace.opened.size(), trace.mapped.size()));
   Group in = total(tally.in), out = total(tally.out);
   source.notes.push_back("from-run: included " + files_and_bytes(in.files, in.bytes) + " that the run touched:");
   list(tally.in, false);
@@ -164,11 +167,12 @@ void report(const Tally& tally, const RunTrace& trace, const PackOptions& option
   uint64_t shared_files = 0, shared_bytes = 0;
   for (const auto& [name, g] : tally.out)
     if (g.kind != Touched::interpreter && probe_fs(g.first).shared) shared_files += g.files, shared_bytes += g.bytes;
-  source.notes.push_back(shared_files == 0
-                             ? "from-run: nothing left out lies on a shared file system"
-                             : "from-run: left on a shared file system: " + files_and_bytes(shared_files, shared_bytes));
+  source.notes.push_back(shared_files == 0 ? "from-run: nothing left out lies on a shared file system"
+                                           : "from-run: left on a shared file system: " +
+                                                 files_and_bytes(shared_files, shared_bytes));
   if (!options.with_python && tally.out.contains(fmt::format("python {} itself", source.python->version_short)))
-    source.notes.push_back("from-run: stage this bundle after a `pybcast pack python` bundle, or pack with --with-python");
+    source.notes.push_back(
+        "from-run: stage this bundle after a `pybcast pack python` bundle, or pack with --with-python");
 }
 
 /// Mapped libraries outside the system directories: those the bundle's ELF
@@ -187,8 +191,8 @@ void add_mapped_libraries(const std::vector<std::pair<Placement, uint64_t>>& lib
       auto dyn = read_elf_dynamic(p.path);
       p.member = "lib/" + (dyn && !dyn->soname.empty() ? dyn->soname : file_name(p.path));
       if (source.files.find(p.member) == nullptr) source.files.put_file(real_path(p.path), p.member);
-      source.notes.push_back(fmt::format("from-run: added {} from {} (mapped by the run, needed by no packed file)",
-                                         p.member, p.path));
+      source.notes.push_back(
+          fmt::format("from-run: added {} from {} (mapped by the run, needed by no packed file)", p.member, p.path));
     }
     tally.count(p, true, bytes);
   }

@@ -22,7 +22,7 @@ enum class Touched {
 };
 
 struct Placement {
-  std::string path;    ///< absolute, as the run saw it
+  std::string path;  ///< absolute, as the run saw it
   Touched kind = Touched::other;
   std::string member;  ///< where it goes in the bundle; "" when it stays out
   std::string group;   ///< report line it is counted in

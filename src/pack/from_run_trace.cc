@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "util/child_process.h"
-#include "util/temp_dir.h"
 #include "util/error.h"
+#include "util/temp_dir.h"
 
 namespace pybcast {
 

@@ -17,8 +17,8 @@ struct TracedDistribution {
 };
 
 struct RunTrace {
-  int processes = 0;           ///< Python processes that reported
-  std::string executable;      ///< sys.executable of the first process
+  int processes = 0;                  ///< Python processes that reported
+  std::string executable;             ///< sys.executable of the first process
   std::set<std::string> sys_path;     ///< absolute sys.path entries (all processes)
   std::set<std::string> script_dirs;  ///< sys.path[0] of processes that ran a script (or the cwd)
   std::set<std::string> scripts;      ///< __main__.__file__

@@ -109,7 +109,8 @@ void drop_output(PackSource& source, const OutputFile& out) {
   bool replacing = ::stat(out.path().c_str(), &old) == 0;
   source.files.remove_if([&](const PackEntry& e) {
     std::string name = file_name(e.source);
-    if (e.type != EntryType::file || (name != file_name(out.temp_path()) && name != file_name(out.path()))) return false;
+    if (e.type != EntryType::file || (name != file_name(out.temp_path()) && name != file_name(out.path())))
+      return false;
     struct stat st {};
     if (::stat(e.source.c_str(), &st) != 0) return false;
     auto same = [&](const struct stat& o) { return st.st_dev == o.st_dev && st.st_ino == o.st_ino; };

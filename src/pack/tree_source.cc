@@ -6,8 +6,8 @@
 #include <regex>
 #include <set>
 
-#include "util/child_process.h"
 #include "pack/pack_sources.h"
+#include "util/child_process.h"
 #include "util/error.h"
 
 namespace pybcast {

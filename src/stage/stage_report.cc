@@ -15,7 +15,7 @@ namespace pybcast {
 
 namespace {
 
-constexpr const char* kPhaseNames[kPhaseCount] = {"stat+open", "cache check", "read",   "broadcast",
+constexpr const char* kPhaseNames[kPhaseCount] = {"stat+open", "cache check", "read", "broadcast",
                                                   "extract",   "publish",     "total"};
 
 std::string thousands(uint64_t n) {
@@ -90,8 +90,8 @@ std::string format_report(const ReportContext& context, const std::vector<RankSa
   double compressed = static_cast<double>(r.plan.total_bytes());
   line("  {} compressed -> {} unpacked (tar stream {}), {} files, {} dirs, {} symlinks, {} hard links",
        format_bytes(compressed), format_bytes(static_cast<double>(s.bytes)),
-       format_bytes(static_cast<double>(r.tar_bytes)), thousands(s.files), thousands(s.dirs),
-       thousands(s.symlinks), thousands(s.hardlinks));
+       format_bytes(static_cast<double>(r.tar_bytes)), thousands(s.files), thousands(s.dirs), thousands(s.symlinks),
+       thousands(s.hardlinks));
   if (s.conflicts)
     line("  {} {} replaced by a later entry (bundles merge in order)", thousands(s.conflicts),
          s.conflicts == 1 ? "path was" : "paths were");

@@ -26,8 +26,7 @@ constexpr int kMaxRounds = 8;
 
 class Stager {
  public:
-  Stager(MPI_Comm world, const StageRequest& request)
-      : request_(request), topology_(world, request.virtual_nodes) {}
+  Stager(MPI_Comm world, const StageRequest& request) : request_(request), topology_(world, request.virtual_nodes) {}
 
   StageOutcome run();
 
@@ -56,13 +55,14 @@ class Stager {
   std::string node_root_;
   std::optional<StageCache> cache_;  // leaders
   CacheLock lock_;
-  std::optional<Claim> claim_;  // leaders
+  std::optional<Claim> claim_;         // leaders
   std::optional<StageRecord> record_;  // this leader's extraction, if it extracted
 };
 
 void Stager::agree(bool with_location) {
   std::string where;
-  if (with_location && status_.failed()) where = fmt::format(" (on {}, rank {})", topology_.label(), topology_.world_rank());
+  if (with_location && status_.failed())
+    where = fmt::format(" (on {}, rank {})", topology_.label(), topology_.world_rank());
   throw_agreed_failure(topology_.world(), status_, where);
 }
 
@@ -169,9 +169,7 @@ void Stager::wait_for_other_job() {
   });
 }
 
-bool Stager::any_node_pending() {
-  return allreduce_max(topology_.world(), pending() ? 1 : 0) != 0;
-}
+bool Stager::any_node_pending() { return allreduce_max(topology_.world(), pending() ? 1 : 0) != 0; }
 
 void Stager::finish(StageOutcome& outcome) {
   outcome.key = plan_.key;

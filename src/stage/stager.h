@@ -23,7 +23,7 @@ struct StageRequest {
   std::string chroot = layout::kDefaultChroot;
   std::string pkgroot = ".";
   std::vector<std::string> bundles;
-  int virtual_nodes = 0;  ///< 0: real nodes
+  int virtual_nodes = 0;                    ///< 0: real nodes
   uint64_t chunk_size = uint64_t{4} << 20;  ///< kDefaultChunkSize
   double lock_timeout = kDefaultLockTimeoutSeconds;
   bool want_report = false;
@@ -34,10 +34,10 @@ struct StageOutcome {
   std::string prefix;  ///< this rank's node-local merged prefix
   std::string key;
   std::vector<std::string> bundle_names;  ///< as given, in merge order
-  std::string node_root;  ///< this rank's node-local root ($CHROOT or $CHROOT/vnode-<g>)
-  CacheLock usage_lock;   ///< leaders: shared lock on the entry, held while it lives
-  ReportContext context;  ///< rank 0 only
-  std::vector<RankSample> samples;  ///< rank 0 only (gathered when want_report)
+  std::string node_root;                  ///< this rank's node-local root ($CHROOT or $CHROOT/vnode-<g>)
+  CacheLock usage_lock;                   ///< leaders: shared lock on the entry, held while it lives
+  ReportContext context;                  ///< rank 0 only
+  std::vector<RankSample> samples;        ///< rank 0 only (gathered when want_report)
 };
 
 /// Collective over `world`. Throws the agreed Error on every rank on failure.

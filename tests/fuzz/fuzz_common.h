@@ -45,7 +45,8 @@ inline std::vector<std::string> names_in(const std::string& dir) {
 }
 
 inline void make_outside_dir() {
-  if (::mkdir(kOutside, 0755) != 0 && errno != EEXIST) die(std::string("mkdir ") + kOutside + ": " + std::strerror(errno));
+  if (::mkdir(kOutside, 0755) != 0 && errno != EEXIST)
+    die(std::string("mkdir ") + kOutside + ": " + std::strerror(errno));
 }
 
 inline void check_outside_dir_empty() {

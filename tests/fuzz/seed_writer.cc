@@ -60,9 +60,9 @@ void extract_seeds() {
       .symlink("pkg/link.py", "__init__.py")
       .symlink("pkg/site.py", "/etc/python3.11/sitecustomize.py")
       .hardlink("pkg/hard.py", "pkg/__init__.py");
-  const std::pair<const char*, Filter> filters[] = {{"tar", Filter::kNone},      {"tar.gz", Filter::kGzip},
-                                                    {"tar.zst", Filter::kZstd},  {"tar.xz", Filter::kXz},
-                                                    {"tar.bz2", Filter::kBzip2}, {"tar.zst-checked", Filter::kZstdChecked}};
+  const std::pair<const char*, Filter> filters[] = {
+      {"tar", Filter::kNone},  {"tar.gz", Filter::kGzip},   {"tar.zst", Filter::kZstd},
+      {"tar.xz", Filter::kXz}, {"tar.bz2", Filter::kBzip2}, {"tar.zst-checked", Filter::kZstdChecked}};
   for (const auto& [suffix, filter] : filters) {
     write("extract", std::string("tree.") + suffix, bundle(tree, filter));
     std::string gz = bundle(tree, filter);
@@ -94,15 +94,19 @@ void extract_seeds() {
       {"duplicates", ArchiveBuilder().file("a", "1").file("a", "2").dir("a").symlink("a", "b").file("./a", "3")},
       {"long_name", ArchiveBuilder().file(std::string(300, 'n'), "x")},
       {"long_path", ArchiveBuilder().file(std::string(2100, 'a') + "/" + std::string(2100, 'b'), "x")},
-      {"deep", ArchiveBuilder().file([] {
-         std::string p;
-         for (int i = 0; i < 600; ++i) p += "d/";
-         return p + "f";
-       }(), "x")},
-      {"read_only_dir_then_child", ArchiveBuilder().dir("ro", 0500).file("ro/x", "x").dir("ro/sub", 0).file("ro/sub/y", "y")},
+      {"deep", ArchiveBuilder().file(
+                   [] {
+                     std::string p;
+                     for (int i = 0; i < 600; ++i) p += "d/";
+                     return p + "f";
+                   }(),
+                   "x")},
+      {"read_only_dir_then_child",
+       ArchiveBuilder().dir("ro", 0500).file("ro/x", "x").dir("ro/sub", 0).file("ro/sub/y", "y")},
       {"zero_entries", ArchiveBuilder()},
       {"manifest", ArchiveBuilder().file(".pybcast/manifest.json", sample_manifest(14)).file("x", "x")},
-      {"manifest_bomb", ArchiveBuilder().file(".pybcast/manifest.json", sample_manifest(uint64_t{1} << 60)).file("x", "x")},
+      {"manifest_bomb",
+       ArchiveBuilder().file(".pybcast/manifest.json", sample_manifest(uint64_t{1} << 60)).file("x", "x")},
       {"manifest_malformed", ArchiveBuilder().file(".pybcast/manifest.json", "{nope")},
       {"manifest_symlink", ArchiveBuilder().dir(".pybcast").symlink(".pybcast/manifest.json", outside + "/m")},
   };
@@ -115,8 +119,9 @@ void extract_seeds() {
   }
 
   // Several bundles merged in order: a later bundle meets what an earlier one left.
-  write("extract", "merge_through_symlink", merged({bundle(ArchiveBuilder().symlink("lib", outside)),
-                                                   bundle(ArchiveBuilder().file("lib/x", "x"), Filter::kGzip)}));
+  write("extract", "merge_through_symlink",
+        merged({bundle(ArchiveBuilder().symlink("lib", outside)),
+                bundle(ArchiveBuilder().file("lib/x", "x"), Filter::kGzip)}));
   write("extract", "merge_into_read_only_dir",
         merged({bundle(ArchiveBuilder().dir("d", 0555).file("d/a", "a")), bundle(ArchiveBuilder().file("d/b", "b"))}));
   write("extract", "merge_file_then_dir",
@@ -133,10 +138,29 @@ void extract_seeds() {
 void member_path_seeds() {
   const std::string sep(1, fuzz::kNameTargetSeparator);
   const std::string names[] = {
-      "a/b/c", "./a//b/", "../x", "/abs", "a/../b", "a/./b", "", ".", "./", "a/", std::string(255, 'n'),
-      std::string(256, 'n'), std::string(4095, 'a'), "lib/x" + sep + "../../y", "a/b/c" + sep + "../..",
-      "l" + sep + "/etc", "d/l" + sep + "./../d/../..", "d/e/l" + sep + "../x/../../..", "l" + sep + "..",
-      "l" + sep + ".", "l" + sep + "", "a/b/l" + sep + "..//..///../", "caf\xe9" + sep + "\xff/../..",
+      "a/b/c",
+      "./a//b/",
+      "../x",
+      "/abs",
+      "a/../b",
+      "a/./b",
+      "",
+      ".",
+      "./",
+      "a/",
+      std::string(255, 'n'),
+      std::string(256, 'n'),
+      std::string(4095, 'a'),
+      "lib/x" + sep + "../../y",
+      "a/b/c" + sep + "../..",
+      "l" + sep + "/etc",
+      "d/l" + sep + "./../d/../..",
+      "d/e/l" + sep + "../x/../../..",
+      "l" + sep + "..",
+      "l" + sep + ".",
+      "l" + sep + "",
+      "a/b/l" + sep + "..//..///../",
+      "caf\xe9" + sep + "\xff/../..",
   };
   for (size_t i = 0; i < std::size(names); ++i) write("member_path", "seed" + std::to_string(i), names[i]);
 }
@@ -145,13 +169,14 @@ void manifest_seeds() {
   write("manifest", "full", sample_manifest(14));
   write("manifest", "too_small", sample_manifest(13));
   write("manifest", "huge", sample_manifest(UINT64_MAX));
-  write("manifest", "minimal",
-        R"({"format":"pybcast-bundle/1","name":"x","files":0,"unpacked_bytes":0,"entries":[]})");
-  write("manifest", "wrong_format", R"({"format":"pybcast-bundle/2","name":"x","files":0,"unpacked_bytes":0,"entries":[]})");
+  write("manifest", "minimal", R"({"format":"pybcast-bundle/1","name":"x","files":0,"unpacked_bytes":0,"entries":[]})");
+  write("manifest", "wrong_format",
+        R"({"format":"pybcast-bundle/2","name":"x","files":0,"unpacked_bytes":0,"entries":[]})");
   write("manifest", "nulls",
         R"({"format":"pybcast-bundle/1","name":"x","kind":null,"python":{"abi":null},"layout":null,"files":1,)"
         R"("unpacked_bytes":1,"entries":[{"path":"a","size":1,"xxh3":null}]})");
-  write("manifest", "wrong_types", R"({"format":"pybcast-bundle/1","name":7,"files":-1,"unpacked_bytes":"1","entries":{}})");
+  write("manifest", "wrong_types",
+        R"({"format":"pybcast-bundle/1","name":7,"files":-1,"unpacked_bytes":"1","entries":{}})");
   write("manifest", "deep", std::string(5000, '[') + std::string(5000, ']'));
   write("manifest", "not_json", "{nope");
 }

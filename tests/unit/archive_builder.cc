@@ -56,7 +56,8 @@ std::vector<std::byte> ArchiveBuilder::build(Filter filter) const {
   std::vector<std::byte> out;
   auto append = [](archive*, void* self, const void* data, size_t n) -> la_ssize_t {
     auto* bytes = static_cast<const std::byte*>(data);
-    static_cast<std::vector<std::byte>*>(self)->insert(static_cast<std::vector<std::byte>*>(self)->end(), bytes, bytes + n);
+    static_cast<std::vector<std::byte>*>(self)->insert(static_cast<std::vector<std::byte>*>(self)->end(), bytes,
+                                                       bytes + n);
     return static_cast<la_ssize_t>(n);
   };
   archive_write_set_bytes_in_last_block(a, 1);

@@ -49,8 +49,8 @@ struct MemberResult {
 
 /// Runs one pipeline per member on its own thread. `fail_member` sets a
 /// local failure on that member after it received `fail_after` chunks.
-std::vector<MemberResult> run_group(int members, MemorySource& source, testing::FakeGroup& group,
-                                    int fail_member = -1, size_t fail_after = 0) {
+std::vector<MemberResult> run_group(int members, MemorySource& source, testing::FakeGroup& group, int fail_member = -1,
+                                    size_t fail_after = 0) {
   std::vector<MemberResult> results(static_cast<size_t>(members));
   std::vector<std::thread> threads;
   for (int rank = 0; rank < members; ++rank) {

@@ -10,9 +10,9 @@
 
 #include "doctor/checkup.h"
 #include "doctor/doctor_report.h"
-#include "util/fs_probe.h"
 #include "doctor/metadata_ops.h"
 #include "launch/python_env.h"
+#include "util/fs_probe.h"
 
 namespace pybcast {
 namespace {

@@ -2,9 +2,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
-#include <utime.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include <cstdlib>
 #include <fstream>

@@ -153,8 +153,8 @@ TEST(StageCache, LocksExcludeEachOther) {
   ASSERT_TRUE(first.try_exclusive());
   EXPECT_FALSE(second.try_shared());
   EXPECT_THROW(second.shared_within(0.1, "k.lock"), Error);  // first is extracting
-  ASSERT_TRUE(first.try_shared());  // downgrade
-  EXPECT_NO_THROW(second.shared_within(0.1, "k.lock"));  // a user, not an extractor: no wait
+  ASSERT_TRUE(first.try_shared());                           // downgrade
+  EXPECT_NO_THROW(second.shared_within(0.1, "k.lock"));      // a user, not an extractor: no wait
   EXPECT_FALSE(second.try_exclusive());
 }
 

@@ -77,7 +77,8 @@ TEST_P(ExtractorFilters, ExtractsTreeWithModesLinksAndMtimes) {
   EXPECT_EQ(mode_of(dir / "pkg/ro") & 07777, 0555u);
   EXPECT_EQ(testing::read_file(dir / "pkg/ro/inside"), "x");
   EXPECT_TRUE(S_ISLNK(mode_of(dir / "pkg/link.py")));
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   stat((dir / "pkg/__init__.py").c_str(), &a);
   stat((dir / "pkg/hard.py").c_str(), &b);
   EXPECT_EQ(a.st_ino, b.st_ino);
@@ -204,8 +205,7 @@ INSTANTIATE_TEST_SUITE_P(
         Hostile{"dotdot", ArchiveBuilder().file("../x", "x"), "entry '../x': path contains a '..'"},
         Hostile{"deep_dotdot", ArchiveBuilder().dir("a").file("a/b/../../../x", "x"), "'..'"},
         Hostile{"absolute", ArchiveBuilder().file("/tmp/pybcast-abs-test", "x"), "absolute path refused"},
-        Hostile{"through_symlink",
-                ArchiveBuilder().symlink("etc", "/etc").file("etc/pybcast-evil", "x"),
+        Hostile{"through_symlink", ArchiveBuilder().symlink("etc", "/etc").file("etc/pybcast-evil", "x"),
                 "entry 'etc/pybcast-evil': path passes through the symlink 'etc'"},
         Hostile{"through_relative_symlink",
                 ArchiveBuilder().dir("d").symlink("d/up", "../..").file("d/up/escaped", "x"),
@@ -217,8 +217,8 @@ INSTANTIATE_TEST_SUITE_P(
         Hostile{"hardlink_absolute", ArchiveBuilder().hardlink("h", "/etc/passwd"), "refused"},
         Hostile{"hardlink_missing", ArchiveBuilder().hardlink("h", "later").file("later", "x"),
                 "hard link target 'later' is not (yet) extracted"},
-        Hostile{"hardlink_through_symlink",
-                ArchiveBuilder().symlink("s", "/etc").hardlink("h", "s/passwd"), "hard link target"},
+        Hostile{"hardlink_through_symlink", ArchiveBuilder().symlink("s", "/etc").hardlink("h", "s/passwd"),
+                "hard link target"},
         Hostile{"char_device", ArchiveBuilder().special("dev", AE_IFCHR), "device nodes are not allowed"},
         Hostile{"block_device", ArchiveBuilder().special("blk", AE_IFBLK), "device nodes are not allowed"},
         Hostile{"fifo", ArchiveBuilder().special("fifo", AE_IFIFO), "FIFOs are not allowed"},
