@@ -20,6 +20,12 @@ for f in bin/pybcast bin/python-mpi share/man/man1/pybcast.1 share/man/man1/pyth
   [ -e "$prefix/$f" ] || fail "not installed: $prefix/$f"
 done
 [ -x "$prefix/share/pybcast/examples/mpirun.sh" ] || fail "examples lost their execute bits"
+# The installed binaries carry no empty or relative search-path entry either.
+for f in "$prefix/bin/pybcast" "$prefix/bin/python-mpi"; do
+  paths=$(readelf -d "$f" | sed -nE 's/.*\((RUNPATH|RPATH)\).*\[(.*)\]$/\2/p')
+  [[ -z $paths || ( $paths != *::* && $paths != :* && $paths != *: && $paths != [!/\$]* ) ]] ||
+    fail "$f: search path [$paths] has an empty or relative entry"
+done
 
 lmod_init=/usr/share/lmod/lmod/init/bash
 [ -r "$lmod_init" ] || skip "Lmod is not installed (Debian package lmod)"
