@@ -177,6 +177,8 @@ void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, arch
   timespec times[2] = {{0, UTIME_OMIT}, entry_mtime(entry)};
   if (::futimens(fd, times) != 0) refuse_errno(parts, "set mtime", errno);
   ++stats_.files;
+  if (parts.size() >= 2 && parts[parts.size() - 2] == "__pycache__" && name.ends_with(".pyc"))
+    stats_.bytecode.push_back(join_parts(parts));
 }
 
 void SafeWriter::write_dir(int parent, const PathParts& parts, archive_entry* entry) {

@@ -27,6 +27,8 @@ struct ExtractStats {
   uint64_t conflicts = 0;  ///< entries that replaced an existing path
   uint64_t outside_symlink_count = 0;
   std::vector<std::string> outside_symlinks;  ///< first few, "path -> target"
+  /// Regular files "<dir>/__pycache__/<name>.pyc", in extraction order (for stage/bytecode_mirror).
+  std::vector<std::string> bytecode;
 };
 
 class SafeWriter {

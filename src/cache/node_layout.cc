@@ -38,7 +38,14 @@ std::string lock_path(const std::string& user_root, const std::string& key) {
   return fmt::format("{}/{}/{}", user_root, kLocksDir, lock_name(key));
 }
 
-std::string pycache_path(const std::string& user_root) { return user_root + "/pycache"; }
+std::string pycache_path(const std::string& user_root) { return user_root + "/" + kPycacheDir; }
+
+std::vector<std::string> bytecode_mirror_parts(const std::string& user_root, const std::string& key) {
+  std::vector<std::string> parts;
+  for (const auto& part : std::filesystem::path(entry_path(user_root, key)).relative_path())
+    parts.push_back(part.string());
+  return parts;
+}
 
 std::string new_tmp_name(const std::string& key) {
   std::random_device random;

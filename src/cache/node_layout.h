@@ -9,15 +9,18 @@
 //       tmp-<key>-<random>/       an extraction in progress
 //       locks/<key>.lock          flock: exclusive while extracting, shared while in use
 //       pycache/                  PYTHONPYCACHEPREFIX of the launched Python
+//         <user root>/cache/<key>/  the entry's bytecode where that prefix looks (stage/bytecode_mirror)
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pybcast::layout {
 
 inline constexpr const char* kDefaultChroot = "/dev/shm";
 inline constexpr const char* kCacheDir = "cache";
 inline constexpr const char* kLocksDir = "locks";
+inline constexpr const char* kPycacheDir = "pycache";
 
 /// $CHROOT, or $CHROOT/vnode-<g> for virtual node g.
 std::string node_root(const std::string& chroot, bool virtual_nodes, int node_index);
@@ -36,6 +39,10 @@ std::string lock_name(const std::string& key);
 std::string lock_path(const std::string& user_root, const std::string& key);
 /// user_root/pycache.
 std::string pycache_path(const std::string& user_root);
+/// Where Python, with PYTHONPYCACHEPREFIX=pycache_path(), looks for the
+/// bytecode of entry `key`'s sources: pycache/ + the entry's absolute path,
+/// as components below pycache/.
+std::vector<std::string> bytecode_mirror_parts(const std::string& user_root, const std::string& key);
 
 /// "tmp-<key>-<random>" with a fresh random part.
 std::string new_tmp_name(const std::string& key);

@@ -73,6 +73,7 @@ void ExtractionDir::discard() {
 StageCache::StageCache(UserRoot root) : root_(std::move(root)) {
   cache_ = open_private_subdir(root_.fd.get(), layout::kCacheDir, root_.path + "/" + layout::kCacheDir);
   locks_ = open_private_subdir(root_.fd.get(), layout::kLocksDir, root_.path + "/" + layout::kLocksDir);
+  pycache_ = open_private_subdir(root_.fd.get(), layout::kPycacheDir, layout::pycache_path(root_.path), true);
 }
 
 bool StageCache::has(const std::string& key) const {
@@ -141,6 +142,27 @@ void StageCache::remove_entry(const std::string& key) const {
     throw_errno("cannot remove " + entry_path(key), errno);
   }
   io::remove_tree_at(root_.fd.get(), name, root_.path + "/" + name);
+  remove_bytecode_mirror(key);
+}
+
+void StageCache::remove_bytecode_mirror(const std::string& key) const {
+  std::vector<std::string> parts = layout::bytecode_mirror_parts(root_.path, key);
+  std::string shown = layout::pycache_path(root_.path) + entry_path(key);
+  std::string last = parts.back();
+  parts.pop_back();
+  int parent = io::open_dir_path_raw(pycache_.get(), parts, false, 0);
+  if (parent == -ENOENT) return;
+  if (parent < 0) throw_errno("cannot remove " + shown, -parent);
+  io::Fd dir(parent);
+  io::remove_tree_at(dir.get(), last, shown);
+}
+
+io::Fd StageCache::fresh_bytecode_mirror(const std::string& key) const {
+  remove_bytecode_mirror(key);
+  std::string shown = layout::pycache_path(root_.path) + entry_path(key);
+  int fd = io::open_dir_path_raw(pycache_.get(), layout::bytecode_mirror_parts(root_.path, key), true, 0700);
+  if (fd < 0) throw_errno("cannot create " + shown, -fd);
+  return io::Fd(fd);
 }
 
 ExtractionDir StageCache::make_tmp(const std::string& key) const {

@@ -83,8 +83,11 @@ class StageCache {
   /// Names in the user root (for gc).
   std::vector<std::string> list_root() const;
   std::vector<std::string> list_entries() const;
-  /// Unpublishes and removes cache/<key> (caller holds the exclusive lock).
+  /// Unpublishes and removes cache/<key> and its bytecode mirror (caller holds the exclusive lock).
   void remove_entry(const std::string& key) const;
+  /// The (new, empty) bytecode mirror directory of `key` under pycache/,
+  /// replacing what a killed job may have left (caller holds the exclusive lock).
+  io::Fd fresh_bytecode_mirror(const std::string& key) const;
   /// Renames tmp to cache/<key>; if another job published it first, keeps theirs.
   void publish(ExtractionDir& tmp, const std::string& key) const;
   /// Bytes available to us on the node-local file system.
@@ -92,8 +95,12 @@ class StageCache {
 
  private:
   UserRoot root_;
+  /// Removes pycache/<entry path> if it is there.
+  void remove_bytecode_mirror(const std::string& key) const;
+
   io::Fd cache_;
   io::Fd locks_;
+  io::Fd pycache_;
 };
 
 }  // namespace pybcast

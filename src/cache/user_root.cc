@@ -14,7 +14,7 @@
 
 namespace pybcast {
 
-io::Fd open_private_subdir(int parent_fd, const std::string& name, const std::string& shown) {
+io::Fd open_private_subdir(int parent_fd, const std::string& name, const std::string& shown, bool tighten) {
   io::mkdirat(parent_fd, name, 0700, shown);
   int fd = io::openat_raw(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   if (fd == -ELOOP || fd == -ENOTDIR) {
@@ -28,6 +28,7 @@ io::Fd open_private_subdir(int parent_fd, const std::string& name, const std::st
   struct stat st = io::fstat(dir.get(), shown);
   if (st.st_uid != geteuid())
     fail("{} is owned by uid {}, not by us (uid {}); refusing to use it", shown, st.st_uid, geteuid());
+  if ((st.st_mode & 077) && tighten && ::fchmod(dir.get(), 0700) == 0) return dir;
   if (st.st_mode & 077)
     fail("{} has mode {:04o}: group/other may access it; refusing (expected 0700)", shown, st.st_mode & 07777);
   return dir;

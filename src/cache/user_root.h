@@ -18,7 +18,9 @@ struct UserRoot {
 UserRoot open_user_root(const std::string& node_root);
 
 /// Opens or creates a 0700 subdirectory of an already validated directory,
-/// with the same checks.
-io::Fd open_private_subdir(int parent_fd, const std::string& name, const std::string& shown);
+/// with the same checks. `tighten`: group/other bits on our own directory are
+/// removed instead of refused (for directories others may have made for us,
+/// like Python's PYTHONPYCACHEPREFIX, created 0755 by older versions).
+io::Fd open_private_subdir(int parent_fd, const std::string& name, const std::string& shown, bool tighten = false);
 
 }  // namespace pybcast

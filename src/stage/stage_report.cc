@@ -92,6 +92,9 @@ std::string format_report(const ReportContext& context, const std::vector<RankSa
        format_bytes(compressed), format_bytes(static_cast<double>(s.bytes)),
        format_bytes(static_cast<double>(r.tar_bytes)), thousands(s.files), thousands(s.dirs), thousands(s.symlinks),
        thousands(s.hardlinks));
+  if (r.bytecode_linked)
+    line("  {} .pyc of the bundles linked where PYTHONPYCACHEPREFIX looks: a cold node compiles none of them",
+         thousands(r.bytecode_linked));
   if (s.conflicts)
     line("  {} {} replaced by a later entry (bundles merge in order)", thousands(s.conflicts),
          s.conflicts == 1 ? "path was" : "paths were");

@@ -14,6 +14,7 @@
 #include "bcast/node_topology.h"
 #include "cache/stage_cache.h"
 #include "stage/bundle_set.h"
+#include "stage/bytecode_mirror.h"
 #include "util/error.h"
 #include "util/timer.h"
 #include "util/units.h"
@@ -148,6 +149,10 @@ void Stager::extract_stream(MPI_Comm stream) {
   PhaseTimer timer(sample_, kPublish, clock_);
   guarded([&] {
     StageRecord record{plan_, result.stats, result.tar_bytes};
+    io::Fd mirror = cache_->fresh_bytecode_mirror(plan_.key);
+    record.bytecode_linked =
+        link_bytecode_mirror(tmp->fd(), result.stats.bytecode, mirror.get(), layout::pycache_path(cache_->root_path()));
+    record.stats.bytecode.clear();  // kept only until linked
     write_stage_record(tmp->fd(), record);
     cache_->publish(*tmp, plan_.key);
     lock_.try_shared();  // converting our exclusive lock never waits

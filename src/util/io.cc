@@ -113,6 +113,23 @@ void remove_children(int dirfd, const std::string& shown) {
 
 }  // namespace
 
+int open_dir_path_raw(int base_fd, const std::vector<std::string>& components, bool create, mode_t mode) {
+  Fd current;
+  int at = base_fd;
+  for (const auto& name : components) {
+    if (create && ::mkdirat(at, name.c_str(), mode) != 0 && errno != EEXIST) return -errno;
+    int fd = openat_raw(at, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (fd < 0) return fd;
+    current = Fd(fd);
+    at = fd;
+  }
+  if (!current.valid()) {  // no components: a duplicate of base_fd
+    int fd = ::fcntl(base_fd, F_DUPFD_CLOEXEC, 0);
+    return fd < 0 ? -errno : fd;
+  }
+  return current.release();
+}
+
 uint64_t free_bytes(int fd, const std::string& shown) {
   struct statvfs st {};
   if (::fstatvfs(fd, &st) != 0) throw_errno(shown, errno);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace pybcast::io {
 
@@ -50,6 +51,10 @@ size_t pread_full(int fd, std::span<std::byte> data, off_t offset, const std::st
 
 /// mkdirat(2); returns false if it already existed (of any type).
 bool mkdirat(int dirfd, const std::string& name, mode_t mode, const std::string& shown);
+/// Opens base/c1/c2/... one component at a time with O_NOFOLLOW, so no
+/// symlink is ever followed; `create` makes missing directories with `mode`.
+/// Returns -errno (ENOENT, ELOOP, ENOTDIR, ...) instead of throwing.
+int open_dir_path_raw(int base_fd, const std::vector<std::string>& components, bool create, mode_t mode);
 
 /// Removes dirfd/name and everything below it without following symlinks.
 /// Missing names are not an error.
