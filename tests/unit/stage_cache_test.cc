@@ -2,6 +2,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "cache/cache_key.h"
@@ -138,11 +140,16 @@ TEST(StageCache, RemoveEntryUnpublishesThenDeletes) {
   StageCache cache(open_user_root(dir.path()));
   ExtractionDir tmp = cache.make_tmp("k");
   mkdirat(tmp.fd(), "sub", 0500);  // read-only content must not stop removal
+  io::Fd mirror = cache.fresh_bytecode_mirror("k");
+  mkdirat(mirror.get(), "lib", 0700);
   cache.publish(tmp, "k");
   ASSERT_TRUE(cache.has("k"));
+  std::string mirror_path = layout::pycache_path(cache.root_path()) + cache.entry_path("k");
+  ASSERT_TRUE(std::filesystem::is_directory(mirror_path + "/lib"));
   cache.remove_entry("k");
   EXPECT_FALSE(cache.has("k"));
-  EXPECT_EQ(cache.list_root(), (std::vector<std::string>{"cache", "locks"}));
+  EXPECT_FALSE(std::filesystem::exists(mirror_path)) << "the entry's bytecode mirror outlived it";
+  EXPECT_EQ(cache.list_root(), (std::vector<std::string>{"cache", "locks", "pycache"}));
 }
 
 TEST(StageCache, LocksExcludeEachOther) {
