@@ -14,7 +14,11 @@ packages=(
   # CI beyond the suite: MPICH build, sanitizers and fuzzing, the .deb, Lmod, man pages
   mpich libmpich-dev clang-14 libclang-rt-14-dev
   dpkg-dev lmod man-db groff-base bash-completion
-  # make bench: plots and the biggest Debian stack
+  # pack: RUNPATH/RPATH rewriting to $ORIGIN
+  patchelf
+  # Real stacks the tests run (Debian's AI stack: torch/lib/*.so are symlinks across prefixes;
+  # h5py's distribution name differs from its import name), and make bench's biggest stack
+  python3-torch python3-pandas python3-sklearn python3-astropy python3-dask python3-h5py
   python3-matplotlib python3-scipy
 )
 missing=()
