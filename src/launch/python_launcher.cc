@@ -13,6 +13,7 @@
 #include "cache/user_root.h"
 #include "launch/prepared_python.h"
 #include "util/error.h"
+#include "util/interrupt.h"
 #include "util/timer.h"
 #include "util/units.h"
 
@@ -140,6 +141,7 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   double entering = monotonic_seconds() - launcher_started;
   if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, entering);
 
+  restore_interrupt_handlers();  // Python's own signal handling from here on
   exit_policy = {request.abort_on_error, rank,    request.cleanup, &outcome, request.outputs.report,
                  launcher_started,       entering};
   ::on_exit(finish_mpi_at_exit, nullptr);

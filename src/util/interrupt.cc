@@ -6,12 +6,15 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <iterator>
 
 namespace pybcast {
 
 namespace {
 
 std::atomic<int> received{0};
+constexpr int kSignals[] = {SIGTERM, SIGINT, SIGHUP};
+struct sigaction previous[std::size(kSignals)];
 
 void record(int signo) { received.store(signo); }
 
@@ -28,7 +31,12 @@ void install_interrupt_handlers() {
   struct sigaction action {};
   action.sa_handler = record;
   sigemptyset(&action.sa_mask);
-  for (int signo : {SIGTERM, SIGINT, SIGHUP}) sigaction(signo, &action, nullptr);
+  for (size_t i = 0; i < std::size(kSignals); ++i) sigaction(kSignals[i], &action, &previous[i]);
+}
+
+void restore_interrupt_handlers() {
+  for (size_t i = 0; i < std::size(kSignals); ++i) sigaction(kSignals[i], &previous[i], nullptr);
+  throw_if_interrupted();
 }
 
 int interrupted() { return received.load(); }

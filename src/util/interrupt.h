@@ -19,6 +19,11 @@ class Interrupted : public Error {
 };
 
 void install_interrupt_handlers();
+/// Puts back the dispositions install_interrupt_handlers replaced, so that
+/// what runs next (Python, in python-mpi) handles signals exactly as it would
+/// alone: KeyboardInterrupt, its own handlers, `finally` blocks. Throws
+/// Interrupted if a signal arrived before (it is not lost).
+void restore_interrupt_handlers();
 /// The signal received so far, or 0.
 int interrupted();
 /// Throws Interrupted if a signal arrived.
