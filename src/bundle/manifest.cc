@@ -1,5 +1,7 @@
 #include "bundle/manifest.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
@@ -23,6 +25,30 @@ uint64_t count(const json& object, const char* key) {
   const json& value = object.at(key);
   if (!value.is_number_unsigned()) fail("manifest: '{}' is not an integer from 0 to 2^64-1: {}", key, value.dump());
   return value.get<uint64_t>();
+}
+
+std::vector<std::string> bounded(const std::vector<std::string>& items) {
+  return {items.begin(), items.begin() + static_cast<long>(std::min(items.size(), kManifestListedLinks))};
+}
+
+std::vector<std::string> string_list(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end()) return {};
+  auto items = it->get<std::vector<std::string>>();
+  if (items.size() > kManifestListedLinks)
+    fail("manifest: links.{} lists more than {} names", key, kManifestListedLinks);
+  return items;
+}
+
+ManifestLinks parse_links(const json& l) {
+  if (!l.is_object()) fail("manifest: 'links' is not an object");
+  return {count(l, "inside"),
+          count(l, "system"),
+          count(l, "replaced"),
+          count(l, "dangling"),
+          string_list(l, "system_links"),
+          string_list(l, "replaced_links"),
+          string_list(l, "dangling_links")};
 }
 
 }  // namespace
@@ -51,6 +77,16 @@ std::string manifest_to_json(const Manifest& m) {
       {"unpacked_bytes", m.unpacked_bytes},
       {"entries", entries},
   };
+  if (m.links) {
+    const ManifestLinks& l = *m.links;
+    j["links"] = {{"inside", l.inside},
+                  {"system", l.system},
+                  {"replaced", l.replaced},
+                  {"dangling", l.dangling},
+                  {"system_links", bounded(l.system_links)},
+                  {"replaced_links", bounded(l.replaced_links)},
+                  {"dangling_links", bounded(l.dangling_links)}};
+  }
   return j.dump(1) + "\n";
 }
 
@@ -74,6 +110,7 @@ Manifest parse_manifest(std::string_view text) {
                   optional_string(l, "stdlib"),     optional_string(l, "purelib"),
                   optional_string(l, "platlib"),    optional_string(l, "source_prefix")};
     }
+    if (j.contains("links")) m.links = parse_links(j.at("links"));
     m.files = count(j, "files");
     m.unpacked_bytes = count(j, "unpacked_bytes");
     uint64_t total = 0;

@@ -41,6 +41,18 @@ struct ManifestPython {
   std::string implementation;  ///< "cpython"
 };
 
+/// What pack did with symlinks that left the packed set (absent from
+/// bundles made before it did anything).
+struct ManifestLinks {
+  uint64_t inside = 0;    ///< kept: they land inside the bundle
+  uint64_t system = 0;    ///< absolute symlinks into system directories every node has
+  uint64_t replaced = 0;  ///< replaced by the content of their targets
+  uint64_t dangling = 0;  ///< kept, pointing at nothing
+  /// "member -> target" of each kind, at most kManifestListedLinks of each.
+  std::vector<std::string> system_links, replaced_links, dangling_links;
+};
+constexpr size_t kManifestListedLinks = 100;
+
 struct Manifest {
   std::string format = kManifestFormat;
   std::string name;
@@ -48,6 +60,7 @@ struct Manifest {
   std::map<std::string, std::string> versions;  ///< distribution -> version
   ManifestPython python;
   ManifestLayout layout;
+  std::optional<ManifestLinks> links;
   uint64_t files = 0;           ///< entries.size(): regular files and symlinks
   uint64_t unpacked_bytes = 0;  ///< sum of the entries' sizes
   std::vector<ManifestEntry> entries;

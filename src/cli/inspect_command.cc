@@ -34,6 +34,18 @@ void print_summary(const std::string& bundle, const Manifest& m) {
   line("purelib:", m.layout.purelib);
   if (m.layout.platlib != m.layout.purelib) line("platlib:", m.layout.platlib);
   line("packed from:", m.layout.source_prefix);
+  if (m.links) {
+    const ManifestLinks& l = *m.links;
+    line("symlinks:", fmt::format("{} inside, {} to system directories, {} replaced by their targets, {} dangling",
+                                  l.inside, l.system, l.replaced, l.dangling));
+    auto names = [&](const char* kind, const std::vector<std::string>& items, uint64_t total) {
+      for (const auto& item : items) fmt::print("  {:<12}{}\n", kind, item);
+      if (total > items.size()) fmt::print("  {:<12}... and {} more\n", kind, total - items.size());
+    };
+    names("system:", l.system_links, l.system);
+    names("replaced:", l.replaced_links, l.replaced);
+    names("dangling:", l.dangling_links, l.dangling);
+  }
 }
 
 void print_files(const Manifest& m) {

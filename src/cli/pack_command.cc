@@ -19,6 +19,7 @@ struct PackFlags {
   PackOptions options;
   std::string format;
   bool no_default_excludes = false;
+  bool compile = false, no_compile = false;
 };
 
 void add_common(CLI::App* app, PackFlags& f) {
@@ -29,7 +30,10 @@ void add_common(CLI::App* app, PackFlags& f) {
       ->type_name("GLOB")
       ->allow_extra_args(false);
   app->add_flag("--no-default-excludes", f.no_default_excludes, "keep *.png *.jpg *.html *.pyo *.pyc");
-  app->add_flag("--compile", o.compile, "add unchecked-hash .pyc files, compiled by the target python");
+  auto* compile = app->add_flag("--compile", f.compile,
+                                "ship unchecked-hash .pyc files compiled by the target python (the default when "
+                                "the target python is known; an error without one)");
+  app->add_flag("--no-compile", f.no_compile, "leave bytecode out")->excludes(compile);
   app->add_option("--format", f.format, "tar.zst (default), tar.gz or tar (default: from the output name)")
       ->check(CLI::IsMember({"tar.zst", "tar.gz", "tar"}));
   app->add_option("--level", o.level, "compression level (default: zstd 3, gzip 6)");
@@ -49,6 +53,8 @@ void print_result(const PackResult& r) {
 /// the subcommands and --from-run.
 int finish(PackFlags& f) {
   f.options.default_excludes = !f.no_default_excludes;
+  if (f.compile) f.options.compile = true;
+  if (f.no_compile) f.options.compile = false;
   if (!f.format.empty()) f.options.format = compression_for_name("." + f.format);
   f.options.progress = ::isatty(STDERR_FILENO) != 0;
   return run_reporting_errors([&] {

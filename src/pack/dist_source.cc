@@ -67,6 +67,7 @@ PackSource collect_dist(const PackOptions& options) {
   source.manifest.kind = "dist";
   describe_python(info, source.manifest);
   source.warnings = query.warnings;
+  source.notes = query.notes;
   for (const auto& dist : query.found) {
     if (dist.files.size() <= 1 && (dist.source == "top_level.txt" || dist.source == "name"))
       fail(

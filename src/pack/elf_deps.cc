@@ -57,8 +57,16 @@ std::optional<ElfDynamic> read_dynamic(int fd, const std::string& path) {
   for (const auto& d : dyn) {
     if (d.d_tag == DT_NULL) break;
     if (d.d_tag == DT_NEEDED) out.needed.push_back(text(d.d_un.d_val));
-    if (d.d_tag == DT_RPATH) out.rpath = split_list(text(d.d_un.d_val));
-    if (d.d_tag == DT_RUNPATH) out.runpath = split_list(text(d.d_un.d_val));
+    if (d.d_tag == DT_RPATH) {
+      out.has_rpath = true;
+      out.rpath_text = text(d.d_un.d_val);
+      out.rpath = split_list(out.rpath_text);
+    }
+    if (d.d_tag == DT_RUNPATH) {
+      out.has_runpath = true;
+      out.runpath_text = text(d.d_un.d_val);
+      out.runpath = split_list(out.runpath_text);
+    }
     if (d.d_tag == DT_SONAME) out.soname = text(d.d_un.d_val);
   }
   return out;

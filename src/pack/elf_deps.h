@@ -13,6 +13,10 @@ struct ElfDynamic {
   std::vector<std::string> rpath;    ///< DT_RPATH entries (searched before LD_LIBRARY_PATH)
   std::vector<std::string> runpath;  ///< DT_RUNPATH entries (searched after it)
   std::string soname;                ///< DT_SONAME: the name the loader finds it by
+  bool has_rpath = false;            ///< a DT_RPATH tag is present (its list may be empty)
+  bool has_runpath = false;          ///< a DT_RUNPATH tag is present
+  std::string rpath_text;            ///< DT_RPATH as written, with any empty entries
+  std::string runpath_text;          ///< DT_RUNPATH as written
 };
 
 /// nullopt for anything that is not a native-endian ELF file with a dynamic

@@ -17,10 +17,13 @@ struct PackOptions {
   std::vector<std::string> targets;
   std::string python;  ///< the target interpreter; "" = the kind's default
   std::string output;
-  std::string name;              ///< manifest name; "" = the output file's name
-  bool deps = false;             ///< dist: also pack dependencies
-  bool with_python = false;      ///< from_run: also the interpreter's own files that the run touched
-  bool compile = false;          ///< add unchecked-hash .pyc files
+  std::string name;          ///< manifest name; "" = the output file's name
+  bool deps = false;         ///< dist: also pack dependencies
+  bool with_python = false;  ///< from_run: also the interpreter's own files that the run touched
+  /// Add unchecked-hash .pyc files: unset = whenever the target python is
+  /// known (and is 3.7 or newer); true = --compile (an error without a
+  /// python); false = --no-compile.
+  std::optional<bool> compile;
   bool default_excludes = true;  ///< *.png *.jpg *.html *.pyo *.pyc
   std::vector<std::string> excludes;
   std::vector<std::string> keep;      ///< python: stdlib parts to keep (test, idlelib, ...)

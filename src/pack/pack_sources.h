@@ -23,6 +23,9 @@ struct PackSource {
   std::vector<std::string> notes;    ///< what pack decided for the user (moved, added)
   std::vector<std::string> warnings;
   std::unique_ptr<TempDir> scratch;  ///< files packed from here must outlive the write
+  /// Where the files were installed, when the manifest does not say
+  /// (layout.source_prefix): RUNPATH entries inside it become $ORIGIN-relative.
+  std::string prefix;
 };
 
 /// `pack python`: interpreter, stdlib, lib-dynload, libpython.

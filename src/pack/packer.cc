@@ -2,17 +2,19 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <thread>
 
-#include "archive/safe_path.h"
 #include "bundle/manifest.h"
 #include "pack/bundle_writer.h"
 #include "pack/output_file.h"
 #include "pack/pack_sources.h"
+#include "pack/relink.h"
 #include "pack/shared_libs.h"
 #include "util/error.h"
+#include "util/paths.h"
 #include "util/timer.h"
 
 namespace pybcast {
@@ -52,8 +54,16 @@ std::string examples(const std::vector<std::string>& items) {
   return text;
 }
 
+/// The directory the files were installed in, absolute ("" when unknown).
+std::string source_prefix(const PackSource& source) {
+  std::string prefix = source.prefix.empty() ? source.manifest.layout.source_prefix : source.prefix;
+  return prefix.empty() || prefix.starts_with("/") ? prefix : real_path(prefix);
+}
+
 void add_shared_libraries(PackSource& source) {
-  LibraryReport libs = bundle_shared_libraries(source.files, LibrarySearch::from_host());
+  LibrarySearch search = LibrarySearch::from_host();
+  search.prefix = source_prefix(source);
+  LibraryReport libs = bundle_shared_libraries(source.files, search);
   for (const auto& a : libs.added) source.notes.push_back("added " + a);
   for (const auto& s : libs.still_shared) source.warnings.push_back(s);
   if (!libs.not_found.empty())
@@ -88,16 +98,71 @@ std::unique_ptr<TempDir> add_bytecode(PackSource& source, int threads) {
   return scratch;
 }
 
-/// Symlinks are data, but one that leaves the prefix resolves on the node,
-/// outside the staged copy.
-void warn_escaping_symlinks(const std::vector<PackEntry>& entries, PackSource& source) {
-  std::vector<std::string> escaping;
-  for (const auto& e : entries)
-    if (e.type == EntryType::symlink && symlink_escapes(split_member_path(e.member), e.link))
-      escaping.push_back(e.member + " -> " + e.link);
-  if (!escaping.empty())
-    source.warnings.push_back(fmt::format("{} symlink(s) point outside the bundle and will resolve on the node: {}",
-                                          escaping.size(), examples(escaping)));
+/// Symlinks that leave the packed set: what became of them, said in the
+/// summary and recorded in the manifest.
+ManifestLinks settle_links(PackSource& source) {
+  LinkReport r = settle_symlinks(source.files);
+  uint64_t total = r.inside + r.system + r.replaced + r.dangling;
+  if (total != 0)
+    source.notes.push_back(fmt::format(
+        "symlinks: {} inside the bundle, {} to system directories every node has, {} replaced by their targets, {} "
+        "dangling",
+        r.inside, r.system, r.replaced, r.dangling));
+  if (!r.system_links.empty())
+    source.notes.push_back(fmt::format("{} symlink(s) point into system directories, as absolute links: {}",
+                                       r.system_links.size(), examples(r.system_links)));
+  if (!r.replaced_links.empty())
+    source.notes.push_back(fmt::format("{} symlink(s) left the bundle and are packed as their targets: {}",
+                                       r.replaced_links.size(), examples(r.replaced_links)));
+  if (!r.dangling_links.empty())
+    source.warnings.push_back(fmt::format("{} dangling symlink(s), kept as they are: {}", r.dangling_links.size(),
+                                          fmt::join(r.dangling_links, ", ")));
+  for (auto& w : r.warnings) source.warnings.push_back(std::move(w));
+  return {r.inside,
+          r.system,
+          r.replaced,
+          r.dangling,
+          std::move(r.system_links),
+          std::move(r.replaced_links),
+          std::move(r.dangling_links)};
+}
+
+/// RUNPATH/RPATH entries inside the source prefix become $ORIGIN-relative.
+std::unique_ptr<TempDir> relocate_runpaths(PackSource& source) {
+  std::string prefix = source_prefix(source);
+  auto scratch = std::make_unique<TempDir>("pybcast-elf-");
+  RunpathReport r = rewrite_runpaths(source.files, prefix, *scratch);
+  if (r.rewritten != 0)
+    source.notes.push_back(
+        fmt::format("rewrote the RUNPATH/RPATH of {} ELF file(s) to $ORIGIN-relative entries", r.rewritten));
+  if (!r.outside.empty())
+    source.warnings.push_back(fmt::format(
+        "{} RUNPATH/RPATH entr{} outside the bundle and the system directories, searched from every rank at run "
+        "time: {}",
+        r.outside.size(), r.outside.size() == 1 ? "y" : "ies", examples(r.outside)));
+  return scratch;
+}
+
+/// Bytecode unless --no-compile, wherever the python that imports the
+/// files is known and has unchecked-hash .pyc (PEP 552, Python 3.7).
+std::unique_ptr<TempDir> maybe_add_bytecode(const PackOptions& options, PackSource& source, int threads) {
+  if (!options.compile.value_or(true)) return nullptr;
+  bool has_sources = false;
+  for (const auto& e : source.files.entries()) has_sources |= e.type == EntryType::file && e.member.ends_with(".py");
+  if (!source.python) {
+    if (options.compile) fail("--compile needs the python that will import these files: give --python");
+    if (has_sources) source.notes.push_back("no bytecode: give --python to compile it for the python that imports it");
+    return nullptr;
+  }
+  const std::string& v = source.python->version_short;
+  int major = 0, minor = 0;
+  if (std::sscanf(v.c_str(), "%d.%d", &major, &minor) != 2 || major < 3 || (major == 3 && minor < 7)) {
+    source.notes.push_back(fmt::format(
+        "no bytecode: python {} predates unchecked-hash .pyc files (PEP 552, Python 3.7); it compiles at first import",
+        v));
+    return nullptr;
+  }
+  return add_bytecode(source, threads);
 }
 
 /// A bundle written inside the tree it packs must not pack itself (nor the
@@ -176,13 +241,13 @@ PackResult pack(const PackOptions& options) {
 
   PackSource source = collect(options);
   drop_output(source, out);
+  source.manifest.links = settle_links(source);
   add_shared_libraries(source);
-  std::unique_ptr<TempDir> bytecode;
-  if (options.compile) bytecode = add_bytecode(source, c.threads);
+  std::unique_ptr<TempDir> elf_copies = relocate_runpaths(source);
+  std::unique_ptr<TempDir> bytecode = maybe_add_bytecode(options, source, c.threads);
   for (const auto& w : source.files.warnings()) source.warnings.push_back(w);
 
   std::vector<PackEntry> entries = source.files.entries();
-  warn_escaping_symlinks(entries, source);
   uint64_t files = 0, bytes = 0;
   for (const auto& e : entries) {
     if (e.type != EntryType::file) continue;

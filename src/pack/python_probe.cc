@@ -1,6 +1,7 @@
 #include "pack/python_probe.h"
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -131,8 +132,57 @@ def describe(dist):
                 files.append(os.path.basename(path))
     return site, files, source
 
+_imports = None
+
+def import_map():
+    # import package -> the distributions that install it
+    global _imports
+    if _imports is not None:
+        return _imports
+    if hasattr(md, "packages_distributions"):  # Python 3.10
+        _imports = md.packages_distributions()
+        return _imports
+    _imports = {}
+    for dist in md.distributions():
+        tops = (dist.read_text("top_level.txt") or "").split()
+        if not tops:
+            for f in dist.files or []:
+                top = f.parts[0] if f.parts else ""
+                if len(f.parts) == 1 and top.endswith(".py"):
+                    tops.append(top[:-3])
+                elif len(f.parts) > 1 and top != ".." and not top.endswith((".dist-info", ".egg-info")):
+                    tops.append(top)
+        for top in set(tops):
+            _imports.setdefault(top, []).append(dist.metadata["Name"])
+    return _imports
+
+def import_location(name):
+    # The import package's own files, which its distributions' metadata may
+    # not list (Debian's h5py/__init__.py chooses between h5py's builds).
+    try:
+        import importlib.util
+        spec = importlib.util.find_spec(name)
+    except Exception:
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return list(spec.submodule_search_locations)[0]
+    return spec.origin if spec.origin and os.path.isfile(spec.origin) else None
+
+def add_import_files(site, files, where):
+    paths = [where] if os.path.isfile(where) else [
+        os.path.join(root, f) for root, dirs, names in os.walk(where)
+        for f in names if not root.split(os.sep)[-1] == "__pycache__"]
+    have = set(files)
+    for path in sorted(paths):
+        rel = os.path.relpath(path, site)
+        if not rel.startswith("..") and rel not in have:
+            files.append(rel)
+
+wrappers = {}
 request = json.load(sys.stdin)
-out = {"found": [], "missing": [], "warnings": []}
+out = {"found": [], "missing": [], "warnings": [], "notes": []}
 seen = set()
 queue = [(name, None, True) for name in request["names"]]
 while queue:
@@ -143,12 +193,22 @@ while queue:
     try:
         dist = md.distribution(name)
     except md.PackageNotFoundError:
-        if wanted_by is None:
+        providers = sorted(set(import_map().get(name, []))) if wanted_by is None else []
+        if providers:
+            out["notes"].append("%s: no distribution has that name; packing %s, which provide%s the import package %s"
+                                % (name, ", ".join(providers), "s" if len(providers) == 1 else "", name))
+            queue[0:0] = [(p, None, True) for p in providers]
+            where = import_location(name)
+            if where:
+                wrappers[normalize(providers[0])] = where
+        elif wanted_by is None:
             out["missing"].append(name)
         elif certain:
             out["warnings"].append("%s requires %s, which is not installed" % (wanted_by, name))
         continue
     site, files, source = describe(dist)
+    if normalize(dist.metadata["Name"]) in wrappers:
+        add_import_files(site, files, wrappers.pop(normalize(dist.metadata["Name"])))
     out["found"].append({"name": dist.metadata["Name"], "version": dist.version or "", "site": site,
                          "files": files, "source": source})
     if request["deps"]:
@@ -238,6 +298,7 @@ DistQuery find_distributions(const std::string& python, const std::vector<std::s
       query.found.push_back({d.at("name"), d.at("version"), d.at("site"), strings(d.at("files")), d.at("source")});
     query.missing = strings(j.at("missing"));
     query.warnings = strings(j.at("warnings"));
+    query.notes = strings(j.at("notes"));
   } catch (const json::exception& e) {
     fail("python '{}' gave an incomplete answer about distributions: {}", python, e.what());
   }
@@ -245,26 +306,35 @@ DistQuery find_distributions(const std::string& python, const std::vector<std::s
 }
 
 std::vector<std::string> compile_bytecode(const std::string& python, const std::vector<CompileJob>& files, int jobs) {
-  jobs = std::max(1, std::min<int>(jobs, static_cast<int>(files.size() / 50) + 1));
-  std::vector<json> slices(static_cast<size_t>(jobs), json::array());
-  for (size_t i = 0; i < files.size(); ++i)
-    slices[i % slices.size()].push_back({files[i].source, files[i].output, files[i].shown});
+  // Fixed slices, each compiled by a fresh process: what one file compiles to
+  // must not depend on which files the same process compiled before it (the
+  // marshal format depends on reference counts), nor on the thread count.
+  constexpr size_t kSlice = 200;
+  std::vector<json> slices;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (i % kSlice == 0) slices.push_back(json::array());
+    slices.back().push_back({files[i].source, files[i].output, files[i].shown});
+  }
   // A fixed hash seed keeps sets in constants, and so the bytes, reproducible.
-  std::vector<std::string> failed;
-  std::vector<std::thread> threads;
   std::vector<std::exception_ptr> errors(slices.size());
   std::vector<json> results(slices.size());
-  for (size_t s = 0; s < slices.size(); ++s) {
-    threads.emplace_back([&, s] {
-      try {
-        ChildOptions options{slices[s].dump(), {{"PYTHONHASHSEED", "0"}}};
-        results[s] = run_script(python, {"-s"}, kCompileScript, options);
-      } catch (...) {
-        errors[s] = std::current_exception();
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  size_t workers = std::min(slices.size(), static_cast<size_t>(std::max(1, jobs)));
+  for (size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      for (size_t s = next++; s < slices.size(); s = next++) {
+        try {
+          ChildOptions options{slices[s].dump(), {{"PYTHONHASHSEED", "0"}}};
+          results[s] = run_script(python, {"-s"}, kCompileScript, options);
+        } catch (...) {
+          errors[s] = std::current_exception();
+        }
       }
     });
   }
   for (auto& t : threads) t.join();
+  std::vector<std::string> failed;
   for (size_t s = 0; s < slices.size(); ++s) {
     if (errors[s]) std::rethrow_exception(errors[s]);
     for (const auto& f : results[s]) failed.push_back(f.get<std::string>());

@@ -53,10 +53,13 @@ struct DistQuery {
   std::vector<DistInfo> found;
   std::vector<std::string> missing;   ///< names asked for that are not installed
   std::vector<std::string> warnings;  ///< e.g. a dependency that is not installed
+  std::vector<std::string> notes;     ///< e.g. an import name taken for the distribution that provides it
 };
 
 /// Looks the named distributions (and with `deps` their requirements, whose
-/// markers hold for this python) up with importlib.metadata.
+/// markers hold for this python) up with importlib.metadata. A name that no
+/// distribution has but that is an import package stands for the
+/// distributions that install it (h5py -> Debian's h5py.-debian-h5py-serial).
 DistQuery find_distributions(const std::string& python, const std::vector<std::string>& names, bool deps);
 
 /// A source file and where its unchecked-hash .pyc goes.

@@ -23,7 +23,7 @@ struct StdlibPart {
 
 const std::vector<StdlibPart>& stdlib_parts() {
   static const std::vector<StdlibPart> parts{
-      {"test", {"test"}, {}},
+      {"test", {"test", "lib2to3/tests"}, {}},
       {"idlelib", {"idlelib"}, {}},
       {"tkinter", {"tkinter", "turtledemo"}, {"_tkinter.*.so"}},
       {"ensurepip", {"ensurepip"}, {}},

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "pack/elf_deps.h"
+#include "pack/link_rules.h"
 #include "util/paths.h"
 #include "util/settings.h"
 
@@ -47,6 +48,7 @@ class Resolver {
   Resolver(FileSet& files, const LibrarySearch& search, LibraryReport& report) : files_(files), report_(report) {
     for (const auto& d : search.system_dirs) system_.insert(real_path(d));
     library_path_ = search.library_path;
+    if (!search.prefix.empty()) prefixes_ = {search.prefix, real_path(search.prefix)};
   }
 
   void run() {
@@ -93,6 +95,14 @@ class Resolver {
     if (dir.starts_with("$ORIGIN") || dir.starts_with("${ORIGIN}")) return search_origin(e, dir, name);
     if (dir.empty() || dir.front() != '/' || !exists(dir + "/" + name)) return false;
     if (is_system(dir)) return true;
+    for (const auto& prefix : prefixes_) {
+      if (!is_within(dir, prefix) || is_system_path(dir)) continue;
+      auto member_dir = normalize_member(relative_to(dir, prefix));
+      if (!member_dir) continue;
+      std::string member = member_dir->empty() ? name : *member_dir + "/" + name;
+      if (files_.find(member) == nullptr) add(member, dir + "/" + name, "needed by " + e.member);
+      return true;
+    }
     if (before_staged_lib) {
       report_.still_shared.push_back(
           fmt::format("{} loads {} from {}: its RPATH is searched before the bundle", e.member, name, dir));
@@ -120,6 +130,7 @@ class Resolver {
   LibraryReport& report_;
   std::set<std::string> system_;
   std::vector<std::string> library_path_;
+  std::vector<std::string> prefixes_;
   std::deque<PackEntry> queue_;
   std::set<std::string> scanned_;
 };

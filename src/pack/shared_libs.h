@@ -13,6 +13,10 @@ namespace pybcast {
 struct LibrarySearch {
   std::vector<std::string> system_dirs;   ///< node-local: ld.so.conf and the built-in defaults
   std::vector<std::string> library_path;  ///< LD_LIBRARY_PATH as pack sees it
+  /// The prefix the files come from ("" = none): RUNPATH/RPATH entries inside
+  /// it (outside the system directories) become $ORIGIN paths (relink.h), so
+  /// a library found there is one the bundle carries at the same place.
+  std::string prefix;
 
   /// Reads /etc/ld.so.conf (and its includes) and LD_LIBRARY_PATH.
   static LibrarySearch from_host();

@@ -154,6 +154,7 @@ PackSource collect_pip(const PackOptions& options) {
   }
   PackSource source = tree(scratch->path(), "pip", make_filter(options), python);
   source.manifest.layout.source_prefix.clear();  // a scratch directory means nothing later
+  source.prefix = scratch->path();
   source.scratch = std::move(scratch);
   return source;
 }

@@ -23,9 +23,17 @@ expect_member more.tar pkg/mod.py
 
 version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 stdlib=lib/python$version
-ok pack python --python "$PY" -o python.tar
+ok pack python --python "$PY" --no-compile -o python.tar
 expect_member python.tar "$stdlib/os.py"
 expect_no_member python.tar "^$stdlib/(test|idlelib|tkinter|ensurepip)(/|$)|__pycache__|\.pyc$"
+# By default the only bytecode is what pack compiled: one .pyc per packed source.
+ok pack python --python "$PY" -o compiled.tar
+expect_no_member compiled.tar "^$stdlib/(test|idlelib|tkinter|ensurepip)(/|$)"
+tag=$("$PY" -c 'import sys; print(sys.implementation.cache_tag)')
+members compiled.tar | grep '\.pyc$' | sed -E "s,__pycache__/([^/]*)\.$tag\.pyc$,\1.py," | sort >pyc-sources.list
+[ -s pyc-sources.list ] || fail "pack python shipped no bytecode by default"
+members compiled.tar | sort | comm -23 pyc-sources.list - >stale.list
+[ ! -s stale.list ] || fail ".pyc files without a packed source (stale bytecode): $(head -3 stale.list)"
 ok pack python --python "$PY" --keep test --keep ensurepip -o kept.tar
 expect_member kept.tar "$stdlib/test/__init__.py"
 expect_member kept.tar "$stdlib/ensurepip/__init__.py"

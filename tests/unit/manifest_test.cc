@@ -42,6 +42,36 @@ TEST(Manifest, ReadsManifestsWithoutLinks) {
   EXPECT_EQ(m.entries.at(0).link, "");
 }
 
+TEST(Manifest, RoundTripsWhatPackDidWithSymlinks) {
+  Manifest m = sample();
+  EXPECT_EQ(manifest_to_json(m).find("\"links\""), std::string::npos);  // none said, none written
+  m.links = ManifestLinks{3, 1, 1, 1, {"lib/libz.so -> /usr/lib/libz.so.1"}, {"lib/data -> /opt/data"}, {"x -> y"}};
+  Manifest back = parse_manifest(manifest_to_json(m));
+  ASSERT_TRUE(back.links.has_value());
+  EXPECT_EQ(back.links->inside, 3u);
+  EXPECT_EQ(back.links->dangling, 1u);
+  EXPECT_EQ(back.links->system_links, m.links->system_links);
+  EXPECT_EQ(back.links->replaced_links, m.links->replaced_links);
+  EXPECT_EQ(back.links->dangling_links, m.links->dangling_links);
+  EXPECT_FALSE(parse_manifest(manifest_to_json(sample())).links.has_value());
+}
+
+TEST(Manifest, BoundsTheListedLinks) {
+  Manifest m = sample();
+  m.links = ManifestLinks{};
+  m.links->replaced = 1000;
+  m.links->replaced_links.assign(1000, "a -> b");
+  EXPECT_EQ(parse_manifest(manifest_to_json(m)).links->replaced_links.size(), kManifestListedLinks);
+}
+
+TEST(Manifest, RefusesMalformedLinks) {
+  const char* head = R"({"format": "pybcast-bundle/1", "name": "n", "files": 0, "unpacked_bytes": 0, "entries": [], )";
+  for (const char* bad : {R"("links": [])", R"("links": {"inside": 1})",
+                          R"("links": {"inside": -1, "system": 0, "replaced": 0, "dangling": 0})",
+                          R"("links": {"inside": 0, "system": 0, "replaced": 0, "dangling": 0, "system_links": [1]})"})
+    EXPECT_THROW(parse_manifest(std::string(head) + bad + "}"), Error) << bad;
+}
+
 TEST(Manifest, RefusesOtherFormatsAndInconsistentSizes) {
   EXPECT_THROW(parse_manifest(R"({"format": "pybcast-bundle/2", "name": "n", "files": 0, "unpacked_bytes": 0,
                                   "entries": []})"),
