@@ -6,7 +6,7 @@
 # or, for stage and --packages, relative to the package root.
 
 _pybcast_stage_flags='-h --help --packages --chroot --pkgroot --report --trace --virtual-nodes --chunk-size --lock-timeout'
-_pybcast_pack_flags='-h --help --output -o --name --exclude --no-default-excludes --compile --format --level --threads --python'
+_pybcast_pack_flags='-h --help --output -o --name --exclude --no-default-excludes --compile --no-compile --format --level --threads --python'
 
 # Bundle files under directory $1 (relative to it) matching the prefix $2.
 _pybcast_bundles() {
