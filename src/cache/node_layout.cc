@@ -40,6 +40,8 @@ std::string lock_path(const std::string& user_root, const std::string& key) {
 
 std::string pycache_path(const std::string& user_root) { return user_root + "/pycache"; }
 
+std::string caches_path(const std::string& user_root) { return user_root + "/caches"; }
+
 std::string new_tmp_name(const std::string& key) {
   std::random_device random;
   return fmt::format("{}{}-{:08x}{:08x}", kTmpPrefix, key, random(), random());

@@ -9,6 +9,7 @@
 //       tmp-<key>-<random>/       an extraction in progress
 //       locks/<key>.lock          flock: exclusive while extracting, shared while in use
 //       pycache/                  PYTHONPYCACHEPREFIX of the launched Python
+//       caches/<name>/            runtime caches (Triton, Numba, ...) of the launched Python
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,8 @@ std::string lock_name(const std::string& key);
 std::string lock_path(const std::string& user_root, const std::string& key);
 /// user_root/pycache.
 std::string pycache_path(const std::string& user_root);
+/// user_root/caches: the runtime caches' directories (launch/node_caches).
+std::string caches_path(const std::string& user_root);
 
 /// "tmp-<key>-<random>" with a fresh random part.
 std::string new_tmp_name(const std::string& key);
