@@ -47,7 +47,9 @@ int run_stage(int argc, char** argv) {
   app.add_option("bundles", flags.bundles, "bundle files, in merge order (relative to the package root)");
   add_stage_flags(app, flags);
   app.add_flag("--print-env", print_env,
-               "print `export` lines for running the staged python in a later step (eval them)");
+               "print `export` lines for running the staged python in a later step (eval them);\n"
+               "bundles without a Python get PYBCAST_PREFIX, PATH and LD_LIBRARY_PATH only\n"
+               "[env PYBCAST_KEEP_PYTHONHOME=1 keeps a PYTHONHOME outside the stage]");
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   StageSettings settings;
   try {
