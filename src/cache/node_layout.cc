@@ -47,6 +47,8 @@ std::vector<std::string> bytecode_mirror_parts(const std::string& user_root, con
   return parts;
 }
 
+std::string caches_path(const std::string& user_root) { return user_root + "/caches"; }
+
 std::string new_tmp_name(const std::string& key) {
   std::random_device random;
   return fmt::format("{}{}-{:08x}{:08x}", kTmpPrefix, key, random(), random());

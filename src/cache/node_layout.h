@@ -10,6 +10,7 @@
 //       locks/<key>.lock          flock: exclusive while extracting, shared while in use
 //       pycache/                  PYTHONPYCACHEPREFIX of the launched Python
 //         <user root>/cache/<key>/  the entry's bytecode where that prefix looks (stage/bytecode_mirror)
+//       caches/<name>/            runtime caches (Triton, Numba, ...) of the launched Python
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,8 @@ std::string pycache_path(const std::string& user_root);
 /// bytecode of entry `key`'s sources: pycache/ + the entry's absolute path,
 /// as components below pycache/.
 std::vector<std::string> bytecode_mirror_parts(const std::string& user_root, const std::string& key);
+/// user_root/caches: the runtime caches' directories (launch/node_caches).
+std::string caches_path(const std::string& user_root);
 
 /// "tmp-<key>-<random>" with a fresh random part.
 std::string new_tmp_name(const std::string& key);

@@ -28,7 +28,10 @@ constexpr const char* kDescription =
     "network or parallel file system, where every metadata operation of every rank is a server round\n"
     "trip. For each shared location it says what to change: move PYTHONUSERBASE to scratch or\n"
     "node-local storage, pack directories into bundles (pybcast pack python|dist|dir|env) and start\n"
-    "with python-mpi, run from scratch or node-local storage.\n";
+    "with python-mpi, run from scratch or node-local storage.\n\n"
+    "Runtime caches (TRITON_CACHE_DIR, TORCHINDUCTOR_CACHE_DIR, NUMBA_CACHE_DIR, CUPY_CACHE_DIR,\n"
+    "MPLCONFIGDIR, XDG_CACHE_HOME) are checked where they are set, and where unset when their\n"
+    "default under $HOME is shared: python-mpi points them at node-local storage.\n";
 
 constexpr const char* kFooter =
     "--measure counts with `strace -f -e trace=%file,%stat` when strace is on PATH; otherwise it\n"

@@ -23,5 +23,6 @@ int main(int argc, char** argv) {
   request.python_args.assign(argv + 1, argv + argc);
   request.abort_on_error = !pybcast::truthy(pybcast::setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
   request.cleanup = pybcast::truthy(pybcast::setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
+  request.keep_pythonhome = pybcast::keep_pythonhome_from_env();
   return pybcast::launch_main(argc, argv, request, started);
 }

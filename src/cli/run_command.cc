@@ -31,6 +31,10 @@ int run_run(int argc, char** argv) {
                "do not MPI_Abort when a rank's Python fails [env PYBCAST_NO_ABORT=1]");
   bool cleanup = false;
   app.add_flag("--cleanup", cleanup, "remove the node-local cache entry when the job ends [env PYBCAST_CLEANUP=1]");
+  bool keep_pythonhome = false;
+  app.add_flag("--keep-pythonhome", keep_pythonhome,
+               "keep a PYTHONHOME (and PYTHONPATH) that points outside the staged copy, with a warning\n"
+               "[env PYBCAST_KEEP_PYTHONHOME=1]");
   app.prefix_command();
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   LaunchRequest request;
@@ -47,6 +51,7 @@ int run_run(int argc, char** argv) {
     request.python_args.erase(request.python_args.begin());
   request.abort_on_error = !keep_going && !truthy(setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
   request.cleanup = cleanup || truthy(setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
+  request.keep_pythonhome = keep_pythonhome || keep_pythonhome_from_env();
   return launch_main(argc, argv, request, started);
 }
 

@@ -18,11 +18,21 @@ namespace pybcast {
 
 namespace {
 
-/// The two-step workflow: export lines that make a later plain `python3`
-/// (under srun/mpirun) run from the staged prefix with one agreed hash seed.
-std::string environment_for_later(const StageOutcome& outcome, const StageRequest& request, const std::string& seed) {
-  PreparedPython prepared = prepare_staged_python(outcome, request.chroot, seed, "");
-  return format_exports(prepared.env) + fmt::format("export PYBCAST_PREFIX='{}'\n", outcome.prefix);
+/// The two-step workflow: the environment that makes a later plain `python3`
+/// (under srun/mpirun) run from the staged prefix with one agreed hash seed;
+/// for bundles without a Python, PATH and LD_LIBRARY_PATH of the prefix.
+LaunchEnvironment environment_for_later(const StageOutcome& outcome, const StageRequest& request,
+                                        const std::string& seed) {
+  LaunchEnvironment env = environment_for_later_step(outcome, {request.chroot, seed, "", keep_pythonhome_from_env()});
+  for (const auto& notice : env.notices) fmt::print(stderr, "pybcast: warning: {}\n", notice);
+  return env;
+}
+
+/// --report with --print-env: what was mapped and redirected.
+void add_report_lines(const LaunchEnvironment& env, StageOutcome& outcome) {
+  for (const auto& m : env.mappings) outcome.context.extra_lines.push_back("mapped " + m.describe());
+  for (const auto& c : env.caches)
+    outcome.context.extra_lines.push_back(fmt::format("cache {} -> {}", c.variable, c.path));
 }
 
 }  // namespace
@@ -37,7 +47,9 @@ int run_stage(int argc, char** argv) {
   app.add_option("bundles", flags.bundles, "bundle files, in merge order (relative to the package root)");
   add_stage_flags(app, flags);
   app.add_flag("--print-env", print_env,
-               "print `export` lines for running the staged python in a later step (eval them)");
+               "print `export` lines for running the staged python in a later step (eval them);\n"
+               "bundles without a Python get PYBCAST_PREFIX, PATH and LD_LIBRARY_PATH only\n"
+               "[env PYBCAST_KEEP_PYTHONHOME=1 keeps a PYTHONHOME outside the stage]");
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   StageSettings settings;
   try {
@@ -51,16 +63,19 @@ int run_stage(int argc, char** argv) {
     StageOutcome outcome = stage_bundles(world, settings.request);
     int rank = 0;
     MPI_Comm_rank(world, &rank);
-    std::string exports;
+    LaunchEnvironment env;
     if (print_env) {
       std::string seed = agree_hash_seed(world);
       run_agreed(world, [&] {
-        if (rank == 0) exports = environment_for_later(outcome, settings.request, seed);
+        // Every node's runtime cache directories, for the later step's ranks.
+        if (holds_python(outcome.prefix)) prepare_node_caches(outcome);
+        if (rank == 0) env = environment_for_later(outcome, settings.request, seed);
       });
     }
     run_agreed(world, [&] {
       if (rank != 0) return;
-      fmt::print("{}", print_env ? exports : outcome.prefix + "\n");
+      if (print_env) add_report_lines(env, outcome);
+      fmt::print("{}", print_env ? format_exports(env) : outcome.prefix + "\n");
       std::fflush(stdout);
       write_report_and_trace(settings.outputs, outcome.context, outcome.samples);
     });

@@ -18,6 +18,8 @@ std::string resolve_chroot(const std::optional<std::string>& flag) {
   return setting(flag, {"PYBCAST_CHROOT", "PYTHON_MPI_CHROOT"}, layout::kDefaultChroot);
 }
 
+bool keep_pythonhome_from_env() { return truthy(setting(std::nullopt, {"PYBCAST_KEEP_PYTHONHOME"}, "0")); }
+
 void add_stage_flags(CLI::App& app, StageFlags& f) {
   app.add_option("--packages", f.packages, "colon-separated bundles [env PYTHON_MPI_PACKAGES]");
   add_chroot_flag(app, f.chroot);

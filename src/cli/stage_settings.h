@@ -31,6 +31,9 @@ void add_chroot_flag(CLI::App& app, std::optional<std::string>& chroot);
 /// The node-local root: the flag, else PYBCAST_CHROOT, else PYTHON_MPI_CHROOT, else the default.
 std::string resolve_chroot(const std::optional<std::string>& flag);
 
+/// PYBCAST_KEEP_PYTHONHOME=1: keep a PYTHONHOME/PYTHONPATH outside the stage.
+bool keep_pythonhome_from_env();
+
 /// Adds the options (not the positional bundles) to `app`.
 void add_stage_flags(CLI::App& app, StageFlags& flags);
 /// Throws Error on invalid values.

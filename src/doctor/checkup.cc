@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -108,6 +109,18 @@ std::vector<Location> check_locations(const CheckupInputs& in) {
   }
   add(Source::kCwd, 0, in.cwd, advice_for(Source::kCwd));
   if (!in.script.empty()) add(Source::kScript, 0, in.script, advice_for(Source::kScript));
+  // Runtime caches: a variable that is set is listed; an unset one only when
+  // its default under $HOME is shared (the tool may never run, but if it does
+  // every rank of every node writes there).
+  for (const RuntimeCache& cache : runtime_caches()) {
+    const char* value = in.getenv(cache.variable);
+    if (value != nullptr && *value != '\0') {
+      add(cache.source, 0, value, advice_for(cache.source));
+    } else if (std::optional<std::string> fallback = home_default_of(cache, in.getenv)) {
+      add(cache.source, 0, *fallback, advice_for(cache.source));
+      if (!out.back().fs.shared) out.pop_back();
+    }
+  }
   return out;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // `pybcast doctor`'s survey: every place a Python start-up reads from (the
 // entries of PATH, LD_LIBRARY_PATH, PYTHONPATH, PYTHONUSERBASE, PYTHONHOME,
-// the interpreter's sys.path, the working directory, the script), the file
-// system each sits on, and what to change where that file system is shared.
+// the interpreter's sys.path, the working directory, the script, the runtime
+// caches such as TRITON_CACHE_DIR), the file system each sits on, and what to
+// change where that file system is shared.
 // The launcher's warnings use the same wording (util/shared_fs_advice).
 #include <functional>
 #include <string>
@@ -49,7 +50,9 @@ struct CheckupInputs {
 
 /// Every location, in the order PATH, LD_LIBRARY_PATH, PYTHONPATH,
 /// PYTHONUSERBASE, PYTHONHOME, python, sys.path (but '' and entries already
-/// listed under PYTHONPATH), cwd, script; each classified with probe_fs.
+/// listed under PYTHONPATH), cwd, script, then the runtime caches
+/// (TRITON_CACHE_DIR, ...: each that is set, and each unset one whose
+/// default under $HOME is shared); each classified with probe_fs.
 std::vector<Location> check_locations(const CheckupInputs& in);
 
 /// Advice for a sys.path entry: the interpreter's own tree, a venv/conda

@@ -25,7 +25,13 @@ std::string where(const Location& l) {
     case Source::kPythonUserBase:
     case Source::kPython:
     case Source::kCwd:
-    case Source::kScript: return source_name(l.source);
+    case Source::kScript:
+    case Source::kTritonCache:
+    case Source::kInductorCache:
+    case Source::kNumbaCache:
+    case Source::kCupyCache:
+    case Source::kMplConfig:
+    case Source::kXdgCache: return source_name(l.source);
     default: return fmt::format("{}[{}]", source_name(l.source), l.index);
   }
 }

@@ -8,15 +8,29 @@
 
 namespace pybcast {
 
-PreparedPython prepare_staged_python(const StageOutcome& outcome, const std::string& chroot,
-                                     const std::string& hash_seed, const std::string& script) {
-  PythonHomeRequest where{outcome.prefix, chroot, std::nullopt, outcome.bundle_names};
+PreparedPython prepare_staged_python(const StageOutcome& outcome, const PrepareOptions& options) {
+  PythonHomeRequest where{outcome.prefix, options.chroot, std::nullopt, outcome.bundle_names, options.keep_pythonhome};
   if (const char* home = std::getenv("PYTHONHOME"); home && *home) where.user_home = home;
   PreparedPython prepared;
   prepared.python = locate_staged_python(where);
-  std::string pycache = layout::pycache_path(layout::user_root(outcome.node_root));
-  prepared.env = python_environment({prepared.python, pycache, hash_seed, script, ::getenv});
+  std::string user_root = layout::user_root(outcome.node_root);
+  std::string pycache = layout::pycache_path(user_root);
+  EnvironmentInputs inputs{prepared.python, pycache, options.hash_seed, options.script, ::getenv};
+  inputs.caches_dir = layout::caches_path(user_root);
+  prepared.env = python_environment(inputs);
   return prepared;
+}
+
+void prepare_node_caches(const StageOutcome& outcome) {
+  create_cache_dirs(outcome.node_root,
+                    plan_cache_redirects(layout::caches_path(layout::user_root(outcome.node_root)), ::getenv));
+}
+
+LaunchEnvironment environment_for_later_step(const StageOutcome& outcome, const PrepareOptions& options) {
+  LaunchEnvironment env = holds_python(outcome.prefix) ? prepare_staged_python(outcome, options).env
+                                                       : prefix_environment(outcome.prefix, ::getenv);
+  env.set.emplace_back("PYBCAST_PREFIX", outcome.prefix);
+  return env;
 }
 
 std::string agree_hash_seed(MPI_Comm world) {

@@ -17,11 +17,27 @@ struct PreparedPython {
   LaunchEnvironment env;
 };
 
-/// Locates the interpreter in `outcome`'s prefix (honouring a PYTHONHOME the
-/// user set) and builds its environment. `script` is the script to be run,
-/// if any (for warnings). Throws Error explaining what is missing.
-PreparedPython prepare_staged_python(const StageOutcome& outcome, const std::string& chroot,
-                                     const std::string& hash_seed, const std::string& script);
+struct PrepareOptions {
+  std::string chroot;            ///< the configured node-local root
+  std::string hash_seed;         ///< agreed by every rank
+  std::string script;            ///< the script to be run, if any (for warnings)
+  bool keep_pythonhome = false;  ///< keep a PYTHONHOME/PYTHONPATH outside the stage (and warn)
+};
+
+/// Locates the interpreter in `outcome`'s prefix (mapping a PYTHONHOME and
+/// PYTHONPATH the user set, launch/home_mapping) and builds its environment,
+/// runtime caches on the node included. Throws Error explaining what is missing.
+PreparedPython prepare_staged_python(const StageOutcome& outcome, const PrepareOptions& options);
+
+/// Creates the node-local directories of the runtime caches the user has not
+/// set (launch/node_caches). Call it on every rank (at least one per node)
+/// before Python uses them.
+void prepare_node_caches(const StageOutcome& outcome);
+
+/// `stage --print-env`: the staged Python's environment when the bundles hold
+/// a Python, else only PATH and LD_LIBRARY_PATH of the prefix (an MPI
+/// application and its libraries); then PYBCAST_PREFIX.
+LaunchEnvironment environment_for_later_step(const StageOutcome& outcome, const PrepareOptions& options);
 
 /// One PYTHONHASHSEED for every rank (collective): the same str hashes, the
 /// same set and dict order everywhere, as mpi4py codes often assume.

@@ -30,6 +30,11 @@ void warn_if_shared(LaunchEnvironment& env, Source source, const std::string& pa
   if (!warning.empty()) env.warnings.push_back(std::move(warning));
 }
 
+bool path_exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
 }  // namespace
 
 LaunchEnvironment python_environment(const EnvironmentInputs& in) {
@@ -39,6 +44,24 @@ LaunchEnvironment python_environment(const EnvironmentInputs& in) {
   std::string home = py.user_home_outside.empty() ? py.home : py.user_home_outside;
   std::string libdir = std::filesystem::path(py.libpython).parent_path().string();
   std::string libs = libdir == py.home + "/lib" ? libdir : libdir + ":" + py.home + "/lib";
+  env.mappings = py.mappings;
+  env.notices = py.notices;
+  std::string pythonpath = get("PYTHONPATH") != nullptr ? get("PYTHONPATH") : "";
+  if (!pythonpath.empty() && !py.source_prefixes.empty()) {
+    PythonPathResult mapped = map_python_path(pythonpath, py.source_prefixes, py.prefix,
+                                              in.exists ? in.exists : PathExists(path_exists), py.keep_user_env);
+    if (py.keep_user_env) {
+      for (const auto& m : mapped.mappings)
+        env.notices.push_back(
+            fmt::format("PYTHONPATH entry {} kept as set (PYBCAST_KEEP_PYTHONHOME / "
+                        "--keep-pythonhome): imports read it, not its staged copy {}",
+                        m.from, m.to));
+    } else if (!mapped.mappings.empty()) {
+      env.set.emplace_back("PYTHONPATH", mapped.value);
+      env.mappings.insert(env.mappings.end(), mapped.mappings.begin(), mapped.mappings.end());
+      pythonpath = mapped.value;
+    }
+  }
   env.set.emplace_back("PYTHONHOME", home);
   env.set.emplace_back("PATH", prepend(py.home + "/bin", get("PATH")));
   env.set.emplace_back("LD_LIBRARY_PATH", prepend(libs, get("LD_LIBRARY_PATH")));
@@ -47,16 +70,30 @@ LaunchEnvironment python_environment(const EnvironmentInputs& in) {
   if (get("PYTHONHASHSEED") == nullptr) env.set.emplace_back("PYTHONHASHSEED", in.hash_seed);
 
   if (!py.user_home_outside.empty()) warn_if_shared(env, Source::kPythonHome, py.user_home_outside);
-  if (const char* path = get("PYTHONPATH"))
-    for (const auto& entry : split_list(path)) warn_if_shared(env, Source::kPythonPath, entry);
+  for (const auto& entry : split_list(pythonpath)) warn_if_shared(env, Source::kPythonPath, entry);
   if (const char* base = get("PYTHONUSERBASE")) warn_if_shared(env, Source::kPythonUserBase, base);
   if (!in.script.empty() && in.script != "-")
     warn_if_shared(env, Source::kScript, std::filesystem::absolute(in.script).parent_path().string());
+  for (const RuntimeCache& cache : runtime_caches())
+    if (const char* dir = get(cache.variable); dir != nullptr && *dir != '\0') warn_if_shared(env, cache.source, dir);
+  if (!in.caches_dir.empty()) env.caches = plan_cache_redirects(in.caches_dir, in.getenv);
+  for (const auto& cache : env.caches) env.set.emplace_back(cache.variable, cache.path);
+  return env;
+}
+
+LaunchEnvironment prefix_environment(const std::string& prefix, const std::function<const char*(const char*)>& getenv) {
+  LaunchEnvironment env;
+  std::string libs = prefix + "/lib";
+  std::error_code ec;
+  if (std::filesystem::is_directory(prefix + "/lib64", ec)) libs += ":" + prefix + "/lib64";
+  env.set.emplace_back("PATH", prepend(prefix + "/bin", getenv("PATH")));
+  env.set.emplace_back("LD_LIBRARY_PATH", prepend(libs, getenv("LD_LIBRARY_PATH")));
   return env;
 }
 
 std::string format_exports(const LaunchEnvironment& env) {
   std::string out;
+  for (const auto& m : env.mappings) out += "# mapped: " + m.describe() + "\n";
   for (const auto& [name, value] : env.set) out += fmt::format("export {}={}\n", name, shell_quote(value));
   return out;
 }

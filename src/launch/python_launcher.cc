@@ -100,6 +100,8 @@ void report_launch(MPI_Comm world, const ReportOutputs& outputs, StageOutcome& o
     lines.push_back(fmt::format("  libpython {}", python.libpython));
     lines.push_back(fmt::format("launcher start -> Py_BytesMain: min {}, median {}, max {}", format_seconds(*lo),
                                 format_seconds(median_of(starts)), format_seconds(*hi)));
+    for (const auto& m : prepared.env.mappings) lines.push_back("mapped " + m.describe());
+    for (const auto& c : prepared.env.caches) lines.push_back(fmt::format("cache {} -> {}", c.variable, c.path));
     for (const auto& w : prepared.env.warnings) lines.push_back("warning: " + w);
     write_report_and_trace(outputs, outcome.context, outcome.samples);
   });
@@ -134,10 +136,14 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   // Agreed, so that a rank that cannot start Python does not leave the others running alone.
   PreparedPython prepared;
   run_agreed(world, [&] {
-    prepared = prepare_staged_python(outcome, stage.chroot, seed, script_of(request.python_args));
+    prepared =
+        prepare_staged_python(outcome, {stage.chroot, seed, script_of(request.python_args), request.keep_pythonhome});
+    prepare_node_caches(outcome);
     apply_environment(prepared.env);
     load_libpython(prepared.python.libpython);
   });
+  if (rank == 0)
+    for (const auto& notice : prepared.env.notices) fmt::print(stderr, "python-mpi: warning: {}\n", notice);
   double entering = monotonic_seconds() - launcher_started;
   if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, entering);
 

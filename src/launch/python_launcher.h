@@ -17,6 +17,7 @@ struct LaunchRequest {
   std::vector<std::string> python_args;  ///< everything after the interpreter name
   bool abort_on_error = true;            ///< MPI_Abort when a rank's Python fails
   bool cleanup = false;                  ///< remove the node's cache entry at a successful exit
+  bool keep_pythonhome = false;          ///< keep a PYTHONHOME/PYTHONPATH outside the stage (warned)
   ReportOutputs outputs;
 };
 

@@ -55,6 +55,7 @@ std::vector<std::pair<fs::path, std::string>> find_homes(const fs::path& prefix)
 
 struct ManifestHints {
   std::string libpython, executable, version;
+  std::vector<std::string> source_prefixes;
 };
 
 ManifestHints read_manifests(const fs::path& prefix, const std::vector<std::string>& bundles) {
@@ -74,6 +75,10 @@ ManifestHints read_manifests(const fs::path& prefix, const std::vector<std::stri
     if (!m.layout.libpython.empty()) hints.libpython = m.layout.libpython;
     if (!m.layout.executable.empty()) hints.executable = m.layout.executable;
     if (!m.python.version.empty()) hints.version = m.python.version;
+    const std::string& source = m.layout.source_prefix;
+    if (!source.empty() &&
+        std::find(hints.source_prefixes.begin(), hints.source_prefixes.end(), source) == hints.source_prefixes.end())
+      hints.source_prefixes.push_back(source);
   }
   return hints;
 }
@@ -101,20 +106,33 @@ std::optional<std::string> remap_home_under_chroot(const std::string& home, cons
   return (fs::path(prefix) / rel).lexically_normal().string();
 }
 
+bool holds_python(const std::string& prefix) { return !find_homes(prefix).empty(); }
+
 StagedPython locate_staged_python(const PythonHomeRequest& request) {
   fs::path prefix(request.prefix);
   ManifestHints hints = read_manifests(prefix, request.bundle_names);
   std::vector<std::pair<fs::path, std::string>> homes = find_homes(prefix);
+  auto home_at = [&](const std::string& dir) {
+    fs::path wanted = fs::path(dir).lexically_normal();
+    return std::find_if(homes.begin(), homes.end(),
+                        [&](const auto& h) { return h.first.lexically_normal() == wanted; });
+  };
+  HomeDecision decision =
+      decide_python_home({request.user_home, request.chroot, request.prefix, hints.source_prefixes,
+                          [&](const std::string& dir) { return home_at(dir) != homes.end(); }, request.keep_user_home});
   StagedPython python;
-  std::optional<std::string> mapped;
-  if (request.user_home) mapped = remap_home_under_chroot(*request.user_home, request.chroot, request.prefix);
-  if (mapped) {
-    auto it = std::find_if(homes.begin(), homes.end(), [&](const auto& h) { return h.first == *mapped; });
+  python.prefix = request.prefix;
+  python.source_prefixes = hints.source_prefixes;
+  python.keep_user_env = request.keep_user_home;
+  if (decision.choice == HomeChoice::kUnderChroot || decision.choice == HomeChoice::kMapped) {
+    auto it = home_at(decision.home);
     if (it == homes.end())
       fail("PYTHONHOME={} maps to {} in the staged prefix, which holds no lib/python3.*/os.py", *request.user_home,
-           *mapped);
-    python.home = *mapped;
+           decision.home);
+    python.home = decision.home;
     python.version = it->second;
+    if (decision.choice == HomeChoice::kMapped)
+      python.mappings.push_back({"PYTHONHOME", *request.user_home, python.home});
   } else {
     if (homes.empty())
       fail("the staged bundles contain no Python standard library (no lib/python3.*/os.py under {}); {}",
@@ -128,14 +146,24 @@ StagedPython locate_staged_python(const PythonHomeRequest& request) {
     python.home = homes[0].first.string();
     python.version = homes[0].second;
   }
+  // A PYTHONHOME outside the stage: replaced by the staged home, or, as the
+  // user asked, kept (the library and argv[0] still come from the stage).
+  if (decision.choice == HomeChoice::kReplaced) {
+    python.mappings.push_back({"PYTHONHOME", *request.user_home, python.home, true});
+    python.notices.push_back(
+        fmt::format("PYTHONHOME={} is outside the staged copy: replaced by {} (keep it with --keep-pythonhome or "
+                    "PYBCAST_KEEP_PYTHONHOME=1)",
+                    *request.user_home, python.home));
+  } else if (decision.choice == HomeChoice::kKept) {
+    python.user_home_outside = *request.user_home;
+    python.notices.push_back(
+        fmt::format("PYTHONHOME={} kept as set (PYBCAST_KEEP_PYTHONHOME / --keep-pythonhome): the standard library "
+                    "is read from there, not from the staged copy",
+                    *request.user_home));
+  }
   if (python.version.empty() && !hints.version.empty())
     python.version = hints.version.substr(0, hints.version.rfind('.'));
   fs::path home(python.home);
-  // A PYTHONHOME outside CHROOT is the user's explicit choice: Python gets it
-  // (the launcher warns), but the library and argv[0] still come from the stage.
-  if (request.user_home && !mapped) {
-    python.user_home_outside = *request.user_home;
-  }
   if (!hints.libpython.empty() && is_file(prefix / hints.libpython)) {
     python.libpython = (prefix / hints.libpython).string();
   } else if (auto found = search_libpython(home, python.version)) {

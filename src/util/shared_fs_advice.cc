@@ -17,6 +17,12 @@ const char* source_name(Source source) {
     case Source::kSysPath: return "sys.path";
     case Source::kCwd: return "cwd";
     case Source::kScript: return "script";
+    case Source::kTritonCache: return "TRITON_CACHE_DIR";
+    case Source::kInductorCache: return "TORCHINDUCTOR_CACHE_DIR";
+    case Source::kNumbaCache: return "NUMBA_CACHE_DIR";
+    case Source::kCupyCache: return "CUPY_CACHE_DIR";
+    case Source::kMplConfig: return "MPLCONFIGDIR";
+    case Source::kXdgCache: return "XDG_CACHE_HOME";
   }
   return "?";
 }
@@ -49,8 +55,47 @@ std::string advice_for(Source source) {
     case Source::kScript:
       return "every import searches the script's directory first: copy the script to scratch or node-local storage "
              "and run it from there";
+    case Source::kTritonCache:
+    case Source::kInductorCache:
+    case Source::kNumbaCache:
+    case Source::kCupyCache:
+    case Source::kMplConfig:
+    case Source::kXdgCache:
+      return "every rank of every node writes and reads this cache: python-mpi points it at node-local storage (unset "
+             "it there), or set it to node-local storage (e.g. /dev/shm or $TMPDIR) for other launchers";
   }
   return "";
+}
+
+const std::vector<RuntimeCache>& runtime_caches() {
+  static const std::vector<RuntimeCache> caches{
+      {Source::kTritonCache, "TRITON_CACHE_DIR", "triton"},
+      {Source::kInductorCache, "TORCHINDUCTOR_CACHE_DIR", "torchinductor"},
+      {Source::kNumbaCache, "NUMBA_CACHE_DIR", "numba"},
+      {Source::kCupyCache, "CUPY_CACHE_DIR", "cupy"},
+      {Source::kMplConfig, "MPLCONFIGDIR", "matplotlib"},
+      {Source::kXdgCache, "XDG_CACHE_HOME", "xdg"},
+  };
+  return caches;
+}
+
+std::optional<std::string> home_default_of(const RuntimeCache& cache,
+                                           const std::function<const char*(const char*)>& getenv) {
+  const char* home = getenv("HOME");
+  if (home == nullptr || *home == '\0') return std::nullopt;
+  auto xdg = [&](const char* variable, const char* fallback) {
+    const char* value = getenv(variable);
+    return value != nullptr && *value == '/' ? std::string(value) : std::string(home) + fallback;
+  };
+  switch (cache.source) {
+    case Source::kTritonCache: return std::string(home) + "/.triton/cache";
+    case Source::kNumbaCache:
+      return xdg("XDG_CACHE_HOME", "/.cache") + "/numba";  // after __pycache__ next to the source
+    case Source::kCupyCache: return std::string(home) + "/.cupy/kernel_cache";
+    case Source::kMplConfig: return xdg("XDG_CONFIG_HOME", "/.config") + "/matplotlib";
+    case Source::kXdgCache: return std::string(home) + "/.cache";
+    default: return std::nullopt;  // TORCHINDUCTOR_CACHE_DIR: tempfile.gettempdir()/torchinductor_<user>
+  }
 }
 
 std::string shared_warning(Source source, const std::string& path) {

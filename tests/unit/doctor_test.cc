@@ -220,6 +220,52 @@ TEST(Checkup, LauncherWarnsWithTheSameAdvice) {
             "the script's directory /lustre/run is on lustre (shared): " + advice_for(Source::kScript));
 }
 
+TEST(Checkup, FlagsRuntimeCachesOnASharedFileSystem) {
+  FakeFilesystems fake(kFakeTypes);
+  // Set: listed wherever it is. Unset: listed only when its default under $HOME is shared.
+  CheckupInputs in{fake_env({{"HOME", "/lustre/home/u"},
+                             {"TRITON_CACHE_DIR", "/slow/triton"},
+                             {"NUMBA_CACHE_DIR", "/dev/shm/numba"},
+                             {"XDG_CACHE_HOME", "/dev/shm/xdg"}}),
+                   "/dev/shm/run", "", nullptr, kMounts};
+  std::map<std::string, Location> caches;
+  for (const auto& l : check_locations(in))
+    if (l.source >= Source::kTritonCache) caches[source_name(l.source)] = l;
+  std::vector<std::string> names;
+  for (const auto& [name, l] : caches) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"CUPY_CACHE_DIR", "MPLCONFIGDIR", "NUMBA_CACHE_DIR", "TRITON_CACHE_DIR",
+                                             "XDG_CACHE_HOME"}));
+  EXPECT_EQ(caches["TRITON_CACHE_DIR"].path, "/slow/triton");
+  EXPECT_TRUE(caches["TRITON_CACHE_DIR"].fs.shared);
+  EXPECT_NE(caches["TRITON_CACHE_DIR"].advice.find("python-mpi points it at node-local storage"), std::string::npos);
+  EXPECT_FALSE(caches["NUMBA_CACHE_DIR"].fs.shared);
+  EXPECT_TRUE(caches["NUMBA_CACHE_DIR"].advice.empty());
+  EXPECT_EQ(caches["CUPY_CACHE_DIR"].path, "/lustre/home/u/.cupy/kernel_cache");
+  EXPECT_TRUE(caches["CUPY_CACHE_DIR"].fs.shared);
+  EXPECT_EQ(caches["MPLCONFIGDIR"].path, "/lustre/home/u/.config/matplotlib");
+  EXPECT_FALSE(caches["XDG_CACHE_HOME"].fs.shared);  // set: listed, though local
+
+  // A local $HOME with nothing set: no cache is listed.
+  CheckupInputs local{fake_env({{"HOME", "/root"}}), "/dev/shm/run", "", nullptr, kMounts};
+  for (const auto& l : check_locations(local)) EXPECT_LT(l.source, Source::kTritonCache) << source_name(l.source);
+}
+
+TEST(Checkup, TheLauncherWarnsAboutACacheTheUserPutOnASharedFileSystem) {
+  FakeFilesystems fake(kFakeTypes);
+  EnvironmentInputs in{{"/dev/shm/p", "3.11", "/dev/shm/p/lib/libpython3.11.so", "/dev/shm/p/bin/python3.11", ""},
+                       "/dev/shm/pycache",
+                       "1",
+                       "",
+                       fake_env({{"TRITON_CACHE_DIR", "/lustre/home/u/.triton"}}),
+                       "/dev/shm/pybcast-0/caches"};
+  LaunchEnvironment env = python_environment(in);
+  ASSERT_EQ(env.warnings.size(), 1u);
+  EXPECT_EQ(env.warnings[0],
+            "TRITON_CACHE_DIR /lustre/home/u/.triton is on lustre (shared): " + advice_for(Source::kTritonCache));
+  ASSERT_EQ(env.caches.size(), 5u);  // the others point at the node
+  for (const auto& c : env.caches) EXPECT_TRUE(c.path.starts_with("/dev/shm/pybcast-0/caches/")) << c.variable;
+}
+
 TEST(MetadataOps, ParsesAnStraceLog) {
   std::string log =
       "100 execve(\"/usr/bin/python3\", [\"python3\", \"-c\", \"import x\"], 0x7ffd /* 3 vars */) = 0\n"

@@ -20,6 +20,7 @@ TEST(NodeLayout, NamesTheUserRootAndWhatIsInIt) {
   EXPECT_EQ(layout::lock_name(kKey), kKey + ".lock");
   EXPECT_EQ(layout::lock_path("/r", kKey), "/r/locks/" + kKey + ".lock");
   EXPECT_EQ(layout::pycache_path("/r"), "/r/pycache");
+  EXPECT_EQ(layout::caches_path("/r"), "/r/caches");
 }
 
 TEST(NodeLayout, VirtualNodesLiveUnderTheChroot) {
