@@ -13,6 +13,11 @@ inline constexpr const char* kManifestMember = ".pybcast/manifest.json";
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kStageRecordName = "stage.json";
 
+/// The one path component that stands for bundle `bundle` (as the user named
+/// it: "python.tar.zst", "sub/x.tar.zst", "/scratch/me/x.tar.zst") under
+/// .pybcast/bundles/: '/' and '%' escaped (%2F, %25), never "." or "..",
+/// and at most 200 bytes (a longer name keeps its end and gets a hash).
+std::string bundle_metadata_name(const std::string& bundle);
 /// Where bundle `bundle`'s `.pybcast/` members go in the staged prefix, as components.
 std::vector<std::string> staged_metadata_dir(const std::string& bundle);
 /// prefix/.pybcast/bundles/<bundle>/manifest.json.
