@@ -8,7 +8,8 @@ namespace pybcast {
 
 namespace {
 // Bump when extraction semantics change, so old cache entries are not reused.
-constexpr const char* kKeyVersion = "pybcast-cache-v1";
+// v2: ctime and device in the key; entries carry their bytecode mirror (stage/bytecode_mirror).
+constexpr const char* kKeyVersion = "pybcast-cache-v2";
 }  // namespace
 
 std::string derive_cache_key(const std::vector<BundleIdentity>& bundles) {
@@ -16,7 +17,8 @@ std::string derive_cache_key(const std::vector<BundleIdentity>& bundles) {
   text += '\n';
   // Length-prefixed path, so no path can mimic another field.
   for (const auto& b : bundles)
-    text += fmt::format("{}:{} size={} mtime_ns={} inode={}\n", b.path.size(), b.path, b.size, b.mtime_ns, b.inode);
+    text += fmt::format("{}:{} size={} mtime_ns={} inode={} ctime_ns={} device={}\n", b.path.size(), b.path, b.size,
+                        b.mtime_ns, b.inode, b.ctime_ns, b.device);
   return hex128(text);
 }
 

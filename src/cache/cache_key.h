@@ -1,7 +1,9 @@
 #pragma once
 // The cache key of an ordered bundle set, derived by rank 0 from what one
-// open + fstat per bundle tells: path, size, mtime and inode. A changed
-// bundle (new mtime or size, or a new file at the path) gives a new key.
+// open + fstat per bundle tells: path, size, mtime, ctime, device and inode.
+// A changed bundle (new mtime or size, a new file at the path, or one
+// rewritten in place with its mtime restored: `cp -p`, `rsync -t --inplace`,
+// coarse NFS mtimes; users cannot set ctime) gives a new key.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +15,8 @@ struct BundleIdentity {
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   uint64_t inode = 0;
+  int64_t ctime_ns = 0;
+  uint64_t device = 0;
 };
 
 /// 32 hex characters. Stable across runs and machines for the same identities.

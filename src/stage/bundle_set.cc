@@ -15,7 +15,7 @@ namespace pybcast {
 
 namespace {
 
-int64_t mtime_ns(const struct stat& st) { return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec; }
+int64_t nanoseconds(const timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; }
 
 }  // namespace
 
@@ -35,7 +35,8 @@ BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>&
       struct stat st = io::fstat(fd.get(), path);
       if (!S_ISREG(st.st_mode)) fail("{}: not a regular file", path);
       ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-      identities_.push_back(BundleIdentity{path, static_cast<uint64_t>(st.st_size), mtime_ns(st), st.st_ino});
+      identities_.push_back(BundleIdentity{path, static_cast<uint64_t>(st.st_size), nanoseconds(st.st_mtim), st.st_ino,
+                                           nanoseconds(st.st_ctim), static_cast<uint64_t>(st.st_dev)});
       files_.push_back(std::move(fd));
     } catch (const Error& e) {
       problems.push_back(fmt::format("'{}' ({})", name, e.what()));
@@ -69,7 +70,7 @@ void BundleSet::read(const ChunkSpec& spec, std::span<std::byte> out) {
     if (static_cast<uint64_t>(st.st_size) != id.size)
       fail("bundle '{}' changed while being read (size {} -> {} bytes); stage again once it is stable",
            names_[spec.bundle], id.size, st.st_size);
-    if (mtime_ns(st) != id.mtime_ns)
+    if (nanoseconds(st.st_mtim) != id.mtime_ns || nanoseconds(st.st_ctim) != id.ctime_ns)
       fail("bundle '{}' changed while being read (modified during the read); stage again once it is stable",
            names_[spec.bundle]);
   }

@@ -29,3 +29,24 @@ stage 8 --virtual-nodes 4 --report numpy.tar.gz
 [ "$STATUS" -eq 0 ] || fail "stage after touch failed: $(cat "$SCRATCH/out")"
 grep -q "cache 0 hit / 4 extracted" "$SCRATCH/out" || fail "touched bundle should miss: $(cat "$SCRATCH/out")"
 echo "ok: warm hit on 4 nodes without reading; touch -> miss"
+
+# Rewritten in place with the same size and its mtime restored (cp -p, rsync -t --inplace):
+# still a miss, and the new content is what is staged.
+printf 'first\n' >"$SCRATCH/a.txt" && printf 'other\n' >"$SCRATCH/b.txt"
+mkdir -p "$SCRATCH/v1" "$SCRATCH/v2" && cp "$SCRATCH/a.txt" "$SCRATCH/v1/version.txt" && cp "$SCRATCH/b.txt" "$SCRATCH/v2/version.txt"
+(cd "$SCRATCH/v1" && tar --mtime=@0 --owner=0 --group=0 -cf "$PKGROOT/inplace.tar" version.txt)
+(cd "$SCRATCH/v2" && tar --mtime=@0 --owner=0 --group=0 -cf "$SCRATCH/inplace-v2.tar" version.txt)
+[ "$(stat -c %s "$PKGROOT/inplace.tar")" = "$(stat -c %s "$SCRATCH/inplace-v2.tar")" ] || fail "the two versions differ in size"
+stage 8 --virtual-nodes 4 --report inplace.tar
+[ "$STATUS" -eq 0 ] || fail "stage of v1 failed: $(cat "$SCRATCH/out")"
+touch -r "$PKGROOT/inplace.tar" "$SCRATCH/mtime-ref"
+dd if="$SCRATCH/inplace-v2.tar" of="$PKGROOT/inplace.tar" conv=notrunc status=none
+touch -r "$SCRATCH/mtime-ref" "$PKGROOT/inplace.tar"
+stage 8 --virtual-nodes 4 --report inplace.tar
+[ "$STATUS" -eq 0 ] || fail "stage of v2 failed: $(cat "$SCRATCH/out")"
+grep -q "cache 0 hit / 4 extracted" "$SCRATCH/out" || fail "a bundle rewritten in place (mtime restored) was a hit: $(cat "$SCRATCH/out")"
+for g in 0 1 2 3; do
+  grep -qx other "$CHROOT"/vnode-$g/pybcast-*/cache/"$(grep -oE 'key [0-9a-f]{32}' "$SCRATCH/out" | cut -d' ' -f2)"/version.txt ||
+    fail "vnode $g does not run the new content"
+done
+echo "ok: a bundle rewritten in place with its mtime restored is a miss; every node stages the new content"

@@ -32,6 +32,8 @@ TEST(CacheKey, StableAndSensitiveToEveryField) {
   EXPECT_TRUE(changed([](auto& b) { b.size += 1; }));
   EXPECT_TRUE(changed([](auto& b) { b.mtime_ns += 1; }));
   EXPECT_TRUE(changed([](auto& b) { b.inode += 1; }));
+  EXPECT_TRUE(changed([](auto& b) { b.ctime_ns += 1; }));  // rewritten in place, mtime restored
+  EXPECT_TRUE(changed([](auto& b) { b.device += 1; }));
   BundleIdentity c{"/shared/python.tar.zst", 5, 6, 7};
   EXPECT_NE(derive_cache_key({a, c}), derive_cache_key({c, a}));  // order matters: later bundles win
 }
