@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "util/error.h"
+#include "util/text.h"
 
 namespace pybcast {
 
@@ -55,12 +56,7 @@ int run_reporting_errors(const std::function<int()>& body, int failure_status) {
 }
 
 void print_error(const std::string& message) {
-  std::string shown;
-  for (unsigned char c : message) {
-    if (c < 0x20 || c == 0x7f) shown += fmt::format("\\x{:02x}", c);
-    else shown += static_cast<char>(c);
-  }
-  fmt::print(stderr, "pybcast: error: {}\n", shown);
+  fmt::print(stderr, "pybcast: error: {}\n", escape_control(message));
   std::fflush(stderr);
 }
 

@@ -9,6 +9,7 @@
 
 #include "bcast/mpi_wait.h"
 #include "util/error.h"
+#include "util/text.h"
 #include "util/units.h"
 
 namespace pybcast {
@@ -131,7 +132,7 @@ std::string format_report(const ReportContext& context, const std::vector<RankSa
   if (s.outside_symlink_count) {
     line("  warning: {} symlink{} outside the prefix (they leave the node at run time):",
          thousands(s.outside_symlink_count), s.outside_symlink_count == 1 ? " points" : "s point");
-    for (const auto& link : s.outside_symlinks) line("    {}", link);
+    for (const auto& link : s.outside_symlinks) line("    {}", escape_control(link));  // names come from bundles
     if (s.outside_symlink_count > s.outside_symlinks.size())
       line("    ... and {} more", s.outside_symlink_count - s.outside_symlinks.size());
   }
