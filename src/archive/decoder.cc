@@ -40,7 +40,16 @@ class GzipDecoder : public Decoder {
   ~GzipDecoder() override { inflateEnd(&z_); }
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
     if (member_done_ && !in.empty()) {
-      inflateReset(&z_);
+      // Zero bytes after the last member are padding (tape blocking, some
+      // writers), which gzip -t and tar -xzf accept; anything after them is not.
+      size_t zeros = 0;
+      while (zeros < in.size() && in[zeros] == std::byte{0}) ++zeros;
+      if (zeros > 0 || padding_) {
+        if (zeros < in.size()) fail("corrupt gzip data (bytes after the zero padding that ends the stream)");
+        padding_ = true;
+        return {in.size(), 0};
+      }
+      inflateReset(&z_);  // another member follows
       member_done_ = false;
     }
     z_.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(in.data()));
@@ -61,6 +70,7 @@ class GzipDecoder : public Decoder {
   z_stream z_{};
   bool member_done_ = false;
   bool started_ = false;
+  bool padding_ = false;
 };
 
 /// zstd, any number of frames; frame checksums are verified when present.

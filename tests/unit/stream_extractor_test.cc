@@ -313,5 +313,23 @@ TEST(Extractor, RefusesBrokenStreams) {
   }
 }
 
+TEST(Extractor, AcceptsZeroPaddingAfterTheLastGzipMemberButNothingAfterIt) {
+  auto gz = ArchiveBuilder().file("a.txt", "padded").build(Filter::kGzip);
+  std::vector<std::byte> padded = gz;
+  padded.resize(gz.size() + 10000, std::byte{0});  // gzip -t and tar -xzf accept this
+  {
+    TestDir dir;
+    Outcome out = extract(dir.path(), {{"padded.tar.gz", padded}}, 4096);  // padding spans chunks
+    ASSERT_TRUE(out.ok) << out.message;
+    EXPECT_EQ(testing::read_file(dir / "a.txt"), "padded");
+  }
+  std::vector<std::byte> garbage = padded;
+  garbage.push_back(std::byte{'x'});
+  TestDir dir;
+  Outcome out = extract_one(dir.path(), garbage, "garbage.tar.gz");
+  EXPECT_FALSE(out.ok);
+  EXPECT_NE(out.message.find("bundle 'garbage.tar.gz'"), std::string::npos) << out.message;
+}
+
 }  // namespace
 }  // namespace pybcast
