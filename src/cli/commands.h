@@ -1,6 +1,7 @@
 #pragma once
 // The subcommand table: `pybcast --help` lists it, dispatch and
 // "did you mean" read it.
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,7 +27,9 @@ int run_gc(int argc, char** argv);
 int run_doctor(int argc, char** argv);
 
 struct LaunchRequest;
-/// python-mpi and `pybcast run`: MPI_Init_thread(MULTIPLE), stage, run Python.
-int launch_main(int argc, char** argv, LaunchRequest request, double started);
+/// python-mpi and `pybcast run`: MPI_Init_thread(MULTIPLE), resolve the
+/// settings on every rank and agree on them (`resolve` reads the environment),
+/// stage, run Python.
+int launch_main(int argc, char** argv, const std::function<LaunchRequest()>& resolve, double started);
 
 }  // namespace pybcast

@@ -11,18 +11,19 @@
 
 int main(int argc, char** argv) {
   double started = pybcast::monotonic_seconds();
-  pybcast::LaunchRequest request;
-  try {
-    pybcast::StageSettings settings = pybcast::resolve_stage_settings({});
-    request.stage = settings.request;
-    request.outputs = settings.outputs;
-  } catch (const pybcast::Error& e) {
-    pybcast::print_error(e.what());
-    return pybcast::kExitUsage;
-  }
-  request.python_args.assign(argv + 1, argv + argc);
-  request.abort_on_error = !pybcast::truthy(pybcast::setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
-  request.cleanup = pybcast::truthy(pybcast::setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
-  request.keep_pythonhome = pybcast::keep_pythonhome_from_env();
-  return pybcast::launch_main(argc, argv, request, started);
+  std::vector<std::string> python_args(argv + 1, argv + argc);
+  return pybcast::launch_main(
+      argc, argv,
+      [&] {
+        pybcast::LaunchRequest request;
+        pybcast::StageSettings settings = pybcast::resolve_stage_settings({});
+        request.stage = settings.request;
+        request.outputs = settings.outputs;
+        request.python_args = python_args;
+        request.abort_on_error = !pybcast::truthy(pybcast::setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
+        request.cleanup = pybcast::truthy(pybcast::setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
+        request.keep_pythonhome = pybcast::keep_pythonhome_from_env();
+        return request;
+      },
+      started);
 }

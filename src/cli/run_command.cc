@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/agreed_settings.h"
 #include "cli/mpi_main.h"
 #include "cli/stage_settings.h"
 #include "launch/python_launcher.h"
@@ -14,8 +15,11 @@
 
 namespace pybcast {
 
-int launch_main(int argc, char** argv, LaunchRequest request, double started) {
-  return run_under_mpi(argc, argv, MPI_THREAD_MULTIPLE, [&] { return launch_python(request, started); });
+int launch_main(int argc, char** argv, const std::function<LaunchRequest()>& resolve, double started) {
+  return run_under_mpi(argc, argv, MPI_THREAD_MULTIPLE, [&] {
+    LaunchRequest request = agree_launch_request(MPI_COMM_WORLD, resolve);
+    return launch_python(request, started);
+  });
 }
 
 int run_run(int argc, char** argv) {
@@ -37,22 +41,22 @@ int run_run(int argc, char** argv) {
                "[env PYBCAST_KEEP_PYTHONHOME=1]");
   app.prefix_command();
   if (auto status = parse_command_line(app, argc, argv)) return *status;
-  LaunchRequest request;
-  try {
-    StageSettings settings = resolve_stage_settings(flags);
-    request.stage = settings.request;
-    request.outputs = settings.outputs;
-  } catch (const Error& e) {
-    print_error(e.what());
-    return kExitUsage;
-  }
-  request.python_args = app.remaining();
-  if (!request.python_args.empty() && request.python_args[0] == "--")
-    request.python_args.erase(request.python_args.begin());
-  request.abort_on_error = !keep_going && !truthy(setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
-  request.cleanup = cleanup || truthy(setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
-  request.keep_pythonhome = keep_pythonhome || keep_pythonhome_from_env();
-  return launch_main(argc, argv, request, started);
+  std::vector<std::string> python_args = app.remaining();
+  if (!python_args.empty() && python_args[0] == "--") python_args.erase(python_args.begin());
+  return launch_main(
+      argc, argv,
+      [&] {
+        LaunchRequest request;
+        StageSettings settings = resolve_stage_settings(flags);
+        request.stage = settings.request;
+        request.outputs = settings.outputs;
+        request.python_args = python_args;
+        request.abort_on_error = !keep_going && !truthy(setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
+        request.cleanup = cleanup || truthy(setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
+        request.keep_pythonhome = keep_pythonhome || keep_pythonhome_from_env();
+        return request;
+      },
+      started);
 }
 
 }  // namespace pybcast

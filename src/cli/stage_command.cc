@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "bcast/agreement.h"
+#include "cli/agreed_settings.h"
 #include "cli/commands.h"
 #include "cli/mpi_main.h"
 #include "cli/stage_settings.h"
@@ -25,6 +26,7 @@ LaunchEnvironment environment_for_later(const StageOutcome& outcome, const Stage
                                         const std::string& seed) {
   LaunchEnvironment env = environment_for_later_step(outcome, {request.chroot, seed, "", keep_pythonhome_from_env()});
   for (const auto& notice : env.notices) fmt::print(stderr, "pybcast: warning: {}\n", notice);
+  for (const auto& warning : env.warnings) fmt::print(stderr, "pybcast: warning: {}\n", warning);
   return env;
 }
 
@@ -51,15 +53,9 @@ int run_stage(int argc, char** argv) {
                "bundles without a Python get PYBCAST_PREFIX, PATH and LD_LIBRARY_PATH only\n"
                "[env PYBCAST_KEEP_PYTHONHOME=1 keeps a PYTHONHOME outside the stage]");
   if (auto status = parse_command_line(app, argc, argv)) return *status;
-  StageSettings settings;
-  try {
-    settings = resolve_stage_settings(flags);
-  } catch (const Error& e) {
-    print_error(e.what());
-    return kExitUsage;
-  }
   return run_under_mpi(argc, argv, MPI_THREAD_FUNNELED, [&] {
     MPI_Comm world = MPI_COMM_WORLD;
+    StageSettings settings = agree_stage_settings(world, [&] { return resolve_stage_settings(flags); });
     StageOutcome outcome = stage_bundles(world, settings.request);
     int rank = 0;
     MPI_Comm_rank(world, &rank);

@@ -8,6 +8,7 @@
 #include "util/error.h"
 #include "util/settings.h"
 #include "util/shared_fs_advice.h"
+#include "util/text.h"
 
 namespace pybcast {
 
@@ -68,6 +69,9 @@ LaunchEnvironment python_environment(const EnvironmentInputs& in) {
   if (get("PYTHONPYCACHEPREFIX") == nullptr && get("PYTHONDONTWRITEBYTECODE") == nullptr)
     env.set.emplace_back("PYTHONPYCACHEPREFIX", in.pycache_dir);
   if (get("PYTHONHASHSEED") == nullptr) env.set.emplace_back("PYTHONHASHSEED", in.hash_seed);
+  // ~/.local would come first on sys.path: every rank stats it on the shared home,
+  // and an old numpy there shadows the staged one.
+  if (get("PYTHONNOUSERSITE") == nullptr) env.set.emplace_back("PYTHONNOUSERSITE", "1");
 
   if (!py.user_home_outside.empty()) warn_if_shared(env, Source::kPythonHome, py.user_home_outside);
   for (const auto& entry : split_list(pythonpath)) warn_if_shared(env, Source::kPythonPath, entry);
@@ -93,7 +97,9 @@ LaunchEnvironment prefix_environment(const std::string& prefix, const std::funct
 
 std::string format_exports(const LaunchEnvironment& env) {
   std::string out;
-  for (const auto& m : env.mappings) out += "# mapped: " + m.describe() + "\n";
+  for (const auto& m : env.mappings) out += "# mapped: " + escape_control(m.describe()) + "\n";
+  for (const auto& w : env.notices) out += "# warning: " + escape_control(w) + "\n";
+  for (const auto& w : env.warnings) out += "# warning: " + escape_control(w) + "\n";
   for (const auto& [name, value] : env.set) out += fmt::format("export {}={}\n", name, shell_quote(value));
   return out;
 }

@@ -35,10 +35,16 @@ struct ExitPolicy {
 ExitPolicy exit_policy;
 
 /// --cleanup: once every rank is done, each leader removes its node's entry
-/// unless another job on the node uses it.
-void clean_up_entry() {
-  MPI_Barrier(MPI_COMM_WORLD);
+/// unless another job on the node uses it, or some rank failed (the entry is
+/// kept for the rerun). Every rank enters the same collective whatever its
+/// status (with --no-abort-on-error a failed rank gets here too).
+void clean_up_entry(int status) {
+  bool any_failed = allreduce_max(MPI_COMM_WORLD, status != 0 ? 1 : 0) != 0;
   StageOutcome& stage = *exit_policy.stage;
+  if (any_failed) {
+    if (exit_policy.rank == 0) fmt::print(stderr, "python-mpi: --cleanup: a rank failed; the cache entries are kept\n");
+    return;
+  }
   if (!stage.usage_lock.open()) return;
   try {
     StageCache cache(open_user_root(stage.node_root));
@@ -66,7 +72,7 @@ void finish_mpi_at_exit(int status, void*) {
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, status);
   }
-  if (exit_policy.cleanup && status == 0) clean_up_entry();
+  if (exit_policy.cleanup) clean_up_entry(status);
   MPI_Finalize();
 }
 
@@ -142,8 +148,10 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
     apply_environment(prepared.env);
     load_libpython(prepared.python.libpython);
   });
-  if (rank == 0)
+  if (rank == 0) {  // always, not only with --report
     for (const auto& notice : prepared.env.notices) fmt::print(stderr, "python-mpi: warning: {}\n", notice);
+    for (const auto& warning : prepared.env.warnings) fmt::print(stderr, "python-mpi: warning: {}\n", warning);
+  }
   double entering = monotonic_seconds() - launcher_started;
   if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, entering);
 
