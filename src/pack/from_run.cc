@@ -264,8 +264,12 @@ PackSource collect_from_run(const PackOptions& options) {
       libraries.emplace_back(p, bytes);
       continue;
     }
-    // The file itself, wherever a symlink on the way leads (Debian's sitecustomize.py -> /etc/...).
-    if (!p.member.empty()) source.files.add(real_path(p.path), p.member);
+    // A symlink member stays one, for the packer's symlink rules to settle (an absolute link into a
+    // system directory, or its target's content); otherwise the file itself, wherever a symlink on
+    // the way to it leads.
+    struct stat link {};
+    bool is_symlink = ::lstat(p.path.c_str(), &link) == 0 && S_ISLNK(link.st_mode);
+    if (!p.member.empty()) source.files.add(is_symlink ? p.path : real_path(p.path), p.member);
     tally.count(p, !p.member.empty() && source.files.find(p.member) != nullptr, bytes);
   }
   add_mapped_libraries(libraries, source, tally);

@@ -35,6 +35,10 @@ def _pybcast_trace():
     getcwd, join, fsdecode = os.getcwd, os.path.join, os.fsdecode
 
     def hook(event, args):
+        if event == "ctypes.dlopen":  # torch loads torch/lib/*.so by path: the name, not the file it resolves to
+            if isinstance(args[0], str) and "/" in args[0]:
+                opened.add(args[0] if args[0].startswith("/") else join(getcwd(), args[0]))
+            return
         if event != "open" or isinstance(args[0], int) or args[2] & 3:  # O_ACCMODE: reads only
             return
         try:
@@ -45,8 +49,34 @@ def _pybcast_trace():
 
     sys.addaudithook(hook)
 
+    # Files that are only looked at (os.path.exists/isfile: torch checks for
+    # torch/bin/torch_shm_manager) raise no audit event. os.stat is what those
+    # call; the import system has its own and is not seen here.
+    stat = os.stat
+
+    def traced_stat(path, *args, **kwargs):
+        result = stat(path, *args, **kwargs)
+        try:
+            if isinstance(path, (str, bytes)):
+                name = fsdecode(path)
+                opened.add(name if name.startswith("/") else join(getcwd(), name))
+        except Exception:
+            pass
+        return result
+
+    os.stat = traced_stat
+
     def dump():
-        read = sorted(opened)  # before the imports below add theirs
+        read = set(opened)  # before the imports below add theirs
+        # A module loaded from its bytecode was opened as __pycache__/NAME.TAG.pyc only, and one
+        # that replaces itself in sys.modules (torch._VF) has no __file__ left: its source, too.
+        for cached in list(read):
+            if "/__pycache__/" in cached and cached.endswith(".pyc"):
+                where, name = os.path.split(cached)
+                source = join(os.path.dirname(where), name.split(".", 1)[0] + ".py")
+                if os.path.exists(source):
+                    read.add(source)
+        read = sorted(read)
         modules = {}
         for name, module in list(sys.modules.items()):
             f = getattr(module, "__file__", None)
