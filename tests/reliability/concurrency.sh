@@ -70,8 +70,13 @@ PYBCAST_TEST_READ_DELAY_MS=30 start_job "$SCRATCH/killed.out" "$PYBCAST" stage -
   --virtual-nodes 4 --chunk-size 256K numpy.tar.gz
 killed=$!
 wait_for_extraction || fail "the job to kill never started extracting"
-kill -KILL -- -"$killed"   # the whole session: every rank dies at once, like a crashed node
+# Every rank dies at once, like a crashed node: the launcher's session, and the ranks by
+# name (the launcher may start them in process groups of their own; orphaned ranks would
+# go on extracting and publish while the test looks, as seen under load).
+kill -KILL -- -"$killed"
+pkill -KILL -f -- "^$PYBCAST stage --chroot $CHROOT " || true
 wait $killed || true
+for i in $(seq 100); do pgrep -f -- "^$PYBCAST stage --chroot $CHROOT " >/dev/null || break; sleep 0.1; done
 [ "$(tmp_dirs)" -gt 0 ] || fail "expected the killed job to leave tmp dirs"
 begin=$(date +%s.%N)
 stage 8 --virtual-nodes 4 --report --lock-timeout 30 numpy.tar.gz
