@@ -16,11 +16,11 @@ using nlohmann::json;
 
 // Keys are what users set, so that the warning speaks their language.
 json encode(const StageRequest& r, const ReportOutputs& o) {
-  return {{"PYTHON_MPI_CHROOT", r.chroot},          {"PYTHON_MPI_PKGROOT", r.pkgroot},
-          {"PYTHON_MPI_PACKAGES", r.bundles},       {"PYBCAST_VIRTUAL_NODES", r.virtual_nodes},
-          {"PYBCAST_CHUNK_SIZE", r.chunk_size},     {"--lock-timeout", r.lock_timeout},
-          {"pipeline window", r.pipeline.window},   {"pipeline checks", r.pipeline.check_every},
-          {"PYBCAST_REPORT", o.report},             {"PYBCAST_TRACE", o.trace}};
+  return {{"PYTHON_MPI_CHROOT", r.chroot},        {"PYTHON_MPI_PKGROOT", r.pkgroot},
+          {"PYTHON_MPI_PACKAGES", r.bundles},     {"PYBCAST_VIRTUAL_NODES", r.virtual_nodes},
+          {"PYBCAST_CHUNK_SIZE", r.chunk_size},   {"--lock-timeout", r.lock_timeout},
+          {"pipeline window", r.pipeline.window}, {"pipeline checks", r.pipeline.check_every},
+          {"PYBCAST_REPORT", o.report},           {"PYBCAST_TRACE", o.trace}};
 }
 
 void decode(const json& j, StageRequest& r, ReportOutputs& o) {
@@ -50,7 +50,8 @@ json agree(MPI_Comm world, const json& mine, const char* program) {
       std::vector<std::string> keys;
       for (const auto& [key, value] : mine.items())
         if (!theirs.contains(key) || theirs.at(key) != value) keys.push_back(key);
-      fmt::print(stderr, "{}: warning: settings differ between ranks (first: rank {}, in {}); every rank uses rank 0's\n",
+      fmt::print(stderr,
+                 "{}: warning: settings differ between ranks (first: rank {}, in {}); every rank uses rank 0's\n",
                  program, first, fmt::join(keys, ", "));
       std::fflush(stderr);
     }

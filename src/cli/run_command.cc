@@ -4,8 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/commands.h"
 #include "cli/agreed_settings.h"
+#include "cli/commands.h"
 #include "cli/mpi_main.h"
 #include "cli/stage_settings.h"
 #include "launch/python_launcher.h"

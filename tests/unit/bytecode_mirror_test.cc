@@ -29,12 +29,13 @@ TEST(BytecodeMirror, LinksEachPycWhereThePycachePrefixLooks) {
   fs::create_directories(dir / "mirror");
   io::Fd entry = io::open(dir / "entry", O_RDONLY | O_DIRECTORY);
   io::Fd mirror = io::open(dir / "mirror", O_RDONLY | O_DIRECTORY);
-  size_t linked = link_bytecode_mirror(entry.get(),
-                                       {"lib/python3.11/__pycache__/os.cpython-311.pyc",
-                                        "lib/python3.11/json/__pycache__/decoder.cpython-311.pyc"},
-                                       mirror.get(), dir / "mirror");
+  size_t linked = link_bytecode_mirror(
+      entry.get(),
+      {"lib/python3.11/__pycache__/os.cpython-311.pyc", "lib/python3.11/json/__pycache__/decoder.cpython-311.pyc"},
+      mirror.get(), dir / "mirror");
   EXPECT_EQ(linked, 2u);
-  struct stat a {}, b {};
+  struct stat a {
+  }, b{};
   ASSERT_EQ(stat((dir / "mirror/lib/python3.11/os.cpython-311.pyc").c_str(), &a), 0);
   ASSERT_EQ(stat((dir / "entry/lib/python3.11/__pycache__/os.cpython-311.pyc").c_str(), &b), 0);
   EXPECT_EQ(a.st_ino, b.st_ino) << "not a hard link to the staged file";
@@ -56,11 +57,11 @@ TEST(BytecodeMirror, SkipsWhatALaterBundleReplacedAndNeverFollowsSymlinks) {
   fs::create_directories(dir / "mirror");
   io::Fd entry = io::open(dir / "entry", O_RDONLY | O_DIRECTORY);
   io::Fd mirror = io::open(dir / "mirror", O_RDONLY | O_DIRECTORY);
-  size_t linked = link_bytecode_mirror(
-      entry.get(),
-      {"lib/pkg/__pycache__/evil.cpython-311.pyc", "lib/other/__pycache__/x.cpython-311.pyc",
-       "lib/gone/__pycache__/y.cpython-311.pyc"},
-      mirror.get(), dir / "mirror");
+  size_t linked =
+      link_bytecode_mirror(entry.get(),
+                           {"lib/pkg/__pycache__/evil.cpython-311.pyc", "lib/other/__pycache__/x.cpython-311.pyc",
+                            "lib/gone/__pycache__/y.cpython-311.pyc"},
+                           mirror.get(), dir / "mirror");
   EXPECT_EQ(linked, 0u);
   EXPECT_FALSE(fs::exists(dir / "mirror/lib/pkg"));
   EXPECT_FALSE(fs::exists(fs::symlink_status(dir / "mirror/lib/other/x.cpython-311.pyc")));

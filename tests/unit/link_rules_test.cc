@@ -78,8 +78,9 @@ SearchPathRewrite rewrite(const std::string& text, const std::string& member, st
 }
 
 TEST(LinkRules, RunpathInsideThePrefixBecomesOriginRelative) {
-  auto r = rewrite("/home/user/.pyenv/versions/3.12.1/lib",
-                   "lib/python3.12/lib-dynload/_ssl.cpython-312-x86_64-linux-gnu.so", {"/home/user/.pyenv/versions/3.12.1"});
+  auto r =
+      rewrite("/home/user/.pyenv/versions/3.12.1/lib",
+              "lib/python3.12/lib-dynload/_ssl.cpython-312-x86_64-linux-gnu.so", {"/home/user/.pyenv/versions/3.12.1"});
   EXPECT_TRUE(r.changed);
   EXPECT_EQ(r.entries, (std::vector<std::string>{"$ORIGIN/../.."}));
   EXPECT_TRUE(r.outside.empty());
