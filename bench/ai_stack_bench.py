@@ -22,7 +22,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import benchlib as B  # noqa: E402
@@ -85,11 +84,7 @@ class Setup:
         self.stack.umount()
 
     def new_chroot(self):
-        if self.chroot:
-            shutil.rmtree(self.chroot, ignore_errors=True)
-        self.chroot = tempfile.mkdtemp(dir="/dev/shm", prefix="pybcast-bench-chroot-")
-        chroot = self.chroot
-        B.at_cleanup(lambda: shutil.rmtree(chroot, ignore_errors=True))
+        self.chroot = B.fresh_chroot(self.chroot)
 
     def env(self, no_bytecode):
         env = dict(B.MPI_ENV)

@@ -23,7 +23,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import benchlib as B  # noqa: E402
@@ -78,11 +77,7 @@ class Setup:
         return B.timed(B.mpirun(ranks, python, "-c", code or self.code), env=env, cwd=self.mounts)
 
     def new_chroot(self):
-        if self.chroot:
-            shutil.rmtree(self.chroot, ignore_errors=True)
-        self.chroot = tempfile.mkdtemp(dir="/dev/shm", prefix="pybcast-bench-chroot-")
-        chroot = self.chroot
-        B.at_cleanup(lambda: shutil.rmtree(chroot, ignore_errors=True))
+        self.chroot = B.fresh_chroot(self.chroot)
 
     def run_mpi(self, ranks, code=None, trace=None, no_bytecode=False):
         env = dict(B.MPI_ENV, PYTHON_MPI_CHROOT=self.chroot, PYTHON_MPI_PKGROOT=self.stack.mountpoint,

@@ -76,6 +76,15 @@ def scratch(prefix, where=None):
     return path
 
 
+def fresh_chroot(old=None):
+    """A new, empty node-local root in /dev/shm (removed at exit); `old` is removed now."""
+    if old:
+        shutil.rmtree(old, ignore_errors=True)
+    chroot = tempfile.mkdtemp(dir="/dev/shm", prefix="pybcast-bench-chroot-")
+    at_cleanup(lambda: shutil.rmtree(chroot, ignore_errors=True))
+    return chroot
+
+
 # ---- running and timing ---------------------------------------------------------------
 def run(command, env=None, check=True, capture=False, timeout=900, cwd=None):
     result = subprocess.run(command, env=env, cwd=cwd, timeout=timeout, text=True,

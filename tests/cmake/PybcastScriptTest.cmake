@@ -21,6 +21,14 @@ if(NOT PYBCAST_TEST_BUILD_TREE)
   message(STATUS "Script tests run the binaries in ${PYBCAST_TEST_BIN_DIR} (installed under ${_prefix})")
 endif()
 
+# The slowfs FUSE file system the slowfs and doctor tests mount (bench/slowfs,
+# built only where libfuse3-dev is installed; those tests skip otherwise).
+if(TARGET slowfs)
+  set(PYBCAST_TEST_SLOWFS $<TARGET_FILE:slowfs>)
+else()
+  set(PYBCAST_TEST_SLOWFS /nonexistent/slowfs-needs-libfuse3-dev)
+endif()
+
 # pybcast_script_test(NAME name SCRIPT script.sh [ARGS args...]
 #                     [LABELS labels...] [TIMEOUT seconds] [CAN_SKIP] [RUN_SERIAL]
 #                     [FIXTURES_SETUP fixtures...] [FIXTURES_REQUIRED fixtures...]
