@@ -76,6 +76,15 @@ def _pybcast_trace():
                 source = join(os.path.dirname(where), name.split(".", 1)[0] + ".py")
                 if os.path.exists(source):
                     read.add(source)
+        # .pth files run at start-up, before this hook exists (setuptools' distutils-precedence.pth
+        # is what makes `import distutils` work for joblib): those of every sys.path directory.
+        # What they import was imported by this run, so it is packed too.
+        for entry in sys.path:
+            try:
+                names = os.listdir(entry) if isinstance(entry, str) and entry else []
+            except OSError:
+                continue
+            read.update(join(os.path.abspath(entry), n) for n in names if n.endswith(".pth"))
         read = sorted(read)
         modules = {}
         for name, module in list(sys.modules.items()):

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A cold node compiles nothing: with bundles that carry bytecode, 8 ranks on 4
+# A cold node compiles nothing: with default pack bundles (they carry bytecode), 8 ranks on 4
 # virtual nodes importing numpy + mpi4py load the staged .pyc of every staged
 # module (asserted through module.__spec__.cached existing, and by counting
 # SourceLoader.source_to_code calls, which run only when Python compiles),
@@ -11,7 +11,9 @@
 unset PYTHONUNBUFFERED
 for b in python:"pack python" numpy:"pack dist numpy" mpi4py:"pack dist mpi4py"; do
   # shellcheck disable=SC2086
-  "$PYBCAST" ${b#*:} --compile --python /usr/bin/python3 -o "$PKGROOT/${b%%:*}.tar.zst" 2>/dev/null
+  "$PYBCAST" ${b#*:} --python /usr/bin/python3 -o "$PKGROOT/${b%%:*}.tar.zst" 2>/dev/null
+  # shellcheck disable=SC2086
+  "$PYBCAST" ${b#*:} --no-compile --python /usr/bin/python3 -o "$PKGROOT/${b%%:*}-source.tar.zst" 2>/dev/null
 done
 cat >"$SCRATCH/check.py" <<'PY'
 import importlib._bootstrap_external as bootstrap, os, sys
@@ -58,6 +60,14 @@ for mode in dont-write pycache-prefix; do
   fi
   echo "ok: $mode: 8 cold ranks on 4 nodes compiled nothing; $(grep -m1 -oE 'checked=[0-9]+' "$SCRATCH/out") staged modules each loaded their bytecode"
 done
+# --no-compile bundles still run (every rank compiles what it imports, in memory).
+rm -rf "$CHROOT" && mkdir -p "$CHROOT"
+export PYTHONDONTWRITEBYTECODE=1 PYTHON_MPI_PACKAGES=python-source.tar.zst:numpy-source.tar.zst:mpi4py-source.tar.zst
+run_mpi 8 "$PYTHON_MPI" "$SCRATCH/check.py"
+[ "$STATUS" -eq 0 ] || fail "--no-compile bundles do not run: $(cat "$SCRATCH/out")"
+[ "$(count_matches "rank [0-7]: checked=[0-9]+ compiled=([5-9][0-9]|[1-9][0-9]{2,}) ")" -eq 8 ] ||
+  fail "with --no-compile bundles every rank should compile (the check is not blind): $(grep '^rank' "$SCRATCH/out")"
+echo "ok: --no-compile bundles run; each rank compiled what it imported"
 # gc removes an entry's bytecode mirror with the entry.
 "$PYBCAST" gc --all --chroot "$CHROOT" >/dev/null || fail "gc failed"
 leftover=$(find "$CHROOT"/vnode-*/pybcast-*/pycache -name '*.pyc' | head -3)

@@ -31,3 +31,12 @@ for bundles in python.tar.zst:torch.tar.zst:site.tar.zst from-run.tar.zst; do
     fail "$bundles: not every rank ran torch from its node copy with the right answer: $(cat "$SCRATCH/out")"
   echo "ok: $bundles: 4 ranks on 2 virtual nodes imported torch from the node copy and agreed on the allreduce"
 done
+
+# scikit-learn through joblib needs `import distutils`, which setuptools'
+# distutils-precedence.pth provides at start-up, before --from-run's hook runs.
+if /usr/bin/python3 -c "import sklearn" 2>/dev/null; then
+  (cd "$SCRATCH" && pack pack --from-run --with-python -o "$PKGROOT/sklearn.tar.zst" -- /usr/bin/python3 -c "import sklearn")
+  PYTHON_MPI_PACKAGES=sklearn.tar.zst run_mpi 2 "$PYTHON_MPI" -c 'import sklearn, sys; print("sklearn", sklearn.__file__.startswith(sys.prefix))'
+  [ "$STATUS" -eq 0 ] && [ "$(count_matches "sklearn True")" -eq 2 ] || fail "sklearn from a --from-run bundle: $(cat "$SCRATCH/out")"
+  echo "ok: a --from-run bundle of import sklearn runs from the node copy (its .pth files came along)"
+fi

@@ -13,7 +13,9 @@
 cp "$PY_BUNDLES"/prefix/*.tar.gz "$PKGROOT/"
 export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT OPENBLAS_NUM_THREADS=1
 export PYTHON_MPI_PACKAGES=python-3.11.tar.gz:numpy.tar.gz:mpi4py.tar.gz
-code='from mpi4py import MPI; print("rank", MPI.COMM_WORLD.Get_rank(), "of", MPI.COMM_WORLD.Get_size(), "ok")'
+# No mpi4py (Debian's is built against Open MPI; this test runs under MPICH too): the
+# launcher's rank variable tells each rank who it is.
+code="import os; print('rank', os.environ['$RANK_VAR'], 'ok')"
 # mpmd ENV_RANK0 ENV_RANK2: 4 ranks, ranks 0 and 2 with extra environment (env NAME=VALUE ...).
 mpmd() {
   local a=$1 b=$2
@@ -28,12 +30,11 @@ mpmd() {
   ELAPSED=$(echo "$(date +%s.%N) - $start" | bc)
   collect_output
 }
-[ "$PYBCAST_MPI" = openmpi ] || skip "the MPMD syntax here is Open MPI's"
 unset PYBCAST_VIRTUAL_NODES
 mpmd "PYBCAST_REPORT=1" "PYBCAST_VIRTUAL_NODES=2"
 [ "$STATUS" -ne 124 ] || fail "settings that differ between ranks hung the job"
 [ "$STATUS" -eq 0 ] || fail "the job failed: $(cat "$SCRATCH/out")"
-[ "$(count_matches "rank [0-3] of 4 ok")" -eq 4 ] || fail "not every rank ran: $(cat "$SCRATCH/out")"
+[ "$(count_matches "rank [0-3] ok")" -eq 4 ] || fail "not every rank ran: $(cat "$SCRATCH/out")"
 grep -q "pybcast stage report: 4 ranks" "$SCRATCH/out" || fail "rank 0's PYBCAST_REPORT was not used: $(cat "$SCRATCH/out")"
 grep -qE "python-mpi: warning: settings differ between ranks \(first: rank 1, in .*PYBCAST_REPORT" "$SCRATCH/out" ||
   fail "no warning naming the rank and the setting: $(cat "$SCRATCH/out")"
@@ -46,7 +47,7 @@ echo "ok: an invalid PYBCAST_CHUNK_SIZE on rank 2: every rank failed with its me
 
 rm -rf "$CHROOT" && mkdir -p "$CHROOT"  # the entries of the real-node runs above
 export PYBCAST_NO_ABORT=1 PYBCAST_CLEANUP=1 PYBCAST_VIRTUAL_NODES=2
-run_mpi 4 "$PYTHON_MPI" -c 'import sys; from mpi4py import MPI; sys.exit(3 if MPI.COMM_WORLD.Get_rank() == 1 else 0)'
+run_mpi 4 "$PYTHON_MPI" -c "import os, sys; sys.exit(3 if os.environ['$RANK_VAR'] == '1' else 0)"
 [ "$STATUS" -ne 124 ] || fail "PYBCAST_NO_ABORT=1 PYBCAST_CLEANUP=1 with a failing rank hung"
 [ "$STATUS" -ne 0 ] || fail "the failing rank's status was lost: $(cat "$SCRATCH/out")"
 grep -q -- "--cleanup: a rank failed; the cache entries are kept" "$SCRATCH/out" || fail "$(cat "$SCRATCH/out")"
