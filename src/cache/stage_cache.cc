@@ -131,6 +131,8 @@ size_t StageCache::remove_stale_tmp(const std::string& key) const {
       io::remove_tree_at(root_.fd.get(), name, root_.path + "/" + name);
       ++removed;
     }
+  // A killed extraction may have linked bytecode already; an entry that was published keeps its mirror.
+  if (removed > 0 && !has(key)) remove_bytecode_mirror(key);
   return removed;
 }
 

@@ -77,8 +77,9 @@ class StageCache {
   CacheLock lock_file(const std::string& key) const;
   /// A new tmp-<key>-<random> directory.
   ExtractionDir make_tmp(const std::string& key) const;
-  /// Removes tmp directories of `key` left by killed jobs. Call only while
-  /// holding the key's exclusive lock: then no live job is using them.
+  /// Removes tmp directories of `key` left by killed jobs (and, when the key
+  /// has no published entry, its bytecode mirror). Call only while holding
+  /// the key's exclusive lock: then no live job is using them.
   size_t remove_stale_tmp(const std::string& key) const;
   /// Names in the user root (for gc).
   std::vector<std::string> list_root() const;

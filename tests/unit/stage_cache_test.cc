@@ -132,9 +132,14 @@ TEST(StageCache, StaleTmpOfAKeyIsRemovedOthersKept) {
   ExtractionDir b = cache.make_tmp("bbbb");
   a.forget();  // as if its job was killed
   b.forget();
+  cache.fresh_bytecode_mirror("aaaa");  // ... after it had linked some bytecode
+  cache.fresh_bytecode_mirror("bbbb");
+  std::string pycache = layout::pycache_path(cache.root_path());
   EXPECT_EQ(cache.remove_stale_tmp("aaaa"), 1u);
   EXPECT_FALSE(testing::exists_nofollow(uid_dir(dir) + "/" + a.name()));
   EXPECT_TRUE(testing::exists_nofollow(uid_dir(dir) + "/" + b.name()));
+  EXPECT_FALSE(testing::exists_nofollow(pycache + cache.entry_path("aaaa"))) << "the killed job's bytecode mirror stayed";
+  EXPECT_TRUE(testing::exists_nofollow(pycache + cache.entry_path("bbbb")));
 }
 
 TEST(StageCache, RemoveEntryUnpublishesThenDeletes) {
