@@ -14,3 +14,17 @@ run_mpi 4 python3 -c 'import sys, os, numpy; from mpi4py import MPI; print("STEP
 [ "$(grep -oE 'STEP2 [0-3] [^ ]+ [0-9]+ -?[0-9]+' "$SCRATCH/out" | awk '{print $4, $5}' | sort -u | wc -l)" -eq 1 ] ||
   fail "ranks disagree on the hash seed: $(cat "$SCRATCH/out")"
 echo "ok: stage --print-env, then staged python3 under a second mpirun"
+
+# A CHROOT with a quote and a command substitution in its name: eval of the
+# exports sets the variables to the literal path and runs nothing (every value,
+# PYBCAST_PREFIX included, is single-quoted with quotes escaped).
+odd="$SCRATCH/it's \$(touch $SCRATCH/injected)"
+mkdir -p "$odd"
+run_mpi 2 "$PYBCAST" stage --print-env --chroot "$odd" --pkgroot "$PKGROOT" python-3.11.tar.gz numpy.tar.gz mpi4py.tar.gz
+[ "$STATUS" -eq 0 ] || fail "stage --print-env into $odd: $(cat "$SCRATCH/out")"
+unset PYBCAST_PREFIX
+eval "$(grep '^export ' "$SCRATCH/out")"
+[ ! -e "$SCRATCH/injected" ] || fail "eval of the exports ran a command from the CHROOT's name"
+[[ $PYBCAST_PREFIX == "$odd"/pybcast-*/cache/* ]] && [ -x "$PYBCAST_PREFIX/bin/python3" ] ||
+  fail "PYBCAST_PREFIX is not the literal staged path: '$PYBCAST_PREFIX'"
+echo "ok: a quote and \$(...) in CHROOT stay literal through eval"
