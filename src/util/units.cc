@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -39,7 +40,12 @@ uint64_t parse_size(const std::string& text) {
   size_t pos = 0;
   while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
   if (pos == 0) fail("invalid size '{}': expected a number such as 4M or 65536", text);
-  uint64_t value = std::stoull(text.substr(0, pos));
+  uint64_t value = 0;
+  for (size_t i = 0; i < pos; ++i) {
+    uint64_t digit = static_cast<uint64_t>(text[i] - '0');
+    if (value > (UINT64_MAX - digit) / 10) fail("invalid size '{}': too large", text);
+    value = value * 10 + digit;
+  }
   std::string suffix = text.substr(pos);
   if (!suffix.empty() && (suffix.back() == 'B' || suffix.back() == 'b')) suffix.pop_back();
   if (suffix.size() == 2 && (suffix[1] == 'i' || suffix[1] == 'I')) suffix.pop_back();
@@ -49,6 +55,7 @@ uint64_t parse_size(const std::string& text) {
   else if (suffix == "m" || suffix == "M") shift = 20;
   else if (suffix == "g" || suffix == "G") shift = 30;
   else fail("invalid size '{}': unknown unit '{}' (use K, M or G)", text, suffix);
+  if (value > (UINT64_MAX >> shift)) fail("invalid size '{}': too large", text);
   return value << shift;
 }
 

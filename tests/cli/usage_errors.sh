@@ -32,3 +32,10 @@ status=$?
 "$PYBCAST" >"$scratch/out" 2>"$scratch/err"
 [ $? -eq 2 ] || fail "pybcast without a command did not exit 2"
 echo "ok: failures exit 1 naming what failed; a missing argument is a usage error (2)"
+
+# Sizes too large for 64 bits are a clear error, not an abort or a wrapped value.
+"$PYBCAST" gc --all --max-size 99999999999999999999 --chroot "$scratch" >"$scratch/out" 2>"$scratch/err"
+status=$?
+[ $status -eq 1 ] || fail "gc --max-size 99999999999999999999 exited $status, not 1: $(cat "$scratch/err")"
+grep -q "invalid size '99999999999999999999': too large" "$scratch/err" || fail "no clear message: $(cat "$scratch/err")"
+echo "ok: a size too large for 64 bits is an error naming it (exit 1)"

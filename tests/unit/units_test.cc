@@ -1,3 +1,5 @@
+#include <cstdint>
+
 #include <gtest/gtest.h>
 
 #include "util/error.h"
@@ -18,6 +20,12 @@ TEST(Units, FormatsAndParses) {
   EXPECT_EQ(parse_size("65536"), 65536u);
   EXPECT_THROW(parse_size("four"), Error);
   EXPECT_THROW(parse_size("4X"), Error);
+  // Too large for 64 bits: an Error, not an uncaught exception or a wrapped value.
+  EXPECT_EQ(parse_size("18446744073709551615"), UINT64_MAX);
+  EXPECT_THROW(parse_size("18446744073709551616"), Error);
+  EXPECT_THROW(parse_size("99999999999999999999"), Error);
+  EXPECT_THROW(parse_size("17179869185G"), Error);  // wrapped to 1 GiB before
+  EXPECT_EQ(parse_size("17179869183G"), uint64_t{17179869183} << 30);
 }
 
 }  // namespace
