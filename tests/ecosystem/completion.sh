@@ -53,8 +53,8 @@ complete_line pack python --format ""
 for v in tar.zst tar.gz tar; do expect $v; done
 complete_line pack python --keep te
 expect test
-mkdir -p "$SCRATCH/work/bundles/sub" "$SCRATCH/work/somedir"
-cd "$SCRATCH/work"
+mkdir -p "$SCRATCH/jobdir/bundles/sub" "$SCRATCH/jobdir/somedir"
+cd "$SCRATCH/jobdir"
 touch python.tar.zst numpy.tar.gz plain.tar notes.txt script.py bundles/site.tar.zst bundles/readme.md
 complete_line stage ""
 for f in python.tar.zst numpy.tar.gz plain.tar somedir/; do expect "$f"; done
@@ -66,7 +66,7 @@ expect_not notes.txt
 complete_line stage --pkgroot bundles ""
 expect site.tar.zst
 expect_not readme.md
-PYTHON_MPI_PKGROOT=$SCRATCH/work/bundles complete_line run --packages s
+PYTHON_MPI_PKGROOT=$SCRATCH/jobdir/bundles complete_line run --packages s
 expect site.tar.zst
 complete_line stage --chroot some
 expect somedir
