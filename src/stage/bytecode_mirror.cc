@@ -6,24 +6,13 @@
 
 #include <cerrno>
 
+#include "archive/safe_path.h"
 #include "util/error.h"
 #include "util/io.h"
 
 namespace pybcast {
 
 namespace {
-
-std::vector<std::string> split_member(const std::string& member) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= member.size()) {
-    size_t end = member.find('/', start);
-    if (end == std::string::npos) end = member.size();
-    parts.push_back(member.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
-}
 
 /// One open directory, reused while consecutive members share it (tar
 /// members arrive grouped by directory): a few fds, whatever the tree's size.
@@ -48,7 +37,8 @@ size_t link_bytecode_mirror(int entry_fd, const std::vector<std::string>& member
   size_t linked = 0;
   OpenDir source, target;
   for (const auto& member : members) {
-    std::vector<std::string> parts = split_member(member);
+    // Members are the extractor's own, already checked: splitting them cannot fail.
+    PathParts parts = split_member_path(member);
     if (parts.size() < 2 || parts[parts.size() - 2] != "__pycache__") continue;
     std::string name = parts.back();
     parts.pop_back();
