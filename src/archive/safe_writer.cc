@@ -19,10 +19,15 @@ namespace pybcast {
 namespace {
 
 constexpr size_t kMaxCachedDirs = 256;
-constexpr mode_t kImplicitDirMode = 0755;
+constexpr mode_t kImplicitDirMode = 0555;
 // setuid/setgid never survive extraction; the sticky bit only on directories.
-constexpr mode_t kKeptFileBits = 0777;
-constexpr mode_t kKeptDirBits = 01777;
+// Published trees are read-only (a job editing the staged stdlib must not
+// change what the next job runs) and directories always ours to enter and
+// list (a mode-000 directory would block removal for good: tarfile's data
+// filter does the same).
+constexpr mode_t kKeptFileBits = 0555;
+constexpr mode_t kKeptDirBits = 01555;
+constexpr mode_t kOwnerDirBits = 0500;
 
 [[noreturn]] void refuse(const PathParts& parts, const std::string& why) {
   throw Error("entry '" + shown_name(join_parts(parts)) + "': " + why);
@@ -80,8 +85,30 @@ int SafeWriter::dir_fd(const PathParts& parts, size_t count, bool create) {
   if (count == 0) return root_fd_;
   std::string key = join_parts(parts, count);
   if (auto it = dir_fds_.find(key); it != dir_fds_.end()) return it->second;
-  int parent = dir_fd(parts, count - 1, create);
-  int fd = open_child_dir(parent, parts, count - 1, create);
+  // From the deepest cached ancestor down. The ones passed on the way are
+  // cached only while the cache has room, and closed at once otherwise: a
+  // legal path of any depth must not hold one fd per level (EMFILE at ~1000).
+  size_t have = count - 1;
+  int at = root_fd_;
+  for (size_t end = key.size(); have > 0; --have) {
+    end = key.rfind('/', end - 1);
+    if (auto it = dir_fds_.find(key.substr(0, end)); it != dir_fds_.end()) {
+      at = it->second;
+      break;
+    }
+  }
+  io::Fd passed;
+  for (size_t index = have; index + 1 < count; ++index) {
+    int fd = open_child_dir(at, parts, index, create);
+    if (dir_fds_.size() + 1 < kMaxCachedDirs) {
+      dir_fds_.emplace(join_parts(parts, index + 1), fd);
+      passed.reset();
+    } else {
+      passed = io::Fd(fd);
+    }
+    at = fd;
+  }
+  int fd = open_child_dir(at, parts, count - 1, create);
   dir_fds_.emplace(key, fd);
   return fd;
 }
@@ -115,16 +142,12 @@ void SafeWriter::forget_dirs_below(const std::string& path) {
   }
 }
 
-bool SafeWriter::cache_full(size_t depth) const {
-  // The entry's own ancestors do not count: evicting them only to reopen
-  // them at once made deep trees cost O(depth^2) openat calls.
-  return dir_fds_.size() >= kMaxCachedDirs + depth;
-}
+bool SafeWriter::cache_full() const { return dir_fds_.size() >= kMaxCachedDirs; }
 
 void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* entry) {
   if (parts.empty()) return;  // the archive's "./" entry: the prefix itself
   // Evict only between entries: fds handed out below stay valid for this entry.
-  if (cache_full(parts.size())) forget_dirs();
+  if (cache_full()) forget_dirs();
   mode_t type = archive_entry_filetype(entry);
   const char* hardlink = archive_entry_hardlink(entry);
   if (hardlink != nullptr && *hardlink != '\0') {
@@ -188,7 +211,8 @@ void SafeWriter::write_dir(int parent, const PathParts& parts, archive_entry* en
     if (make_room(parent, name, parts, true) && ::mkdirat(parent, name.c_str(), 0700) != 0)
       refuse_errno(parts, "cannot create directory", errno);
   }
-  dir_attrs_[join_parts(parts)] = DirAttrs{archive_entry_perm(entry) & kKeptDirBits, entry_mtime(entry)};
+  dir_attrs_[join_parts(parts)] =
+      DirAttrs{(archive_entry_perm(entry) & kKeptDirBits) | kOwnerDirBits, entry_mtime(entry)};
   ++stats_.dirs;
 }
 
@@ -252,24 +276,40 @@ std::string SafeWriter::read_back(const PathParts& parts, size_t limit) {
 }
 
 void SafeWriter::finish() {
-  // Deepest first, so setting a parent's mtime comes after its children changed it.
-  // Depths are counted once: counting in the comparison costs O(n log n) path scans.
-  std::vector<std::pair<long, const std::pair<const std::string, DirAttrs>*>> dirs;
-  for (const auto& dir : dir_attrs_) dirs.emplace_back(std::count(dir.first.begin(), dir.first.end(), '/'), &dir);
-  std::sort(dirs.begin(), dirs.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
-  for (const auto& [depth, dir] : dirs) {
+  // Every directory after all of its descendants (reverse path order), so
+  // that setting its mtime comes after its children changed it. A directory
+  // right after one of its children is reached through that child's "..":
+  // one openat per level even where the fd cache cannot hold the path.
+  std::vector<const std::pair<const std::string, DirAttrs>*> dirs;
+  for (const auto& dir : dir_attrs_) dirs.push_back(&dir);
+  std::sort(dirs.begin(), dirs.end(), [](const auto* x, const auto* y) { return x->first > y->first; });
+  io::Fd climbed;
+  const std::string* previous = nullptr;
+  int previous_fd = -1;
+  for (const auto* dir : dirs) {
     const auto& [path, attrs] = *dir;
     PathParts parts = split_member_path(path);
     int fd = -1;
-    try {
-      fd = dir_fd(parts, parts.size(), false);
-    } catch (const Error&) {
-      continue;  // replaced by a later entry: nothing to apply
+    size_t slash = previous ? previous->rfind('/') : std::string::npos;
+    if (previous_fd >= 0 && slash != std::string::npos && previous->compare(0, slash, path) == 0 &&
+        path.size() == slash) {
+      io::Fd up(io::openat_raw(previous_fd, "..", O_RDONLY | O_DIRECTORY));
+      if (up.valid()) climbed = std::move(up), fd = climbed.get();
+    }
+    if (fd < 0) {
+      if (cache_full()) forget_dirs();
+      try {
+        fd = dir_fd(parts, parts.size(), false);
+      } catch (const Error&) {
+        previous_fd = -1;
+        continue;  // replaced by a later entry: nothing to apply
+      }
     }
     if (::fchmod(fd, attrs.mode) != 0) refuse_errno(parts, "chmod", errno);
     timespec times[2] = {{0, UTIME_OMIT}, attrs.mtime};
     ::futimens(fd, times);
-    if (cache_full(parts.size())) forget_dirs();
+    previous = &path;
+    previous_fd = fd;
   }
   dir_attrs_.clear();
   forget_dirs();

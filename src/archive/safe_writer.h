@@ -58,7 +58,7 @@ class SafeWriter {
   };
 
   /// True when the fd cache should be emptied before working at this depth.
-  bool cache_full(size_t depth) const;
+  bool cache_full() const;
   int dir_fd(const PathParts& parts, size_t count, bool create);
   int open_child_dir(int parent, const PathParts& parts, size_t index, bool create);
   void forget_dirs();

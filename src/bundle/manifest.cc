@@ -109,6 +109,14 @@ Manifest parse_manifest(std::string_view text) {
       m.layout = {optional_string(l, "executable"), optional_string(l, "libpython"),
                   optional_string(l, "stdlib"),     optional_string(l, "purelib"),
                   optional_string(l, "platlib"),    optional_string(l, "source_prefix")};
+      // The launcher loads and runs what these name: member paths, inside the prefix.
+      for (const auto& [field, value] : {std::pair{"executable", &m.layout.executable},
+                                         {"libpython", &m.layout.libpython},
+                                         {"stdlib", &m.layout.stdlib},
+                                         {"purelib", &m.layout.purelib},
+                                         {"platlib", &m.layout.platlib}})
+        if (!is_inside_path(*value))
+          fail("manifest: layout.{} '{}' is not a path inside the bundle (relative, without '..')", field, *value);
     }
     if (j.contains("links")) m.links = parse_links(j.at("links"));
     m.files = count(j, "files");
@@ -126,6 +134,17 @@ Manifest parse_manifest(std::string_view text) {
     fail("manifest: {}", e.what());
   }
   return m;
+}
+
+bool is_inside_path(std::string_view path) {
+  if (path.empty()) return true;
+  if (path.front() == '/' || path.find('\0') != std::string_view::npos) return false;
+  for (size_t start = 0; start <= path.size();) {
+    size_t slash = std::min(path.find('/', start), path.size());
+    if (path.substr(start, slash - start) == "..") return false;
+    start = slash + 1;
+  }
+  return true;
 }
 
 }  // namespace pybcast

@@ -67,6 +67,8 @@ struct Manifest {
 };
 
 std::string manifest_to_json(const Manifest& manifest);
+/// True for "" or a relative path without ".." components (a layout.* field).
+bool is_inside_path(std::string_view path);
 /// Throws Error("manifest: ...") on malformed or inconsistent input.
 Manifest parse_manifest(std::string_view json);
 

@@ -51,16 +51,21 @@ double parse_duration(const std::string& text) {
 }
 
 GcResult collect_garbage(const StageCache& cache, const GcPolicy& policy, double now) {
-  GcResult result{cache.root_path(), {}, 0};
+  GcResult result;
+  result.root = cache.root_path();
   // Stale extraction directories: their key's lock is free, so their job is gone.
   for (const auto& name : cache.list_root()) {
     std::optional<std::string> key = layout::tmp_key(name);
     CacheLock lock;
-    if (key && removable_now(cache, *key, lock) && !policy.dry_run)
-      result.stale_tmp_removed += cache.remove_stale_tmp(*key);
+    if (!key || policy.dry_run) continue;
+    try {
+      if (removable_now(cache, *key, lock)) result.stale_tmp_removed += cache.remove_stale_tmp(*key);
+    } catch (const Error& e) {
+      result.errors.push_back(e.what());
+    }
   }
   for (const auto& key : cache.list_entries())
-    result.entries.push_back({key, tree_bytes(cache.entry_path(key)), now - last_used(cache, key)});
+    result.entries.push_back({key, tree_bytes(cache.entry_path(key)), now - last_used(cache, key), {}, {}});
   // Most recently used first, so a size budget keeps those.
   std::sort(result.entries.begin(), result.entries.end(),
             [](const GcEntry& a, const GcEntry& b) { return a.idle_seconds < b.idle_seconds; });
@@ -78,8 +83,13 @@ GcResult collect_garbage(const StageCache& cache, const GcPolicy& policy, double
       kept_bytes += entry.bytes;
       continue;
     }
-    if (!policy.dry_run) cache.remove_entry(entry.key);
-    entry.outcome = GcEntry::Outcome::kRemoved;
+    try {
+      if (!policy.dry_run) cache.remove_entry(entry.key);
+      entry.outcome = GcEntry::Outcome::kRemoved;
+    } catch (const Error& e) {
+      entry.outcome = GcEntry::Outcome::kFailed;
+      entry.error = e.what();
+    }
   }
   return result;
 }

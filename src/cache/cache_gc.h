@@ -23,13 +23,15 @@ struct GcEntry {
   std::string key;
   uint64_t bytes = 0;
   double idle_seconds = 0;
-  enum class Outcome { kKept, kRemoved, kInUse } outcome = Outcome::kKept;
+  enum class Outcome { kKept, kRemoved, kInUse, kFailed } outcome = Outcome::kKept;
+  std::string error;  ///< kFailed: why
 };
 
 struct GcResult {
   std::string root;
   std::vector<GcEntry> entries;
   size_t stale_tmp_removed = 0;
+  std::vector<std::string> errors;  ///< leftovers that could not be removed (gc carries on)
 };
 
 /// Applies the policy to one user root; `now` is seconds since the epoch.

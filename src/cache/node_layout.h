@@ -3,8 +3,10 @@
 // layout and cache"). Everything else asks here for a name or a path:
 //
 //   $CHROOT/                      the node-local root (default /dev/shm)
-//     vnode-<g>/                  virtual node g's node root (--virtual-nodes)
 //     pybcast-<uid>/              the private user root (cache/user_root)
+//       vnode-<g>/                virtual node g's user root (--virtual-nodes),
+//                                 inside ours so that no other user can touch it;
+//                                 the same layout as pybcast-<uid>/ below
 //       cache/<key>/              a published merged prefix
 //       tmp-<key>-<random>/       an extraction in progress
 //       locks/<key>.lock          flock: exclusive while extracting, shared while in use
@@ -23,18 +25,30 @@ inline constexpr const char* kCacheDir = "cache";
 inline constexpr const char* kLocksDir = "locks";
 inline constexpr const char* kPycacheDir = "pycache";
 
-/// $CHROOT, or $CHROOT/vnode-<g> for virtual node g.
-std::string node_root(const std::string& chroot, bool virtual_nodes, int node_index);
-/// True for a directory name node_root() gives a virtual node.
-bool is_virtual_node_dir(std::string_view name);
+/// Where a rank's user root is: the configured CHROOT and, for virtual-node
+/// runs, the node's index.
+struct NodeRoot {
+  std::string chroot;
+  std::optional<int> virtual_node = std::nullopt;
+};
+
+/// "vnode-<g>".
+std::string virtual_node_name(int node_index);
+/// g for a name virtual_node_name() gives; nullopt for any other name.
+std::optional<int> virtual_node_index(std::string_view name);
 
 /// "pybcast-<euid>".
 std::string user_root_name();
-/// node_root/pybcast-<euid> as an absolute, lexically normal path (touches nothing).
-std::string user_root(const std::string& node_root);
+/// $CHROOT/pybcast-<euid>[/vnode-<g>] as an absolute, lexically normal path (touches nothing).
+std::string user_root(const NodeRoot& where);
 
 /// user_root/cache/<key>: the staged prefix.
 std::string entry_path(const std::string& user_root, const std::string& key);
+/// For a path inside some user's published entry (any CHROOT, any virtual
+/// node: .../pybcast-<uid>/[vnode-<g>/]cache/<key>[/rest]), the path relative
+/// to that entry ("" for the entry itself); nullopt for any other path. Lets a
+/// later stage recognise what an earlier `stage --print-env` exported.
+std::optional<std::string> path_in_some_entry(const std::string& path);
 /// "<key>.lock", in locks/.
 std::string lock_name(const std::string& key);
 std::string lock_path(const std::string& user_root, const std::string& key);

@@ -76,10 +76,10 @@ StageCache::StageCache(UserRoot root) : root_(std::move(root)) {
   pycache_ = open_private_subdir(root_.fd.get(), layout::kPycacheDir, layout::pycache_path(root_.path), true);
 }
 
-bool StageCache::has(const std::string& key) const {
+io::Fd StageCache::open_entry(const std::string& key) const {
   std::string shown = entry_path(key);
   int fd = io::openat_raw(cache_.get(), key.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-  if (fd == -ENOENT) return false;
+  if (fd == -ENOENT) return io::Fd();
   if (fd == -ELOOP || fd == -ENOTDIR) {
     struct stat st {};
     if (io::lstatat(cache_.get(), key, st, shown) && S_ISLNK(st.st_mode))
@@ -89,7 +89,7 @@ bool StageCache::has(const std::string& key) const {
   if (fd < 0) throw_errno(shown, -fd);
   io::Fd dir(fd);
   if (io::fstat(dir.get(), shown).st_uid != geteuid()) fail("cache entry {} is not owned by us; refusing", shown);
-  return true;
+  return dir;
 }
 
 CacheLock StageCache::lock_file(const std::string& key) const {
@@ -137,7 +137,11 @@ size_t StageCache::remove_stale_tmp(const std::string& key) const {
 }
 
 void StageCache::remove_entry(const std::string& key) const {
-  // Unpublish atomically first: nobody may see a half-removed entry.
+  // Unpublish atomically first: nobody may see a half-removed entry. The
+  // entry is read-only, and moving a directory needs write access to it.
+  io::Fd entry = open_entry(key);
+  if (!entry.valid()) return;
+  if (::fchmod(entry.get(), 0700) != 0) throw_errno("cannot remove " + entry_path(key), errno);
   std::string name = layout::new_tmp_name(key);
   if (::renameat(cache_.get(), key.c_str(), root_.fd.get(), name.c_str()) != 0) {
     if (errno == ENOENT) return;
@@ -181,10 +185,12 @@ ExtractionDir StageCache::make_tmp(const std::string& key) const {
 }
 
 void StageCache::publish(ExtractionDir& tmp, const std::string& key) const {
-  // The prefix is readable like any installed tree; privacy comes from the 0700 user root.
-  if (::fchmod(tmp.fd(), 0755) != 0) throw_errno("chmod " + tmp.name(), errno);
+  // The prefix is readable like any installed tree, and read-only (as every
+  // directory in it); privacy comes from the 0700 user root. Made read-only
+  // once in place: moving a directory to another parent needs write access to it.
   if (::renameat(root_.fd.get(), tmp.name().c_str(), cache_.get(), key.c_str()) == 0) {
     tmp.forget();
+    if (::fchmod(tmp.fd(), 0555) != 0) throw_errno("chmod " + entry_path(key), errno);
     return;
   }
   int err = errno;
@@ -195,10 +201,20 @@ void StageCache::publish(ExtractionDir& tmp, const std::string& key) const {
   throw_errno(fmt::format("cannot publish {} as {}", tmp.name(), entry_path(key)), err);
 }
 
-Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lock) {
-  if (cache.has(key)) {
-    lock.touch();
-    return Claim::kHit;
+Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lock, const EntryCheck& check) {
+  if (io::Fd entry = cache.open_entry(key); entry.valid()) {
+    std::optional<std::string> problem = check ? check(entry.get()) : std::nullopt;
+    if (!problem) {
+      lock.touch();
+      return Claim::kHit;
+    }
+    if (!lock.try_exclusive())
+      fail("cache entry {} {}; another job on this node is using it, so it cannot be replaced now (`pybcast gc` "
+           "removes it once unused)",
+           cache.entry_path(key), *problem);
+    cache.remove_entry(key);
+    cache.remove_stale_tmp(key);
+    return Claim::kExtract;
   }
   if (lock.try_exclusive()) {
     cache.remove_stale_tmp(key);

@@ -3,6 +3,8 @@
 //   cache/<key>/        a complete merged prefix, or absent
 //   tmp-<key>-<random>/ an extraction in progress (stale if its key's lock is free)
 //   locks/<key>.lock    flock: exclusive while extracting, shared while in use
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,12 +61,17 @@ enum class Claim {
   kBusy      ///< another job holds the exclusive lock (extracting): wait for it
 };
 
+/// Whether a published entry (its directory fd) may be used: nullopt if so,
+/// else what is wrong with it (stage/entry_check).
+using EntryCheck = std::function<std::optional<std::string>(int entry_fd)>;
+
 class StageCache;
-/// The claim ladder, with `lock` (the key's) held shared: a published entry is
-/// a hit (marked used); else taking the exclusive lock makes it ours to
-/// extract (tmp dirs of killed jobs removed first); else another job is
-/// extracting and the lock is released.
-Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lock);
+/// The claim ladder, with `lock` (the key's) held shared: a published entry
+/// that passes `check` is a hit (marked used); else taking the exclusive lock
+/// makes it ours to extract (a failed entry and tmp dirs of killed jobs
+/// removed first); else another job is extracting and the lock is released.
+/// A failed entry that another job is using is an Error.
+Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lock, const EntryCheck& check);
 
 class StageCache {
  public:
@@ -73,7 +80,9 @@ class StageCache {
   std::string entry_path(const std::string& key) const { return layout::entry_path(root_.path, key); }
   /// True if cache/<key> is a published entry of ours; throws Error when
   /// something else (a symlink, a file, another owner's directory) sits there.
-  bool has(const std::string& key) const;
+  bool has(const std::string& key) const { return open_entry(key).valid(); }
+  /// The directory fd of cache/<key>, or an invalid Fd if there is none (the same checks as has()).
+  io::Fd open_entry(const std::string& key) const;
   CacheLock lock_file(const std::string& key) const;
   /// A new tmp-<key>-<random> directory.
   ExtractionDir make_tmp(const std::string& key) const;

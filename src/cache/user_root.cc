@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "cache/node_layout.h"
+#include "cache/trusted_dir.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -27,21 +29,36 @@ io::Fd open_private_subdir(int parent_fd, const std::string& name, const std::st
   io::Fd dir(fd);
   struct stat st = io::fstat(dir.get(), shown);
   if (st.st_uid != geteuid())
-    fail("{} is owned by uid {}, not by us (uid {}); refusing to use it", shown, st.st_uid, geteuid());
+    fail("{} is owned by uid {}, not by us (uid {}): another user made it, and only they or root can remove it; "
+         "ask them or the administrators, or set PYTHON_MPI_CHROOT to a directory of yours",
+         shown, st.st_uid, geteuid());
   if ((st.st_mode & 077) && tighten && ::fchmod(dir.get(), 0700) == 0) return dir;
   if (st.st_mode & 077)
     fail("{} has mode {:04o}: group/other may access it; refusing (expected 0700)", shown, st.st_mode & 07777);
   return dir;
 }
 
-UserRoot open_user_root(const std::string& node_root) {
-  std::error_code ec;
-  std::filesystem::create_directories(node_root, ec);
-  if (ec) fail("cannot create node-local root {}: {}", node_root, ec.message());
-  io::Fd parent = io::open(node_root, O_RDONLY | O_DIRECTORY);
-  std::string path = layout::user_root(node_root);
-  io::Fd fd = open_private_subdir(parent.get(), layout::user_root_name(), path);
+UserRoot open_user_root(const layout::NodeRoot& where) {
+  io::Fd chroot = open_trusted_dir(where.chroot);
+  std::string path = layout::user_root({where.chroot, std::nullopt});
+  io::Fd fd = open_private_subdir(chroot.get(), layout::user_root_name(), path);
+  if (where.virtual_node) {
+    path = layout::user_root(where);
+    fd = open_private_subdir(fd.get(), layout::virtual_node_name(*where.virtual_node), path);
+  }
   return UserRoot{std::move(fd), path};
+}
+
+std::vector<layout::NodeRoot> existing_user_roots(const std::string& chroot) {
+  std::vector<layout::NodeRoot> roots;
+  std::filesystem::path mine = std::filesystem::path(chroot) / layout::user_root_name();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(std::filesystem::symlink_status(mine, ec))) return roots;
+  roots.push_back({chroot, std::nullopt});
+  for (std::filesystem::directory_iterator it(mine, ec), end; !ec && it != end; it.increment(ec))
+    if (auto g = layout::virtual_node_index(it->path().filename().string())) roots.push_back({chroot, *g});
+  std::sort(roots.begin(), roots.end(), [](const auto& a, const auto& b) { return a.virtual_node < b.virtual_node; });
+  return roots;
 }
 
 }  // namespace pybcast

@@ -20,7 +20,8 @@ json encode(const StageRequest& r, const ReportOutputs& o) {
           {"PYTHON_MPI_PACKAGES", r.bundles},     {"PYBCAST_VIRTUAL_NODES", r.virtual_nodes},
           {"PYBCAST_CHUNK_SIZE", r.chunk_size},   {"--lock-timeout", r.lock_timeout},
           {"pipeline window", r.pipeline.window}, {"pipeline checks", r.pipeline.check_every},
-          {"PYBCAST_REPORT", o.report},           {"PYBCAST_TRACE", o.trace}};
+          {"PYBCAST_REPORT", o.report},           {"PYBCAST_TRACE", o.trace},
+          {"PYBCAST_VERIFY_CACHE", r.verify_cache}};
 }
 
 void decode(const json& j, StageRequest& r, ReportOutputs& o) {
@@ -30,6 +31,7 @@ void decode(const json& j, StageRequest& r, ReportOutputs& o) {
   r.virtual_nodes = j.at("PYBCAST_VIRTUAL_NODES").get<int>();
   r.chunk_size = j.at("PYBCAST_CHUNK_SIZE").get<uint64_t>();
   r.lock_timeout = j.at("--lock-timeout").get<double>();
+  r.verify_cache = j.at("PYBCAST_VERIFY_CACHE").get<bool>();
   r.pipeline.window = j.at("pipeline window").get<size_t>();
   r.pipeline.check_every = j.at("pipeline checks").get<size_t>();
   o.report = j.at("PYBCAST_REPORT").get<bool>();

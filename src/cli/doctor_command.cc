@@ -11,7 +11,12 @@
 
 #include "cli/commands.h"
 #include "cli/exit_status.h"
+#include "cache/stage_cache.h"
+#include "cache/user_root.h"
+#include "cli/stage_settings.h"
 #include "doctor/doctor_report.h"
+#include "stage/entry_check.h"
+#include "stage/stage_record.h"
 #include "util/child_process.h"
 #include "util/error.h"
 
@@ -45,6 +50,36 @@ constexpr const char* kFooter =
     "  pybcast doctor --python /usr/bin/python3 --script job.py\n"
     "  pybcast doctor --measure 'import numpy' --json";
 
+/// This user's published entries on this node, each re-hashed against the
+/// manifests staged in it. Only looks: creates nothing where nothing was staged.
+std::vector<CacheEntryCheck> check_cache_entries(const std::string& chroot) {
+  std::vector<CacheEntryCheck> checks;
+  for (const auto& where : existing_user_roots(chroot)) {
+    std::string root = layout::user_root(where);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(root + "/" + layout::kCacheDir, ec)) continue;
+    StageCache cache(open_user_root(where));
+    for (const auto& key : cache.list_entries()) {
+      CacheEntryCheck check;
+      check.path = cache.entry_path(key);
+      try {
+        io::Fd entry = cache.open_entry(key);
+        if (!entry.valid()) continue;
+        StageRecord record = read_stage_record(entry.get(), check.path);
+        ContentCheck content = check_entry_content(entry.get(), record.plan.names);
+        check.files = content.files;
+        check.differing = content.problem_count;
+        check.problems = content.problems;
+        check.unverifiable = content.unverifiable;
+      } catch (const Error& e) {
+        check.error = e.what();
+      }
+      checks.push_back(std::move(check));
+    }
+  }
+  return checks;
+}
+
 }  // namespace
 
 int run_doctor(int argc, char** argv) {
@@ -63,6 +98,8 @@ int run_doctor(int argc, char** argv) {
                  "run the python once as `python -c CODE` (e.g. 'import numpy') and count its file\n"
                  "metadata operations per file system")
       ->option_text("CODE");
+  std::optional<std::string> chroot;
+  add_chroot_flag(app, chroot);
   app.footer(kFooter);
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   return run_reporting_errors(
@@ -81,9 +118,11 @@ int run_doctor(int argc, char** argv) {
           std::string strace = find_program("strace", path != nullptr ? path : "");
           report.measure = measure_metadata_ops(python, *measure, strace, mounts, cwd);
         }
+        report.chroot = resolve_chroot(chroot);
+        report.cache_entries = check_cache_entries(report.chroot);
         if (json) fmt::print("{}\n", doctor_json(report).dump(2));
         else fmt::print("{}", format_doctor_table(report));
-        return anything_shared(report) ? kExitDoctorFoundShared : kExitOk;
+        return anything_shared(report) || any_cache_damage(report) ? kExitDoctorFoundShared : kExitOk;
       },
       kExitDoctorCannotCheck);
 }

@@ -11,6 +11,7 @@
 
 #include "cache/cache_gc.h"
 #include "cache/node_layout.h"
+#include "cache/user_root.h"
 #include "cli/commands.h"
 #include "cli/exit_status.h"
 #include "cli/stage_settings.h"
@@ -22,23 +23,11 @@ namespace pybcast {
 
 namespace {
 
-/// $CHROOT/pybcast-<uid> and, for virtual-node tests, $CHROOT/vnode-*/pybcast-<uid>.
-std::vector<std::string> node_roots(const std::string& chroot) {
-  std::vector<std::string> roots;
-  std::string mine = layout::user_root_name();
-  std::error_code ec;
-  if (std::filesystem::exists(std::filesystem::path(chroot) / mine, ec)) roots.push_back(chroot);
-  for (std::filesystem::directory_iterator it(chroot, ec), end; !ec && it != end; it.increment(ec))
-    if (layout::is_virtual_node_dir(it->path().filename().string()) && std::filesystem::exists(it->path() / mine, ec))
-      roots.push_back(it->path().string());
-  std::sort(roots.begin(), roots.end());
-  return roots;
-}
-
 const char* outcome_word(GcEntry::Outcome o, bool dry_run) {
   switch (o) {
     case GcEntry::Outcome::kRemoved: return dry_run ? "would remove" : "removed";
     case GcEntry::Outcome::kInUse: return "in use, kept";
+    case GcEntry::Outcome::kFailed: return "NOT removed";
     case GcEntry::Outcome::kKept: break;
   }
   return "kept";
@@ -67,22 +56,34 @@ int run_gc(int argc, char** argv) {
     std::string root = resolve_chroot(chroot);
     size_t removed = 0, in_use = 0;
     uint64_t freed = 0;
-    for (const auto& node_root : node_roots(root)) {
-      StageCache cache(open_user_root(node_root));
-      GcResult result = collect_garbage(cache, policy, static_cast<double>(std::time(nullptr)));
+    // One user root, entry or leftover that cannot be removed is reported,
+    // and gc carries on with the others.
+    std::vector<std::string> errors;
+    for (const auto& node_root : existing_user_roots(root)) {
+      GcResult result;
+      try {
+        StageCache cache(open_user_root(node_root));
+        result = collect_garbage(cache, policy, static_cast<double>(std::time(nullptr)));
+      } catch (const Error& e) {
+        errors.push_back(e.what());
+        continue;
+      }
       for (const auto& e : result.entries) {
         fmt::print("{}/cache/{}  {:>10}  idle {:>8}  {}\n", result.root, e.key,
                    format_bytes(static_cast<double>(e.bytes)), format_seconds(e.idle_seconds),
                    outcome_word(e.outcome, policy.dry_run));
         if (e.outcome == GcEntry::Outcome::kRemoved) ++removed, freed += e.bytes;
         if (e.outcome == GcEntry::Outcome::kInUse) ++in_use;
+        if (e.outcome == GcEntry::Outcome::kFailed) errors.push_back(e.error);
       }
       if (result.stale_tmp_removed)
         fmt::print("{}: removed {} leftover tmp directories\n", result.root, result.stale_tmp_removed);
+      errors.insert(errors.end(), result.errors.begin(), result.errors.end());
     }
     fmt::print("{} {} entries ({}), {} in use kept\n", policy.dry_run ? "would remove" : "removed", removed,
                format_bytes(static_cast<double>(freed)), in_use);
-    return kExitOk;
+    for (const auto& e : errors) print_error(e);
+    return errors.empty() ? kExitOk : kExitFailure;
   });
 }
 

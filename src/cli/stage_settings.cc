@@ -30,6 +30,9 @@ void add_stage_flags(CLI::App& app, StageFlags& f) {
                  "split ranks into K pretend nodes (testing) [env PYBCAST_VIRTUAL_NODES]");
   app.add_option("--chunk-size", f.chunk_size,
                  fmt::format("broadcast chunk size, e.g. 8M [env PYBCAST_CHUNK_SIZE, default {}]", kDefaultChunkSize));
+  app.add_flag("--verify-cache", f.verify_cache,
+               "on a cache hit, re-hash the staged files against the bundles' manifests and stage again if any "
+               "changed [env PYBCAST_VERIFY_CACHE=1]");
   app.add_option("--lock-timeout", f.lock_timeout, "seconds to wait for another job extracting the same bundles")
       ->capture_default_str();
 }
@@ -51,6 +54,7 @@ StageSettings resolve_stage_settings(const StageFlags& f) {
   }
   r.chunk_size = parse_size(setting(f.chunk_size, {"PYBCAST_CHUNK_SIZE"}, kDefaultChunkSize));
   r.lock_timeout = f.lock_timeout;
+  r.verify_cache = f.verify_cache || truthy(setting(std::nullopt, {"PYBCAST_VERIFY_CACHE"}, "0"));
   s.outputs.report = f.report || truthy(setting(std::nullopt, {"PYBCAST_REPORT"}, "0"));
   s.outputs.trace = setting(f.trace, {"PYBCAST_TRACE"}, "");
   r.want_report = s.outputs.report || !s.outputs.trace.empty();

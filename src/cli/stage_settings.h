@@ -18,6 +18,7 @@ struct StageFlags {
   std::vector<std::string> bundles;
   std::optional<std::string> packages, chroot, pkgroot, trace, virtual_nodes, chunk_size;
   bool report = false;
+  bool verify_cache = false;
   double lock_timeout = kDefaultLockTimeoutSeconds;
 };
 

@@ -86,6 +86,11 @@ bool anything_shared(const DoctorReport& report) {
   return shared_locations(report) > 0 || (report.measure && report.measure->shared_ops > 0);
 }
 
+bool any_cache_damage(const DoctorReport& report) {
+  return std::any_of(report.cache_entries.begin(), report.cache_entries.end(),
+                     [](const CacheEntryCheck& c) { return c.differing > 0 || !c.error.empty(); });
+}
+
 Json doctor_json(const DoctorReport& report) {
   Json j;
   j["schema"] = kDoctorSchema;
@@ -111,6 +116,14 @@ Json doctor_json(const DoctorReport& report) {
                               {"mount_type", string_or_null(l.mount_type)},
                               {"shared", l.fs.shared},
                               {"advice", string_or_null(l.advice)}});
+  j["cache"] = {{"chroot", report.chroot}, {"entries", Json::array()}};
+  for (const auto& c : report.cache_entries)
+    j["cache"]["entries"].push_back({{"path", c.path},
+                                     {"files", c.files},
+                                     {"differing", c.differing},
+                                     {"problems", c.problems},
+                                     {"unverifiable", c.unverifiable},
+                                     {"error", string_or_null(c.error)}});
   j["measure"] = nullptr;
   if (const auto& m = report.measure) {
     Json filesystems = Json::array();
@@ -160,6 +173,19 @@ std::string format_doctor_table(const DoctorReport& report) {
     for (size_t i = 0; i < advice.size(); ++i) out += fmt::format("  [{}] {}\n", i + 1, advice[i]);
   }
   if (report.measure) out += measure_table(*report.measure, py.command);
+  if (!report.cache_entries.empty()) {
+    out += fmt::format("\nCache entries under {} (re-hashed against their bundles' manifests):\n", report.chroot);
+    for (const auto& c : report.cache_entries) {
+      std::string verdict = !c.error.empty()     ? "CANNOT CHECK: " + c.error
+                            : c.differing > 0    ? fmt::format("CHANGED: {} of {} files differ", c.differing, c.files)
+                                                 : fmt::format("ok ({} files)", c.files);
+      if (!c.unverifiable.empty()) verdict += fmt::format("; not verifiable (no manifest): {}", fmt::join(c.unverifiable, ", "));
+      out += fmt::format("  {}  {}\n", c.path, verdict);
+      for (const auto& p : c.problems) out += fmt::format("    {}\n", p);
+    }
+    if (any_cache_damage(report))
+      out += "  A changed entry is staged again by `pybcast stage --verify-cache` (or removed by `pybcast gc`).\n";
+  }
   size_t shared = shared_locations(report);
   out += shared > 0
              ? fmt::format("\n{} of {} locations are on a shared file system.\n", shared, report.locations.size())

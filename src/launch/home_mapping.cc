@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cache/node_layout.h"
 #include "launch/staged_python.h"
 
 namespace fs = std::filesystem;
@@ -75,6 +76,15 @@ PythonPathResult map_python_path(const std::string& value, const std::vector<std
 HomeDecision decide_python_home(const HomeInputs& in) {
   if (!in.user_home) return {HomeChoice::kStaged, ""};
   const std::string& home = *in.user_home;
+  // Exported by an earlier `stage --print-env` of this job script: ours, not
+  // the user's. The same home in this stage if there is one, else the staged
+  // home, as if PYTHONHOME were unset.
+  if (std::optional<std::string> rest = layout::path_in_some_entry(home)) {
+    std::string same = (fs::path(in.staged_prefix) / *rest).lexically_normal().string();
+    if (same.size() > 1 && same.back() == '/') same.pop_back();
+    if (in.is_home(same)) return {HomeChoice::kEarlierStage, same};
+    return {HomeChoice::kStaged, ""};
+  }
   if (std::optional<std::string> mapped = remap_home_under_chroot(home, in.chroot, in.staged_prefix))
     return {HomeChoice::kUnderChroot, *mapped};
   std::vector<std::string> parts = split_keeping_empty(home);

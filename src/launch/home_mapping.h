@@ -50,11 +50,12 @@ enum class HomeChoice {
   kMapped,       ///< under a bundle's source prefix, mapped into the staged copy
   kReplaced,     ///< outside the stage: replaced by the staged home
   kKept,         ///< outside the stage, kept as the user asked (--keep-pythonhome)
+  kEarlierStage,  ///< inside an earlier stage's entry (its --print-env): the same home here, mapped
 };
 
 struct HomeDecision {
   HomeChoice choice = HomeChoice::kStaged;
-  std::string home;  ///< kUnderChroot, kMapped: the staged directory; kKept: the user's; else ""
+  std::string home;  ///< kUnderChroot, kMapped, kEarlierStage: the staged directory; kKept: the user's; else ""
 };
 
 struct HomeInputs {

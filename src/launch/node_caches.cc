@@ -19,7 +19,7 @@ std::vector<CacheRedirect> plan_cache_redirects(const std::string& caches_dir,
   return out;
 }
 
-void create_cache_dirs(const std::string& node_root, const std::vector<CacheRedirect>& redirects) {
+void create_cache_dirs(const layout::NodeRoot& node_root, const std::vector<CacheRedirect>& redirects) {
   if (redirects.empty()) return;
   UserRoot root = open_user_root(node_root);
   std::string caches = layout::caches_path(root.path);

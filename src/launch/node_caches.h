@@ -16,6 +16,8 @@
 #include <functional>
 #include <string>
 #include <utility>
+
+#include "cache/node_layout.h"
 #include <vector>
 
 namespace pybcast {
@@ -34,6 +36,6 @@ std::vector<CacheRedirect> plan_cache_redirects(const std::string& caches_dir,
 /// 0700, through the validated user root (never through a path another user
 /// could have swapped). Idempotent; ranks of one node may call it at once.
 /// Throws Error naming the directory.
-void create_cache_dirs(const std::string& node_root, const std::vector<CacheRedirect>& redirects);
+void create_cache_dirs(const layout::NodeRoot& node_root, const std::vector<CacheRedirect>& redirects);
 
 }  // namespace pybcast

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cache/node_layout.h"
 #include "util/error.h"
 #include "util/settings.h"
 #include "util/shared_fs_advice.h"
@@ -14,9 +15,20 @@ namespace pybcast {
 
 namespace {
 
+/// first:rest, without the entries of rest that lie in a staged entry: an
+/// earlier `stage --print-env` of the same job script put them there, and
+/// they would mix that stage's libraries into this one.
 std::string prepend(const std::string& first, const char* rest) {
-  if (rest == nullptr || *rest == '\0') return first;
-  return first + ":" + rest;
+  std::string out = first;
+  if (rest == nullptr || *rest == '\0') return out;
+  std::string_view list(rest);
+  for (size_t start = 0; start <= list.size();) {
+    size_t colon = std::min(list.find(':', start), list.size());
+    std::string entry(list.substr(start, colon - start));
+    if (entry.empty() || !layout::path_in_some_entry(entry)) out += ":" + entry;
+    start = colon + 1;
+  }
+  return out;
 }
 
 std::string shell_quote(const std::string& value) {

@@ -12,6 +12,7 @@
 
 #include "bundle/manifest.h"
 #include "util/error.h"
+#include "util/paths.h"
 
 namespace fs = std::filesystem;
 
@@ -124,14 +125,15 @@ StagedPython locate_staged_python(const PythonHomeRequest& request) {
   python.prefix = request.prefix;
   python.source_prefixes = hints.source_prefixes;
   python.keep_user_env = request.keep_user_home;
-  if (decision.choice == HomeChoice::kUnderChroot || decision.choice == HomeChoice::kMapped) {
+  if (decision.choice == HomeChoice::kUnderChroot || decision.choice == HomeChoice::kMapped ||
+      decision.choice == HomeChoice::kEarlierStage) {
     auto it = home_at(decision.home);
     if (it == homes.end())
       fail("PYTHONHOME={} maps to {} in the staged prefix, which holds no lib/python3.*/os.py", *request.user_home,
            decision.home);
     python.home = decision.home;
     python.version = it->second;
-    if (decision.choice == HomeChoice::kMapped)
+    if (decision.choice != HomeChoice::kUnderChroot)
       python.mappings.push_back({"PYTHONHOME", *request.user_home, python.home});
   } else {
     if (homes.empty())
@@ -173,6 +175,13 @@ StagedPython locate_staged_python(const PythonHomeRequest& request) {
   }
   if (!hints.executable.empty()) python.executable = (prefix / hints.executable).string();
   else python.executable = (home / "bin" / ("python" + python.version)).string();
+  // What we dlopen and hand Python as argv[0] must be staged files, not a
+  // symlink (or a manifest) pointing off the node or at another tree.
+  std::string real_prefix = real_path(prefix.string());
+  for (const auto& [what, path] : {std::pair{"libpython", python.libpython}, {"python executable", python.executable}})
+    if (std::string real = real_path(path); !is_within(real, real_prefix))
+      fail("the staged {} {} resolves to {}, outside the staged prefix {}; refusing to use it", what, path, real,
+           request.prefix);
   return python;
 }
 

@@ -67,12 +67,15 @@ StageRecord stage_record_from_json(const std::string& text) {
 
 void write_stage_record(int entry_fd, const StageRecord& record) {
   // The directory may already hold bundle manifests; it must not be a symlink.
+  // Extraction left it read-only, like every directory of the entry: open up, write, close again.
   io::mkdirat(entry_fd, kRecordDir, 0755, kRecordDir);
   io::Fd dir = io::openat(entry_fd, kRecordDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, kRecordDir);
-  io::Fd file = io::openat(dir.get(), kRecordName, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644,
+  if (::fchmod(dir.get(), 0755) != 0) throw_errno(std::string("chmod ") + kRecordDir, errno);
+  io::Fd file = io::openat(dir.get(), kRecordName, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0444,
                            std::string(kRecordDir) + "/" + kRecordName);
   std::string text = stage_record_to_json(record);
   io::write_all(file.get(), std::as_bytes(std::span(text.data(), text.size())), kRecordName);
+  if (::fchmod(dir.get(), 0555) != 0) throw_errno(std::string("chmod ") + kRecordDir, errno);
 }
 
 StageRecord read_stage_record(int entry_fd, const std::string& shown) {

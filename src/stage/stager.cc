@@ -15,7 +15,10 @@
 #include "cache/stage_cache.h"
 #include "stage/bundle_set.h"
 #include "stage/bytecode_mirror.h"
+#include "stage/entry_check.h"
+#include "stage/stage_record.h"
 #include "util/error.h"
+#include "util/text.h"
 #include "util/timer.h"
 #include "util/units.h"
 
@@ -44,6 +47,7 @@ class Stager {
   void extract_stream(MPI_Comm stream);
   void wait_for_other_job();
   bool any_node_pending();
+  Claim claim();
   void finish(StageOutcome& outcome);
 
   const StageRequest& request_;
@@ -53,7 +57,7 @@ class Stager {
   RankSample sample_;
   std::unique_ptr<BundleSet> bundles_;  // rank 0
   StagePlan plan_;
-  std::string node_root_;
+  layout::NodeRoot node_root_;
   std::optional<StageCache> cache_;  // leaders
   CacheLock lock_;
   std::optional<Claim> claim_;         // leaders
@@ -82,7 +86,7 @@ void Stager::open_bundles() {
 
 void Stager::share_plan() {
   plan_ = StagePlan::decode(bcast_string(topology_.world(), 0, is_root() ? plan_.encode() : std::string()));
-  node_root_ = layout::node_root(request_.chroot, topology_.is_virtual(), topology_.node_index());
+  node_root_ = {request_.chroot, topology_.is_virtual() ? std::optional<int>(topology_.node_index()) : std::nullopt};
 }
 
 void Stager::check_cache() {
@@ -92,7 +96,7 @@ void Stager::check_cache() {
     cache_.emplace(open_user_root(node_root_));
     lock_ = cache_->lock_file(plan_.key);
     // No shared lock: another job holds it exclusively, extracting.
-    claim_ = lock_.try_shared() ? claim_entry(*cache_, plan_.key, lock_) : Claim::kBusy;
+    claim_ = lock_.try_shared() ? claim() : Claim::kBusy;
   });
 }
 
@@ -170,8 +174,23 @@ void Stager::wait_for_other_job() {
     // shared too, and must not make us wait).
     lock_.shared_within(request_.lock_timeout, layout::lock_path(cache_->root_path(), plan_.key));
     // Extract: the other job failed, our turn. Busy: someone else got there first; wait again next round.
-    claim_ = claim_entry(*cache_, plan_.key, lock_);
+    claim_ = claim();
   });
+}
+
+Claim Stager::claim() {
+  std::string shown = cache_->entry_path(plan_.key);
+  std::optional<std::string> problem;
+  Claim claim = claim_entry(*cache_, plan_.key, lock_, [&](int entry_fd) {
+    problem = check_published_entry(entry_fd, shown, plan_.key, plan_.names, request_.verify_cache);
+    return problem;
+  });
+  if (problem) {
+    fmt::print(stderr, "pybcast: warning: {}: cache entry {} {}; staging it again\n", topology_.label(), shown,
+               escape_control(*problem));
+    std::fflush(stderr);
+  }
+  return claim;
 }
 
 bool Stager::any_node_pending() { return allreduce_max(topology_.world(), pending() ? 1 : 0) != 0; }

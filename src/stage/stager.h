@@ -27,6 +27,7 @@ struct StageRequest {
   uint64_t chunk_size = uint64_t{4} << 20;  ///< kDefaultChunkSize
   double lock_timeout = kDefaultLockTimeoutSeconds;
   bool want_report = false;
+  bool verify_cache = false;  ///< a hit re-hashes the entry against the manifests (--verify-cache)
   PipelineOptions pipeline;
 };
 
@@ -34,7 +35,7 @@ struct StageOutcome {
   std::string prefix;  ///< this rank's node-local merged prefix
   std::string key;
   std::vector<std::string> bundle_names;  ///< as given, in merge order
-  std::string node_root;                  ///< this rank's node-local root ($CHROOT or $CHROOT/vnode-<g>)
+  layout::NodeRoot node_root;             ///< where this rank's user root is ($CHROOT, virtual node)
   CacheLock usage_lock;                   ///< leaders: shared lock on the entry, held while it lives
   ReportContext context;                  ///< rank 0 only
   std::vector<RankSample> samples;        ///< rank 0 only (gathered when want_report)

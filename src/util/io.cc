@@ -94,7 +94,7 @@ bool mkdirat(int dirfd, const std::string& name, mode_t mode, const std::string&
 
 namespace {
 
-void remove_children(int dirfd, const std::string& shown) {
+std::vector<std::string> child_names(int dirfd, const std::string& shown) {
   int dup = ::dup(dirfd);
   if (dup < 0) throw_errno(shown, errno);
   DIR* dir = ::fdopendir(dup);
@@ -108,7 +108,30 @@ void remove_children(int dirfd, const std::string& shown) {
     if (n != "." && n != "..") names.push_back(n);
   }
   ::closedir(dir);
-  for (const auto& n : names) remove_tree_at(dirfd, n, shown + "/" + n);
+  return names;
+}
+
+/// Opens directory parent/name to empty it, made 0700 first: ours, but
+/// maybe read-only (published entries) or mode 000 (from a bundle, before
+/// extraction added u+rwx). An invalid Fd if it is gone.
+Fd open_to_empty(int parent, const std::string& name, const std::string& shown) {
+  int fd = openat_raw(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  struct stat st {};
+  if (fd == -EACCES && ::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+      ::fchmodat(parent, name.c_str(), 0700, 0) == 0)
+    fd = openat_raw(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (fd == -ENOENT) return Fd();
+  if (fd < 0) throw_errno("cannot remove " + shown, -fd);
+  Fd dir(fd);
+  ::fchmod(dir.get(), 0700);  // a read-only directory must become writable before it can be emptied
+  return dir;
+}
+
+/// unlinkat(2) of a non-directory; false if it is a directory.
+bool unlink_non_dir(int parent, const std::string& name, const std::string& shown) {
+  if (::unlinkat(parent, name.c_str(), 0) == 0 || errno == ENOENT) return true;
+  if (errno != EISDIR && errno != EPERM) throw_errno("cannot remove " + shown, errno);
+  return false;
 }
 
 }  // namespace
@@ -137,17 +160,44 @@ uint64_t free_bytes(int fd, const std::string& shown) {
 }
 
 void remove_tree_at(int dirfd, const std::string& name, const std::string& shown) {
-  if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return;
-  if (errno != EISDIR && errno != EPERM) throw_errno("cannot remove " + shown, errno);
-  int fd = openat_raw(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-  if (fd == -ENOENT) return;
-  if (fd < 0) throw_errno("cannot remove " + shown, -fd);
-  Fd dir(fd);
-  // A directory we made read-only must become writable before it can be emptied.
-  ::fchmod(dir.get(), 0700);
-  remove_children(dir.get(), shown);
-  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
-    throw_errno("cannot remove " + shown, errno);
+  if (unlink_non_dir(dirfd, name, shown)) return;
+  // Depth first with one directory fd open at a time (back up through ".."),
+  // so that a tree of any depth is removed under any fd limit. Only used on
+  // our own trees, below a 0700 root nobody else can rearrange.
+  struct Level {
+    std::string name, shown;
+    std::vector<std::string> children;
+  };
+  Fd current = open_to_empty(dirfd, name, shown);
+  if (!current.valid()) return;
+  std::vector<Level> levels;
+  levels.push_back({name, shown, child_names(current.get(), shown)});
+  for (;;) {
+    Level& level = levels.back();
+    if (!level.children.empty()) {
+      std::string child = std::move(level.children.back());
+      level.children.pop_back();
+      std::string child_shown = level.shown + "/" + child;
+      if (unlink_non_dir(current.get(), child, child_shown)) continue;
+      Fd next = open_to_empty(current.get(), child, child_shown);
+      if (!next.valid()) continue;
+      current = std::move(next);
+      levels.push_back({child, child_shown, child_names(current.get(), child_shown)});
+      continue;
+    }
+    Level done = std::move(levels.back());
+    levels.pop_back();
+    int parent = dirfd;
+    if (!levels.empty()) {
+      current = openat(current.get(), "..", O_RDONLY | O_DIRECTORY, 0, levels.back().shown);
+      parent = current.get();
+    } else {
+      current.reset();
+    }
+    if (::unlinkat(parent, done.name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+      throw_errno("cannot remove " + done.shown, errno);
+    if (levels.empty()) return;
+  }
 }
 
 }  // namespace pybcast::io

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/mpi.sh"
 cp "$PY_BUNDLES"/prefix/*.tar.gz "$PKGROOT/"
 cat >"$SCRATCH/check.py" <<'PY'
-import sys
+import os, sys
 from mpi4py import MPI
 initialized_at_import = MPI.Is_initialized()
 import mpi4py, numpy
@@ -14,7 +14,7 @@ comm = MPI.COMM_WORLD
 total = comm.allreduce(numpy.arange(5.0) * (comm.rank + 1))
 expected = numpy.arange(5.0) * sum(range(1, comm.size + 1))
 node = comm.rank * 4 // comm.size
-where = f"{sys.argv[1]}/vnode-{node}/"
+where = f"{sys.argv[1]}/pybcast-{os.geteuid()}/vnode-{node}/"
 paths = {"sys.prefix": sys.prefix, "numpy": numpy.__file__, "mpi4py": mpi4py.__file__, "sys.executable": sys.executable}
 bad = {k: v for k, v in paths.items() if not v.startswith(where)}
 ok = initialized_at_import and numpy.array_equal(total, expected) and not bad

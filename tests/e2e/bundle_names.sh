@@ -13,7 +13,7 @@ export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT PYBCAST_VIRTUAL_NOD
 export PYTHON_MPI_PACKAGES=$PKGROOT/python.tar.zst:sub/numpy.tar.zst:sub/../../shared/other/mpi4py.tar.zst
 run_mpi 2 "$PYTHON_MPI" -c 'import numpy, mpi4py.MPI, sys; print("ran", sys.prefix, numpy.__file__.startswith(sys.prefix))'
 [ "$STATUS" -eq 0 ] || fail "the job failed: $(cat "$SCRATCH/out")"
-[ "$(count_matches "ran $CHROOT/vnode-[01]/pybcast-[0-9]+/cache/[0-9a-f]{32} True")" -eq 2 ] || fail "$(cat "$SCRATCH/out")"
+[ "$(count_matches "ran $CHROOT/pybcast-[0-9]+/vnode-[01]/cache/[0-9a-f]{32} True")" -eq 2 ] || fail "$(cat "$SCRATCH/out")"
 for g in 0 1; do
   prefix=$(vnode_prefix $g)
   names=$(ls "$prefix/.pybcast/bundles")
@@ -21,8 +21,8 @@ for g in 0 1; do
   for n in $names; do
     [ -f "$prefix/.pybcast/bundles/$n/manifest.json" ] || fail "vnode $g: no manifest in .pybcast/bundles/$n"
   done
-  stray=$(find "$CHROOT/vnode-$g" -name manifest.json ! -path "$prefix/.pybcast/bundles/*/manifest.json")
+  stray=$(find "$CHROOT/pybcast-$(id -u)/vnode-$g" -name manifest.json ! -path "$prefix/.pybcast/bundles/*/manifest.json")
   [ -z "$stray" ] || fail "vnode $g: bundle metadata outside the prefix's .pybcast/bundles: $stray"
 done
-[ -z "$(find "$CHROOT" -mindepth 1 -maxdepth 1 ! -name 'vnode-*')" ] || fail "something was created next to the node roots: $(ls "$CHROOT")"
+[ -z "$(find "$CHROOT" -mindepth 1 -maxdepth 1 ! -name 'pybcast-*')" ] || fail "something was created next to the user root: $(ls "$CHROOT")"
 echo "ok: bundles named by absolute path, sub-directory and '..' stage and run; their metadata stays inside the prefix"

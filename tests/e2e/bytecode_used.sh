@@ -53,7 +53,7 @@ for mode in dont-write pycache-prefix; do
   [ "$(count_matches "rank [0-7]: checked=([5-9][0-9]|[1-9][0-9]{2,}) compiled=0 missing=0 ")" -eq 8 ] ||
     fail "$mode: some rank compiled or lacked bytecode: $(grep '^rank' "$SCRATCH/out")"
   if [ $mode = pycache-prefix ]; then
-    [ "$(count_matches "prefix=$CHROOT/vnode-[0-3]/pybcast-[0-9]+/pycache ")" -eq 8 ] ||
+    [ "$(count_matches "prefix=$CHROOT/pybcast-[0-9]+/vnode-[0-3]/pycache ")" -eq 8 ] ||
       fail "PYTHONPYCACHEPREFIX is not the node-local pycache: $(grep '^rank' "$SCRATCH/out")"
     grep -qE "[0-9,]+ .pyc of the bundles linked where PYTHONPYCACHEPREFIX looks" "$SCRATCH/out" ||
       fail "the report does not say how many .pyc were linked: $(cat "$SCRATCH/out")"
@@ -70,6 +70,6 @@ run_mpi 8 "$PYTHON_MPI" "$SCRATCH/check.py"
 echo "ok: --no-compile bundles run; each rank compiled what it imported"
 # gc removes an entry's bytecode mirror with the entry.
 "$PYBCAST" gc --all --chroot "$CHROOT" >/dev/null || fail "gc failed"
-leftover=$(find "$CHROOT"/vnode-*/pybcast-*/pycache -name '*.pyc' | head -3)
+leftover=$(find "$CHROOT"/pybcast-*/vnode-*/pycache -name '*.pyc' | head -3)
 [ -z "$leftover" ] || fail "gc left the entries' bytecode mirrors: $leftover"
 echo "ok: gc removes the bytecode mirror with its entry"

@@ -86,6 +86,6 @@ rm -rf "$CHROOT" && mkdir -p "$CHROOT"
 PYTHON_MPI_PACKAGES=pyenv.tar.zst STRACE_OPTS="-e trace=%file,%stat" \
   strace_mpi "$SCRATCH/strace.log" 2 "$PYTHON_MPI" -c 'import ssl, sqlite3, json, sys; print("ssl", ssl.OPENSSL_VERSION.split()[0], sys.prefix)'
 [ "$STATUS" -eq 0 ] || fail "pyenv: the job failed: $(tail -20 "$SCRATCH/out")"
-[ "$(count_matches "ssl OpenSSL $CHROOT/vnode-[01]/pybcast-[0-9]+/cache/")" -eq 2 ] || fail "pyenv: $(cat "$SCRATCH/out")"
+[ "$(count_matches "ssl OpenSSL $CHROOT/pybcast-[0-9]+/vnode-[01]/cache/")" -eq 2 ] || fail "pyenv: $(cat "$SCRATCH/out")"
 original_prefix_clean "$SCRATCH/strace.log" "pyenv $pyprefix" "$pyprefix"
 echo "ok: $pyprefix staged: 2 ranks imported ssl and sqlite3; 0 file syscalls under the original prefix"

@@ -14,7 +14,7 @@ export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT PYTHON_MPI_PACKAGES
 export PYBCAST_VIRTUAL_NODES=2 OPENBLAS_NUM_THREADS=1
 export PYTHONHOME=/usr PYTHONPATH=/usr/lib/python3/dist-packages
 code='import sys, numpy; from mpi4py import MPI; print("WHERE", MPI.COMM_WORLD.rank, sys.prefix, numpy.__file__)'
-prefix_of() { ls -d "$CHROOT/vnode-$1/pybcast-$(id -u)"/cache/*; }
+prefix_of() { ls -d "$CHROOT/pybcast-$(id -u)/vnode-$1"/cache/*; }
 
 PYBCAST_REPORT=1 run_mpi 4 "$PYTHON_MPI" -c "$code"
 [ "$STATUS" -eq 0 ] || fail "python-mpi with PYTHONHOME=/usr: $(cat "$SCRATCH/out")"
@@ -42,7 +42,7 @@ grep -q "^python-mpi: warning: PYTHONPATH entry /usr/lib/python3/dist-packages k
 # A PYTHONHOME that is no bundle's original prefix is replaced by the staged home, with a warning.
 PYTHONHOME=/opt/nowhere PYTHONPATH= run_mpi 4 "$PYTHON_MPI" -c "$code"
 [ "$STATUS" -eq 0 ] || fail "python-mpi with PYTHONHOME=/opt/nowhere: $(cat "$SCRATCH/out")"
-[ "$(count_matches "WHERE [0-3] $CHROOT/vnode-[01]/pybcast-[0-9]+/cache/[0-9a-f]{32} ")" -eq 4 ] ||
+[ "$(count_matches "WHERE [0-3] $CHROOT/pybcast-[0-9]+/vnode-[01]/cache/[0-9a-f]{32} ")" -eq 4 ] ||
   fail "PYTHONHOME=/opt/nowhere was not replaced: $(cat "$SCRATCH/out")"
 [ "$(grep -c "^python-mpi: warning: PYTHONHOME=/opt/nowhere is outside the staged copy: replaced by $p0 " "$SCRATCH/out")" -eq 1 ] ||
   fail "no single warning naming the replaced PYTHONHOME: $(cat "$SCRATCH/out")"

@@ -15,7 +15,7 @@ for run in cold warm; do
   grep -q "allreduce over 8 ranks: .* -> OK" "$SCRATCH/out" || fail "$run: wrong result: $(cat "$SCRATCH/out")"
   grep -q "MPI initialized before Python started: True" "$SCRATCH/out" || fail "$run: MPI not initialized first"
   for g in 0 1 2 3; do
-    [ "$(count_matches "rank [0-7]: sys.prefix=$CHROOT/vnode-$g/pybcast-[0-9]+/cache/[0-9a-f]{32}")" -eq 2 ] ||
+    [ "$(count_matches "rank [0-7]: sys.prefix=$CHROOT/pybcast-[0-9]+/vnode-$g/cache/[0-9a-f]{32}")" -eq 2 ] ||
       fail "$run: vnode $g does not serve 2 ranks: $(cat "$SCRATCH/out")"
   done
   grep -q "launcher start -> Py_BytesMain" "$SCRATCH/out" || fail "$run: no start-up time in the report"

@@ -13,7 +13,7 @@ unset "${caches[@]}"
 code='import os; from mpi4py import MPI
 for v in ("TRITON_CACHE_DIR", "TORCHINDUCTOR_CACHE_DIR", "NUMBA_CACHE_DIR", "CUPY_CACHE_DIR", "MPLCONFIGDIR", "XDG_CACHE_HOME"):
     print("CACHE", MPI.COMM_WORLD.rank, v, os.environ[v], os.path.isdir(os.environ[v]))'
-user_root() { echo "$CHROOT/vnode-$1/pybcast-$(id -u)"; }
+user_root() { echo "$CHROOT/pybcast-$(id -u)/vnode-$1"; }
 
 PYBCAST_REPORT=1 run_mpi 4 "$PYTHON_MPI" -c "$code"
 [ "$STATUS" -eq 0 ] || fail "python-mpi: $(cat "$SCRATCH/out")"
@@ -39,7 +39,7 @@ TRITON_CACHE_DIR=$SCRATCH/my-triton PYBCAST_REPORT=1 run_mpi 4 "$PYTHON_MPI" -c 
 [ "$(count_matches "CACHE [0-3] TRITON_CACHE_DIR $SCRATCH/my-triton ")" -eq 4 ] ||
   fail "TRITON_CACHE_DIR set by the user was not kept: $(grep TRITON "$SCRATCH/out")"
 ! grep -q "^ *cache TRITON_CACHE_DIR" "$SCRATCH/out" || fail "the report lists the user's TRITON_CACHE_DIR as redirected"
-[ "$(count_matches "CACHE [0-3] NUMBA_CACHE_DIR $CHROOT/vnode-[01]/")" -eq 4 ] || fail "the others are no longer redirected"
+[ "$(count_matches "CACHE [0-3] NUMBA_CACHE_DIR $CHROOT/pybcast-[0-9]+/vnode-[01]/")" -eq 4 ] || fail "the others are no longer redirected"
 
 # stage --print-env exports them, quoted, for every node.
 unset PYBCAST_VIRTUAL_NODES

@@ -27,7 +27,7 @@ for bundles in python.tar.zst:torch.tar.zst:site.tar.zst from-run.tar.zst; do
   export PYTHON_MPI_PACKAGES=$bundles
   run_mpi 4 "$PYTHON_MPI" -c "$code"
   [ "$STATUS" -eq 0 ] || fail "$bundles: the job failed: $(cat "$SCRATCH/out")"
-  [ "$(count_matches "rank [0-3]: torch [^ ]+ from $CHROOT/vnode-[01]/pybcast-[0-9]+/cache/[0-9a-f]{32}/[^ ]+ sum 60.0 OK")" -eq 4 ] ||
+  [ "$(count_matches "rank [0-3]: torch [^ ]+ from $CHROOT/pybcast-[0-9]+/vnode-[01]/cache/[0-9a-f]{32}/[^ ]+ sum 60.0 OK")" -eq 4 ] ||
     fail "$bundles: not every rank ran torch from its node copy with the right answer: $(cat "$SCRATCH/out")"
   echo "ok: $bundles: 4 ranks on 2 virtual nodes imported torch from the node copy and agreed on the allreduce"
 done

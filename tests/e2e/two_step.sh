@@ -15,6 +15,24 @@ run_mpi 4 python3 -c 'import sys, os, numpy; from mpi4py import MPI; print("STEP
   fail "ranks disagree on the hash seed: $(cat "$SCRATCH/out")"
 echo "ok: stage --print-env, then staged python3 under a second mpirun"
 
+# Issue 18, C13: the exports of that first stage (PYTHONHOME, PATH,
+# LD_LIBRARY_PATH into its entry) stay set for the rest of the job script. A
+# later stage of other bundles, and python-mpi, must not take them for the
+# user's: before, both failed ("PYTHONHOME=... maps to ... which holds no
+# lib/python3.*/os.py").
+first=$PYBCAST_PREFIX
+run_mpi 2 "$PYBCAST" stage --print-env --chroot "$CHROOT" --pkgroot "$PKGROOT" python-3.11.tar.gz numpy.tar.gz
+[ "$STATUS" -eq 0 ] || fail "a second stage --print-env after eval of the first: $(cat "$SCRATCH/out")"
+eval "$(grep '^export ' "$SCRATCH/out")"
+[ "$PYBCAST_PREFIX" != "$first" ] || fail "the second stage (other bundles) reused the first entry"
+[[ $PYTHONHOME == "$PYBCAST_PREFIX"* && $LD_LIBRARY_PATH != *"$first"* && $PATH != *"$first"* ]] ||
+  fail "the first stage's paths survived: PYTHONHOME=$PYTHONHOME LD_LIBRARY_PATH=$LD_LIBRARY_PATH PATH=$PATH"
+PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT PYTHON_MPI_PACKAGES=python-3.11.tar.gz:numpy.tar.gz:mpi4py.tar.gz \
+  run_mpi 2 "$PYTHON_MPI" -c 'import sys, numpy, mpi4py.MPI; print("LATER", sys.prefix)'
+[ "$STATUS" -eq 0 ] || fail "python-mpi after eval of the exports: $(cat "$SCRATCH/out")"
+[ "$(count_matches "LATER $CHROOT/pybcast-[0-9]+/cache/[0-9a-f]{32}")" -eq 2 ] || fail "$(cat "$SCRATCH/out")"
+echo "ok: an earlier stage's exports are not taken for the user's by later stage and python-mpi calls"
+
 # A CHROOT with a quote and a command substitution in its name: eval of the
 # exports sets the variables to the literal path and runs nothing (every value,
 # PYBCAST_PREFIX included, is single-quoted with quotes escaped).

@@ -32,10 +32,10 @@ PYBCAST_VIRTUAL_NODES=4 run_mpi 8 "$PYTHON_MPI" "$example"
 [ "$STATUS" -eq 0 ] || fail "8 ranks on the from-run bundle: $(cat "$SCRATCH/out")"
 grep -q "allreduce over 8 ranks: .* -> OK" "$SCRATCH/out" || fail "wrong result: $(cat "$SCRATCH/out")"
 for g in 0 1 2 3; do
-  [ "$(count_matches "rank [0-7]: sys.prefix=$CHROOT/vnode-$g/pybcast-[0-9]+/cache/[0-9a-f]{32}")" -eq 2 ] ||
+  [ "$(count_matches "rank [0-7]: sys.prefix=$CHROOT/pybcast-[0-9]+/vnode-$g/cache/[0-9a-f]{32}")" -eq 2 ] ||
     fail "vnode $g does not serve 2 ranks: $(cat "$SCRATCH/out")"
 done
-grep -q "numpy on rank 0: $CHROOT/vnode-0/pybcast-[0-9]*/cache/[0-9a-f]*/lib/python3/dist-packages/numpy/__init__.py" \
+grep -q "numpy on rank 0: $CHROOT/pybcast-[0-9]*/vnode-0/cache/[0-9a-f]*/lib/python3/dist-packages/numpy/__init__.py" \
   "$SCRATCH/out" || fail "numpy not imported from the stage: $(cat "$SCRATCH/out")"
 
 # Traced under mpirun -n 2: both processes report, the same modules.

@@ -32,8 +32,8 @@ expect_allreduce_ok 8
 grep -q "^JOB qsub hosts=11 procs=24 width=256 " "$STUB_LOG" || fail "qsub did not read mppwidth: $(cat "$STUB_LOG")"
 grep -q "^RUN aprun ranks=256 nodes=11 -> mpirun -n 8, 8 virtual nodes: python-mpi script.py" "$STUB_LOG" ||
   fail "aprun not as expected: $(cat "$STUB_LOG")"
-[ "$(count_matches "rank [0-7]: sys.prefix=/dev/shm/vnode-[0-7]/pybcast-[0-9]+/cache/[0-9a-f]{32}/2.7.9")" -eq 8 ] ||
+[ "$(count_matches "rank [0-7]: sys.prefix=/dev/shm/pybcast-[0-9]+/vnode-[0-7]/cache/[0-9a-f]{32}/2.7.9")" -eq 8 ] ||
   fail "PYTHONHOME=/dev/shm/2.7.9 not mapped into the stage: $(cat "$SCRATCH/out")"
-[ "$(ls -d "$SCRATCH"/node-shm/vnode-*/pybcast-*/cache/*/2.7.9/lib/python3.11/os.py | wc -l)" -eq 8 ] ||
+[ "$(ls -d "$SCRATCH"/node-shm/pybcast-*/vnode-*/cache/*/2.7.9/lib/python3.11/os.py | wc -l)" -eq 8 ] ||
   fail "not staged into the nodes' /dev/shm: $(ls -R "$SCRATCH/node-shm" | head)"
 echo "ok: the seed's aprun job script, environment verbatim, stages and runs (8 ranks on 8 virtual nodes)"

@@ -13,7 +13,7 @@ STUB_LOG=/dev/null
 expect_allreduce_ok 8
 for b in python numpy mpi4py; do [ -s "$SCRATCH/bundles/$b.tar.zst" ] || fail "the recipe did not pack $b"; done
 for g in 0 1 2 3; do
-  [ "$(count_matches "rank [0-7]: sys.prefix=$CHROOT/vnode-$g/")" -eq 2 ] || fail "vnode $g: $(cat "$SCRATCH/out")"
+  [ "$(count_matches "rank [0-7]: sys.prefix=$CHROOT/pybcast-[0-9]+/vnode-$g/")" -eq 2 ] || fail "vnode $g: $(cat "$SCRATCH/out")"
 done
 timeout -k 10 240 "$SRC/examples/mpirun.sh" 8 >"$SCRATCH/out" 2>&1 || fail "second run: $(tail "$SCRATCH/out")"
 grep -q "cache 4 hit / 0 extracted" "$SCRATCH/out" || fail "second run did not reuse the stage: $(cat "$SCRATCH/out")"

@@ -196,7 +196,7 @@ tree_listing() {
 
 # The node-local prefix of virtual node G (one cache entry expected).
 vnode_prefix() {
-  local entries=("$CHROOT"/vnode-"$1"/pybcast-"$(id -u)"/cache/*)
+  local entries=("$CHROOT"/pybcast-"$(id -u)"/vnode-"$1"/cache/*)
   [ ${#entries[@]} -eq 1 ] && [ -d "${entries[0]}" ] || fail "vnode $1: expected one cache entry, got ${entries[*]}"
   echo "${entries[0]}"
 }

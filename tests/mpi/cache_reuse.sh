@@ -19,7 +19,7 @@ if grep -F "<$PKGROOT/" "$log" | grep -q .; then
 fi
 [ "$(vnode_prefix 1)" = "$first" ] || fail "warm run used another entry"
 # The check can fail: the first (cold) run does read the bundle this way.
-rm -rf "$CHROOT"/vnode-3
+rm -rf "$CHROOT"/pybcast-*/vnode-3
 STRACE_OPTS="-e trace=read,pread64,readv,preadv" strace_mpi "$log" 8 \
   "$PYBCAST" stage --chroot "$CHROOT" --pkgroot "$PKGROOT" --virtual-nodes 4 numpy.tar.gz
 grep -F "<$PKGROOT/" "$log" | grep -q pread64 || fail "the read check is blind: a cold node read nothing"
@@ -46,7 +46,7 @@ stage 8 --virtual-nodes 4 --report inplace.tar
 [ "$STATUS" -eq 0 ] || fail "stage of v2 failed: $(cat "$SCRATCH/out")"
 grep -q "cache 0 hit / 4 extracted" "$SCRATCH/out" || fail "a bundle rewritten in place (mtime restored) was a hit: $(cat "$SCRATCH/out")"
 for g in 0 1 2 3; do
-  grep -qx other "$CHROOT"/vnode-$g/pybcast-*/cache/"$(grep -oE 'key [0-9a-f]{32}' "$SCRATCH/out" | cut -d' ' -f2)"/version.txt ||
+  grep -qx other "$CHROOT"/pybcast-*/vnode-$g/cache/"$(grep -oE 'key [0-9a-f]{32}' "$SCRATCH/out" | cut -d' ' -f2)"/version.txt ||
     fail "vnode $g does not run the new content"
 done
 echo "ok: a bundle rewritten in place with its mtime restored is a miss; every node stages the new content"

@@ -90,7 +90,7 @@ awk -v t="$took" 'BEGIN { exit !(t < 10) }' || fail "the next job waited ${took}
 echo "ok: a SIGKILLed job's locks were released and its tmp dirs reclaimed (${took}s)"
 
 # --- --cleanup removes the entry on every node at the end of the job
-rm -rf "$CHROOT"/vnode-*
+rm -rf "$CHROOT"/pybcast-*/vnode-*
 PYBCAST_CLEANUP=1 run_mpi 8 "$PYTHON_MPI" -c 'import numpy'
 [ "$STATUS" -eq 0 ] || fail "--cleanup job failed: $(cat "$SCRATCH/out")"
 [ -z "$(entries)" ] || fail "--cleanup left entries: $(entries)"

@@ -14,8 +14,11 @@ outside_untouched() {
   [ -z "$(ls -A "$OUTSIDE")" ] || fail "$1 wrote outside: $(ls -A "$OUTSIDE")"
   [ ! -e /etc/pybcast-pwned ] || fail "$1 wrote into /etc"
   [ ! -e "$SCRATCH/x" ] && [ ! -e "$CHROOT/x" ] && [ ! -e "$SCRATCH/target" ] || fail "$1 escaped with .."
-  # Nothing but the per-user roots at the top of each node root.
-  [ -z "$(find "$CHROOT"/vnode-* -mindepth 1 -maxdepth 1 ! -name 'pybcast-*' 2>/dev/null)" ] || fail "$1 wrote into a node root"
+  # Nothing but the user root at the top of CHROOT, and nothing but the
+  # layout's names in each virtual node's root.
+  [ -z "$(find "$CHROOT" -mindepth 1 -maxdepth 1 ! -name 'pybcast-*' 2>/dev/null)" ] || fail "$1 wrote into CHROOT"
+  [ -z "$(find "$CHROOT"/pybcast-*/vnode-* -mindepth 1 -maxdepth 1 ! -name cache ! -name locks ! -name pycache \
+            ! -name caches ! -name 'tmp-*' 2>/dev/null)" ] || fail "$1 wrote into a node root"
 }
 
 refused() {

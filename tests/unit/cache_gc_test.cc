@@ -41,7 +41,7 @@ std::map<std::string, GcEntry::Outcome> outcomes(const GcResult& result) {
 
 TEST(CacheGc, OlderThanRemovesOnlyIdleEntries) {
   TestDir dir;
-  StageCache cache(open_user_root(dir.path()));
+  StageCache cache(open_user_root({dir.path()}));
   add_entry(cache, "fresh", 10, 60);
   add_entry(cache, "stale", 10, 3 * 86400);
   GcPolicy policy;
@@ -55,7 +55,7 @@ TEST(CacheGc, OlderThanRemovesOnlyIdleEntries) {
 
 TEST(CacheGc, MaxSizeKeepsTheMostRecentlyUsedWithinBudget) {
   TestDir dir;
-  StageCache cache(open_user_root(dir.path()));
+  StageCache cache(open_user_root({dir.path()}));
   add_entry(cache, "newest", 4000, 10);
   add_entry(cache, "middle", 4000, 100);
   add_entry(cache, "oldest", 4000, 1000);
@@ -69,7 +69,7 @@ TEST(CacheGc, MaxSizeKeepsTheMostRecentlyUsedWithinBudget) {
 
 TEST(CacheGc, EntryInUseIsNeverRemovedAndDryRunRemovesNothing) {
   TestDir dir;
-  StageCache cache(open_user_root(dir.path()));
+  StageCache cache(open_user_root({dir.path()}));
   add_entry(cache, "used", 10, 1000);
   add_entry(cache, "idle", 10, 1000);
   CacheLock job = cache.lock_file("used");

@@ -92,6 +92,17 @@ TEST(DecidePythonHome, TheOriginalPrefixMapsIntoTheStagedCopy) {
   EXPECT_EQ(d.home, kStage);
 }
 
+TEST(DecidePythonHome, AnEarlierStagesHomeIsOursNotTheUsers) {
+  // What an earlier `stage --print-env` of the job script exported.
+  const std::string earlier = "/dev/shm/pybcast-0/cache/" + std::string(32, 'b');
+  HomeDecision d = decide_python_home(home_inputs(earlier + "/3.11"));
+  EXPECT_EQ(d.choice, HomeChoice::kEarlierStage);
+  EXPECT_EQ(d.home, kStage + "/3.11");
+  EXPECT_EQ(decide_python_home(home_inputs(earlier)).home, kStage);
+  // No such home in this stage: as if PYTHONHOME were unset.
+  EXPECT_EQ(decide_python_home(home_inputs(earlier + "/2.7.9")).choice, HomeChoice::kStaged);
+}
+
 TEST(DecidePythonHome, AnythingElseOutsideTheStageIsReplaced) {
   EXPECT_EQ(decide_python_home(home_inputs("/opt/python")).choice, HomeChoice::kReplaced);
   EXPECT_EQ(decide_python_home(home_inputs("/usr/lib")).choice, HomeChoice::kReplaced);  // not a staged home

@@ -83,6 +83,26 @@ TEST(Manifest, RefusesOtherFormatsAndInconsistentSizes) {
   EXPECT_THROW(parse_manifest("{"), Error);
 }
 
+// Issue 18, C14: the launcher loads and runs what layout.* names.
+TEST(Manifest, LayoutPathsStayInsideTheBundle) {
+  for (const char* bad : {"/usr/lib/libpython3.11.so", "../../../usr/lib/libpython3.11.so", "lib/../../x", ".."}) {
+    Manifest m = sample();
+    m.layout.libpython = bad;
+    try {
+      parse_manifest(manifest_to_json(m));
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("layout.libpython"), std::string::npos) << e.what();
+    }
+  }
+  Manifest m = sample();
+  m.layout.executable = "/bin/sh";
+  EXPECT_THROW(parse_manifest(manifest_to_json(m)), Error);
+  EXPECT_TRUE(is_inside_path("lib/x86_64-linux-gnu/libpython3.11.so.1.0"));
+  EXPECT_TRUE(is_inside_path("lib/..hidden/x"));
+  EXPECT_TRUE(is_inside_path(""));
+}
+
 // Found by fuzzing: a number beyond 2^64 parses as a double, whose conversion was undefined.
 TEST(Manifest, RefusesSizesThatAreNotUnsigned64BitIntegers) {
   for (const char* bad : {"18446744073709551617", "-1", "1.5", "\"3\""}) {

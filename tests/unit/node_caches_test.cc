@@ -48,7 +48,7 @@ TEST(NodeCaches, KeepsACacheTheUserSet) {
 
 TEST(NodeCaches, CreatesPrivateDirectoriesThroughTheUserRoot) {
   TestDir dir;
-  std::string node = dir / "node";
+  layout::NodeRoot node{dir / "node"};
   std::string caches = layout::caches_path(layout::user_root(node));
   std::vector<CacheRedirect> plan = plan_cache_redirects(caches, env_of({}));
   create_cache_dirs(node, plan);
@@ -63,7 +63,7 @@ TEST(NodeCaches, CreatesPrivateDirectoriesThroughTheUserRoot) {
 
 TEST(NodeCaches, RefusesASymlinkedCachesDirectory) {
   TestDir dir;
-  std::string node = dir / "node";
+  layout::NodeRoot node{dir / "node"};
   std::string root = layout::user_root(node);
   std::filesystem::create_directories(root);
   ::chmod(root.c_str(), 0700);

@@ -14,8 +14,8 @@ const std::string kKey = "0123456789abcdef0123456789abcdef";
 TEST(NodeLayout, NamesTheUserRootAndWhatIsInIt) {
   std::string mine = "pybcast-" + std::to_string(geteuid());
   EXPECT_EQ(layout::user_root_name(), mine);
-  EXPECT_EQ(layout::user_root("/dev/shm"), "/dev/shm/" + mine);
-  EXPECT_EQ(layout::user_root("/dev/shm/x/../"), "/dev/shm/" + mine);
+  EXPECT_EQ(layout::user_root({"/dev/shm"}), "/dev/shm/" + mine);
+  EXPECT_EQ(layout::user_root({"/dev/shm/x/../"}), "/dev/shm/" + mine);
   EXPECT_EQ(layout::entry_path("/r", kKey), "/r/cache/" + kKey);
   EXPECT_EQ(layout::lock_name(kKey), kKey + ".lock");
   EXPECT_EQ(layout::lock_path("/r", kKey), "/r/locks/" + kKey + ".lock");
@@ -23,11 +23,25 @@ TEST(NodeLayout, NamesTheUserRootAndWhatIsInIt) {
   EXPECT_EQ(layout::caches_path("/r"), "/r/caches");
 }
 
-TEST(NodeLayout, VirtualNodesLiveUnderTheChroot) {
-  EXPECT_EQ(layout::node_root("/c", false, 3), "/c");
-  EXPECT_EQ(layout::node_root("/c", true, 3), "/c/vnode-3");
-  EXPECT_TRUE(layout::is_virtual_node_dir("vnode-3"));
-  EXPECT_FALSE(layout::is_virtual_node_dir("pybcast-0"));
+TEST(NodeLayout, VirtualNodesLiveInsideThePrivateRoot) {
+  std::string mine = layout::user_root_name();
+  EXPECT_EQ(layout::user_root({"/c"}), "/c/" + mine);
+  EXPECT_EQ(layout::user_root({"/c", 3}), "/c/" + mine + "/vnode-3");
+  EXPECT_EQ(layout::virtual_node_index("vnode-3"), 3);
+  EXPECT_EQ(layout::virtual_node_index("vnode-"), std::nullopt);
+  EXPECT_EQ(layout::virtual_node_index("vnode-3x"), std::nullopt);
+  EXPECT_EQ(layout::virtual_node_index("vnode-99999999999"), std::nullopt);
+  EXPECT_EQ(layout::virtual_node_index("pybcast-0"), std::nullopt);
+}
+
+TEST(NodeLayout, RecognisesPathsInAnyUsersEntry) {
+  const std::string key(32, 'a');
+  EXPECT_EQ(layout::path_in_some_entry("/dev/shm/pybcast-12/cache/" + key + "/lib/python3.11"), "lib/python3.11");
+  EXPECT_EQ(layout::path_in_some_entry("/x/pybcast-0/vnode-2/cache/" + key), "");
+  EXPECT_EQ(layout::path_in_some_entry("/x/pybcast-0/vnode-2/cache/" + key + "/"), "");
+  EXPECT_EQ(layout::path_in_some_entry("/x/pybcast-0/cache/short/lib"), std::nullopt);
+  EXPECT_EQ(layout::path_in_some_entry("/x/pybcast-0/pycache/x"), std::nullopt);
+  EXPECT_EQ(layout::path_in_some_entry("/usr/lib/python3.11"), std::nullopt);
 }
 
 TEST(NodeLayout, TmpNamesCarryTheirKey) {

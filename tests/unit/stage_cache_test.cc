@@ -40,7 +40,7 @@ TEST(CacheKey, StableAndSensitiveToEveryField) {
 
 TEST(UserRoot, CreatedPrivate) {
   TestDir dir;
-  UserRoot root = open_user_root(dir.path());
+  UserRoot root = open_user_root({dir.path()});
   struct stat st {};
   ASSERT_EQ(lstat(uid_dir(dir).c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0700u);
@@ -49,7 +49,7 @@ TEST(UserRoot, CreatedPrivate) {
 
 TEST(UserRoot, CreatesMissingNodeRoot) {
   TestDir dir;
-  EXPECT_NO_THROW(open_user_root(dir / "a/b/vnode-3"));
+  EXPECT_NO_THROW(open_user_root({dir / "a/b/vnode-3"}));
 }
 
 TEST(UserRoot, RefusesSymlink) {
@@ -57,7 +57,7 @@ TEST(UserRoot, RefusesSymlink) {
   mkdir((dir / "elsewhere").c_str(), 0700);
   symlink((dir / "elsewhere").c_str(), uid_dir(dir).c_str());
   try {
-    open_user_root(dir.path());
+    open_user_root({dir.path()});
     FAIL() << "accepted a symlink";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("is a symlink"), std::string::npos) << e.what();
@@ -70,7 +70,7 @@ TEST(UserRoot, RefusesGroupOrWorldAccess) {
     mkdir(uid_dir(dir).c_str(), 0700);
     chmod(uid_dir(dir).c_str(), mode);
     try {
-      open_user_root(dir.path());
+      open_user_root({dir.path()});
       FAIL() << "accepted mode " << std::oct << mode;
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("group/other may access it"), std::string::npos) << e.what();
@@ -81,7 +81,7 @@ TEST(UserRoot, RefusesGroupOrWorldAccess) {
 TEST(UserRoot, RefusesFile) {
   TestDir dir;
   close(open(uid_dir(dir).c_str(), O_CREAT | O_WRONLY, 0600));
-  EXPECT_THROW(open_user_root(dir.path()), Error);
+  EXPECT_THROW(open_user_root({dir.path()}), Error);
 }
 
 TEST(UserRoot, RefusesAnotherOwner) {
@@ -90,7 +90,7 @@ TEST(UserRoot, RefusesAnotherOwner) {
   mkdir(uid_dir(dir).c_str(), 0700);
   ASSERT_EQ(chown(uid_dir(dir).c_str(), 12345, 12345), 0);
   try {
-    open_user_root(dir.path());
+    open_user_root({dir.path()});
     FAIL() << "accepted a directory owned by someone else";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("is owned by uid 12345"), std::string::npos) << e.what();
@@ -99,7 +99,7 @@ TEST(UserRoot, RefusesAnotherOwner) {
 
 TEST(StageCache, TmpIsRemovedUnlessPublished) {
   TestDir dir;
-  StageCache cache(open_user_root(dir.path()));
+  StageCache cache(open_user_root({dir.path()}));
   std::string name;
   {
     ExtractionDir tmp = cache.make_tmp("k0");
@@ -116,7 +116,7 @@ TEST(StageCache, TmpIsRemovedUnlessPublished) {
 
 TEST(StageCache, PlantedSymlinkAtEntryIsRefusedNotFollowed) {
   TestDir dir;
-  StageCache cache(open_user_root(dir.path()));
+  StageCache cache(open_user_root({dir.path()}));
   mkdir((dir / "target").c_str(), 0700);
   symlink((dir / "target").c_str(), (uid_dir(dir) + "/cache/k2").c_str());
   EXPECT_THROW(cache.has("k2"), Error);
@@ -127,7 +127,7 @@ TEST(StageCache, PlantedSymlinkAtEntryIsRefusedNotFollowed) {
 
 TEST(StageCache, StaleTmpOfAKeyIsRemovedOthersKept) {
   TestDir dir;
-  StageCache cache(open_user_root(dir.path()));
+  StageCache cache(open_user_root({dir.path()}));
   ExtractionDir a = cache.make_tmp("aaaa");
   ExtractionDir b = cache.make_tmp("bbbb");
   a.forget();  // as if its job was killed
@@ -144,7 +144,7 @@ TEST(StageCache, StaleTmpOfAKeyIsRemovedOthersKept) {
 
 TEST(StageCache, RemoveEntryUnpublishesThenDeletes) {
   TestDir dir;
-  StageCache cache(open_user_root(dir.path()));
+  StageCache cache(open_user_root({dir.path()}));
   ExtractionDir tmp = cache.make_tmp("k");
   mkdirat(tmp.fd(), "sub", 0500);  // read-only content must not stop removal
   io::Fd mirror = cache.fresh_bytecode_mirror("k");
@@ -161,7 +161,7 @@ TEST(StageCache, RemoveEntryUnpublishesThenDeletes) {
 
 TEST(StageCache, LocksExcludeEachOther) {
   TestDir dir;
-  StageCache cache(open_user_root(dir.path()));
+  StageCache cache(open_user_root({dir.path()}));
   CacheLock first = cache.lock_file("k");
   CacheLock second = cache.lock_file("k");
   ASSERT_TRUE(first.try_exclusive());

@@ -1,0 +1,132 @@
+#include "stage/entry_check.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "archive/safe_path.h"
+#include "bundle/manifest.h"
+#include "bundle/metadata_layout.h"
+#include "stage/stage_record.h"
+#include "util/error.h"
+#include "util/hash.h"
+#include "util/io.h"
+
+namespace pybcast {
+
+namespace {
+
+/// The text of bundle `bundle`'s staged manifest; nullopt if it has none.
+std::optional<std::string> staged_manifest_text(int entry_fd, const std::string& bundle) {
+  int dir = io::open_dir_path_raw(entry_fd, staged_metadata_dir(bundle), false, 0);
+  if (dir == -ENOENT) return std::nullopt;
+  if (dir < 0) throw_errno(staged_manifest_path(".", bundle), -dir);
+  io::Fd metadata(dir);
+  int fd = io::openat_raw(metadata.get(), kManifestName, O_RDONLY | O_NOFOLLOW);
+  if (fd == -ENOENT) return std::nullopt;
+  if (fd < 0) throw_errno(staged_manifest_path(".", bundle), -fd);
+  io::Fd file(fd);
+  std::string text;
+  char buffer[65536];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(n));
+  if (n < 0) throw_errno(staged_manifest_path(".", bundle), errno);
+  return text;
+}
+
+/// Why the member at `entry.path` differs from the manifest; nullopt if it does not.
+std::optional<std::string> compare(int entry_fd, const ManifestEntry& entry) {
+  PathParts parts = split_member_path(entry.path);
+  if (parts.empty()) return "not a member path";
+  std::string name = parts.back();
+  parts.pop_back();
+  int dir = io::open_dir_path_raw(entry_fd, parts, false, 0);
+  if (dir < 0) return fmt::format("missing ({})", std::strerror(-dir));
+  io::Fd parent(dir);
+  if (!entry.link.empty()) {
+    std::vector<char> target(entry.link.size() + 2);
+    ssize_t n = ::readlinkat(parent.get(), name.c_str(), target.data(), target.size());
+    if (n < 0) return fmt::format("not the symlink the bundle has ({})", std::strerror(errno));
+    if (std::string(target.data(), static_cast<size_t>(n)) != entry.link) return "symlink changed";
+    return std::nullopt;
+  }
+  int fd = io::openat_raw(parent.get(), name.c_str(), O_RDONLY | O_NOFOLLOW);
+  if (fd < 0) return fmt::format("cannot open ({})", std::strerror(-fd));
+  io::Fd file(fd);
+  StreamHash hash;
+  std::vector<std::byte> buffer(1 << 20);
+  uint64_t size = 0;
+  for (;;) {
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fmt::format("cannot read ({})", std::strerror(errno));
+    if (n == 0) break;
+    hash.update({buffer.data(), static_cast<size_t>(n)});
+    size += static_cast<uint64_t>(n);
+  }
+  if (size != entry.size) return fmt::format("{} bytes, the bundle has {}", size, entry.size);
+  if (hex64(hash.digest()) != entry.xxh3)
+    return fmt::format("content changed (xxh3 {}, the bundle has {})", hex64(hash.digest()), entry.xxh3);
+  return std::nullopt;
+}
+
+}  // namespace
+
+ContentCheck check_entry_content(int entry_fd, const std::vector<std::string>& bundles) {
+  ContentCheck check;
+  // path -> the entry of the last bundle (with a manifest) that has it; a
+  // bundle without one may have replaced anything before it.
+  std::map<std::string, ManifestEntry> expected;
+  for (const auto& bundle : bundles) {
+    std::optional<std::string> text = staged_manifest_text(entry_fd, bundle);
+    if (!text) {
+      check.unverifiable.push_back(bundle);
+      expected.clear();
+      continue;
+    }
+    Manifest manifest;
+    try {
+      manifest = parse_manifest(*text);
+    } catch (const Error& e) {
+      throw e.with_context(staged_manifest_path(".", bundle));
+    }
+    for (auto& entry : manifest.entries) expected[entry.path] = std::move(entry);
+  }
+  for (const auto& [path, entry] : expected) {
+    ++check.files;
+    std::optional<std::string> why;
+    try {
+      why = compare(entry_fd, entry);
+    } catch (const Error& e) {
+      why = e.what();
+    }
+    if (why) {
+      if (check.problems.size() < ContentCheck::kMaxListedProblems) check.problems.push_back(path + ": " + *why);
+      ++check.problem_count;
+    }
+  }
+  return check;
+}
+
+std::optional<std::string> check_published_entry(int entry_fd, const std::string& shown, const std::string& key,
+                                                 const std::vector<std::string>& bundles, bool verify_content) {
+  try {
+    StageRecord record = read_stage_record(entry_fd, shown);
+    if (record.plan.key != key) return fmt::format("holds the stage record of key {}", record.plan.key);
+  } catch (const Error& e) {
+    return fmt::format("has no usable stage record ({})", e.what());
+  }
+  if (!verify_content) return std::nullopt;
+  ContentCheck check = check_entry_content(entry_fd, bundles);
+  if (check.problem_count == 0) return std::nullopt;
+  return fmt::format("was changed after staging ({} of {} files differ from the bundles' manifests; first: {})",
+                     check.problem_count, check.files, check.problems.front());
+}
+
+}  // namespace pybcast
