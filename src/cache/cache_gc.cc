@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "util/error.h"
+#include "util/paths.h"
 
 namespace pybcast {
 
@@ -25,6 +27,25 @@ double last_used(const StageCache& cache, const std::string& key) {
   std::string lock = layout::lock_path(cache.root_path(), key);
   if (::lstat(lock.c_str(), &st) != 0 && ::lstat(cache.entry_path(key).c_str(), &st) != 0) return 0;
   return static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec * 1e-9;
+}
+
+/// True if one of our processes runs from the entry: its executable or a
+/// mapped file (libpython, an extension module) lies in it. The second step
+/// of the two-step workflow runs the staged python3 itself, which holds no
+/// lock; this is how gc sees it.
+bool mapped_by_a_process(const std::string& entry) {
+  std::string real = real_path(entry);
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    std::string pid = it->path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream maps(it->path() / "maps");
+    for (std::string line; std::getline(maps, line);) {
+      size_t slash = line.find('/');
+      if (slash != std::string::npos && is_within(std::string_view(line).substr(slash), real)) return true;
+    }
+  }
+  return false;
 }
 
 bool removable_now(const StageCache& cache, const std::string& key, CacheLock& lock) {
@@ -78,7 +99,7 @@ GcResult collect_garbage(const StageCache& cache, const GcPolicy& policy, double
       continue;
     }
     CacheLock lock;
-    if (!removable_now(cache, entry.key, lock)) {
+    if (!removable_now(cache, entry.key, lock) || mapped_by_a_process(cache.entry_path(entry.key))) {
       entry.outcome = GcEntry::Outcome::kInUse;
       kept_bytes += entry.bytes;
       continue;
@@ -96,7 +117,9 @@ GcResult collect_garbage(const StageCache& cache, const GcPolicy& policy, double
 
 bool remove_if_unused(const StageCache& cache, const std::string& key, CacheLock& lock) {
   lock.unlock();
-  if (!lock.try_exclusive()) return false;  // another job on this node uses it
+  // Another job on this node uses it. (Not the process maps: this job's own
+  // ranks map it until they exit; a two-step job's python3 is gc's concern.)
+  if (!lock.try_exclusive()) return false;
   cache.remove_entry(key);
   lock.unlock();
   return true;

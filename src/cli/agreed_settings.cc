@@ -21,7 +21,8 @@ json encode(const StageRequest& r, const ReportOutputs& o) {
           {"PYBCAST_CHUNK_SIZE", r.chunk_size},   {"--lock-timeout", r.lock_timeout},
           {"pipeline window", r.pipeline.window}, {"pipeline checks", r.pipeline.check_every},
           {"PYBCAST_REPORT", o.report},           {"PYBCAST_TRACE", o.trace},
-          {"PYBCAST_VERIFY_CACHE", r.verify_cache}};
+          {"PYBCAST_VERIFY_CACHE", r.verify_cache},
+          {"PYBCAST_CACHE_MAX", r.cache_max ? json(*r.cache_max) : json(nullptr)}};
 }
 
 void decode(const json& j, StageRequest& r, ReportOutputs& o) {
@@ -32,6 +33,8 @@ void decode(const json& j, StageRequest& r, ReportOutputs& o) {
   r.chunk_size = j.at("PYBCAST_CHUNK_SIZE").get<uint64_t>();
   r.lock_timeout = j.at("--lock-timeout").get<double>();
   r.verify_cache = j.at("PYBCAST_VERIFY_CACHE").get<bool>();
+  r.cache_max.reset();
+  if (!j.at("PYBCAST_CACHE_MAX").is_null()) r.cache_max = j.at("PYBCAST_CACHE_MAX").get<uint64_t>();
   r.pipeline.window = j.at("pipeline window").get<size_t>();
   r.pipeline.check_every = j.at("pipeline checks").get<size_t>();
   o.report = j.at("PYBCAST_REPORT").get<bool>();

@@ -15,6 +15,7 @@
 #include "cache/user_root.h"
 #include "cli/stage_settings.h"
 #include "doctor/doctor_report.h"
+#include "doctor/logind.h"
 #include "stage/entry_check.h"
 #include "stage/stage_record.h"
 #include "util/child_process.h"
@@ -120,6 +121,7 @@ int run_doctor(int argc, char** argv) {
         }
         report.chroot = resolve_chroot(chroot);
         report.cache_entries = check_cache_entries(report.chroot);
+        if (std::optional<std::string> note = remove_ipc_note()) report.notes.push_back(*note);
         if (json) fmt::print("{}\n", doctor_json(report).dump(2));
         else fmt::print("{}", format_doctor_table(report));
         return anything_shared(report) || any_cache_damage(report) ? kExitDoctorFoundShared : kExitOk;

@@ -33,6 +33,9 @@ void add_stage_flags(CLI::App& app, StageFlags& f) {
   app.add_flag("--verify-cache", f.verify_cache,
                "on a cache hit, re-hash the staged files against the bundles' manifests and stage again if any "
                "changed [env PYBCAST_VERIFY_CACHE=1]");
+  app.add_option("--cache-max", f.cache_max,
+                 "after staging, remove idle entries of this node's cache, least recently used first, until it fits "
+                 "in SIZE (e.g. 8G; entries in use are kept) [env PYBCAST_CACHE_MAX]");
   app.add_option("--lock-timeout", f.lock_timeout, "seconds to wait for another job extracting the same bundles")
       ->capture_default_str();
 }
@@ -55,6 +58,7 @@ StageSettings resolve_stage_settings(const StageFlags& f) {
   r.chunk_size = parse_size(setting(f.chunk_size, {"PYBCAST_CHUNK_SIZE"}, kDefaultChunkSize));
   r.lock_timeout = f.lock_timeout;
   r.verify_cache = f.verify_cache || truthy(setting(std::nullopt, {"PYBCAST_VERIFY_CACHE"}, "0"));
+  if (std::string max = setting(f.cache_max, {"PYBCAST_CACHE_MAX"}, ""); !max.empty()) r.cache_max = parse_size(max);
   s.outputs.report = f.report || truthy(setting(std::nullopt, {"PYBCAST_REPORT"}, "0"));
   s.outputs.trace = setting(f.trace, {"PYBCAST_TRACE"}, "");
   r.want_report = s.outputs.report || !s.outputs.trace.empty();

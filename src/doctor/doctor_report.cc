@@ -88,7 +88,7 @@ bool anything_shared(const DoctorReport& report) {
 
 bool any_cache_damage(const DoctorReport& report) {
   return std::any_of(report.cache_entries.begin(), report.cache_entries.end(),
-                     [](const CacheEntryCheck& c) { return c.differing > 0 || !c.error.empty(); });
+                     [](const CacheEntryCheck& c) { return c.differing > 0; });
 }
 
 Json doctor_json(const DoctorReport& report) {
@@ -116,6 +116,7 @@ Json doctor_json(const DoctorReport& report) {
                               {"mount_type", string_or_null(l.mount_type)},
                               {"shared", l.fs.shared},
                               {"advice", string_or_null(l.advice)}});
+  j["notes"] = report.notes;
   j["cache"] = {{"chroot", report.chroot}, {"entries", Json::array()}};
   for (const auto& c : report.cache_entries)
     j["cache"]["entries"].push_back({{"path", c.path},
@@ -185,6 +186,10 @@ std::string format_doctor_table(const DoctorReport& report) {
     }
     if (any_cache_damage(report))
       out += "  A changed entry is staged again by `pybcast stage --verify-cache` (or removed by `pybcast gc`).\n";
+  }
+  if (!report.notes.empty()) {
+    out += "\nNotes:\n";
+    for (const auto& note : report.notes) out += "  " + note + "\n";
   }
   size_t shared = shared_locations(report);
   out += shared > 0

@@ -29,6 +29,7 @@ struct DoctorReport {
   std::optional<Measurement> measure;
   std::string chroot;                        ///< whose cache entries were checked
   std::vector<CacheEntryCheck> cache_entries;
+  std::vector<std::string> notes;            ///< about the node (doctor/logind), not a verdict
 };
 
 /// Bumped only when a key changes meaning or type or goes away; new keys may be added.
@@ -38,7 +39,7 @@ constexpr int kDoctorSchema = 1;
 size_t shared_locations(const DoctorReport& report);
 /// True when a location, or a measured operation, is on a shared file system.
 bool anything_shared(const DoctorReport& report);
-/// True when a cache entry was changed after staging (or could not be checked).
+/// True when a cache entry was changed after staging (one that cannot be checked is listed, not counted).
 bool any_cache_damage(const DoctorReport& report);
 
 nlohmann::ordered_json doctor_json(const DoctorReport& report);

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <mpi.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include "bcast/agreement.h"
 #include "cache/cache_gc.h"
 #include "cache/user_root.h"
+#include "launch/mpi_abi.h"
 #include "launch/prepared_python.h"
 #include "util/error.h"
 #include "util/interrupt.h"
@@ -31,6 +33,7 @@ struct ExitPolicy {
   bool report = false;
   double launcher_started = 0;
   double python_entered = 0;  ///< seconds after launcher start
+  pid_t pid = 0;              ///< the process that initialized MPI (not a child forked by the script)
 };
 ExitPolicy exit_policy;
 
@@ -59,6 +62,9 @@ void clean_up_entry(int status) {
 /// Py_BytesMain may never return to us. on_exit(3) still sees the status:
 /// finalize MPI on success, abort the job on failure, as mpi4py's -m does.
 void finish_mpi_at_exit(int status, void*) {
+  // A child the script forked (os.fork, multiprocessing) inherits this
+  // handler; its sys.exit must not abort or finalize the parent's MPI.
+  if (::getpid() != exit_policy.pid) return;
   int initialized = 0, finalized = 0;
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);
@@ -145,6 +151,8 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
     prepared =
         prepare_staged_python(outcome, {stage.chroot, seed, script_of(request.python_args), request.keep_pythonhome});
     prepare_node_caches(outcome);
+    if (std::optional<Mpi4pyAbi> abi = staged_mpi4py_abi(outcome.prefix))
+      if (std::optional<std::string> mismatch = mpi_abi_mismatch(*abi, running_mpi_version())) fail("{}", *mismatch);
     apply_environment(prepared.env);
     load_libpython(prepared.python.libpython);
   });
@@ -156,8 +164,8 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, entering);
 
   restore_interrupt_handlers();  // Python's own signal handling from here on
-  exit_policy = {request.abort_on_error, rank,    request.cleanup, &outcome, request.outputs.report,
-                 launcher_started,       entering};
+  exit_policy = {request.abort_on_error, rank,     request.cleanup, &outcome, request.outputs.report,
+                 launcher_started,       entering, ::getpid()};
   ::on_exit(finish_mpi_at_exit, nullptr);
   int status = run_py_bytes_main(prepared.python.libpython, prepared.python.executable, request.python_args);
   std::fflush(stdout);

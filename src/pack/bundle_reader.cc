@@ -18,7 +18,17 @@ constexpr size_t kMaxManifestBytes = size_t{256} << 20;
 class BundleReader {
  public:
   explicit BundleReader(const std::string& path) : path_(path) {
-    archive_read_support_filter_all(a_.get());
+    // The compressions stage reads, each built into libarchive (ARCHIVE_WARN
+    // means it would run an external program on a bundle from someone else:
+    // refused). Not filter_all: uu, lrzip, grzip, lzop, ... are external too.
+    using Support = int (*)(archive*);
+    const std::pair<Support, const char*> filters[] = {{archive_read_support_filter_gzip, "gzip"},
+                                                       {archive_read_support_filter_zstd, "zstd"},
+                                                       {archive_read_support_filter_xz, "xz"},
+                                                       {archive_read_support_filter_bzip2, "bzip2"}};
+    for (auto [support, name] : filters)
+      if (support(a_.get()) != ARCHIVE_OK)
+        fail("{}: this libarchive has no built-in {} support; refusing to run an external decompressor", path, name);
     archive_read_support_format_tar(a_.get());
     if (archive_read_open_filename(a_.get(), path.c_str(), 1 << 20) != ARCHIVE_OK) error("cannot open");
   }

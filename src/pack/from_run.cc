@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "pack/elf_deps.h"
+#include "util/elf_deps.h"
 #include "pack/pack_sources.h"
 #include "pack/shared_libs.h"
 #include "util/error.h"

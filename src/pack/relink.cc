@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include "pack/bundle_writer.h"
-#include "pack/elf_deps.h"
+#include "util/elf_deps.h"
 #include "pack/link_rules.h"
 #include "util/child_process.h"
 #include "util/error.h"

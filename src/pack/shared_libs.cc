@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "pack/elf_deps.h"
+#include "util/elf_deps.h"
 #include "pack/link_rules.h"
 #include "util/paths.h"
 #include "util/settings.h"

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <climits>
+#include <ctime>
 #include <memory>
 #include <optional>
 
@@ -12,6 +13,7 @@
 #include "bcast/agreement.h"
 #include "bcast/mpi_transport.h"
 #include "bcast/node_topology.h"
+#include "cache/cache_gc.h"
 #include "cache/stage_cache.h"
 #include "stage/bundle_set.h"
 #include "stage/bytecode_mirror.h"
@@ -48,6 +50,7 @@ class Stager {
   void wait_for_other_job();
   bool any_node_pending();
   Claim claim();
+  void trim_cache();
   void finish(StageOutcome& outcome);
 
   const StageRequest& request_;
@@ -164,6 +167,26 @@ void Stager::extract_stream(MPI_Comm stream) {
     claim_ = Claim::kHit;
     record_ = std::move(record);
   });
+  if (request_.cache_max && record_) trim_cache();
+}
+
+void Stager::trim_cache() {
+  // Our new entry is the most recently used, and in use (our shared lock): kept.
+  GcPolicy policy;
+  policy.max_bytes = *request_.cache_max;
+  try {
+    GcResult result = collect_garbage(*cache_, policy, static_cast<double>(std::time(nullptr)));
+    size_t removed = 0;
+    uint64_t freed = 0;
+    for (const auto& e : result.entries)
+      if (e.outcome == GcEntry::Outcome::kRemoved) ++removed, freed += e.bytes;
+    if (removed > 0)
+      fmt::print(stderr, "pybcast: {}: --cache-max {}: removed {} idle cache entries ({})\n", topology_.label(),
+                 format_bytes(static_cast<double>(*request_.cache_max)), removed,
+                 format_bytes(static_cast<double>(freed)));
+  } catch (const Error& e) {
+    fmt::print(stderr, "pybcast: warning: {}: --cache-max: {}\n", topology_.label(), e.what());
+  }
 }
 
 void Stager::wait_for_other_job() {

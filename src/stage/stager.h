@@ -5,6 +5,7 @@
 // Error on every rank and no rank is left waiting in a collective.
 #include <mpi.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct StageRequest {
   double lock_timeout = kDefaultLockTimeoutSeconds;
   bool want_report = false;
   bool verify_cache = false;  ///< a hit re-hashes the entry against the manifests (--verify-cache)
+  std::optional<uint64_t> cache_max;  ///< after an extraction, idle entries go (LRU) until the cache fits
   PipelineOptions pipeline;
 };
 

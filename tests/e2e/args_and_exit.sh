@@ -51,3 +51,20 @@ echo "ok: argv, -c, -m, stdin, exit codes; rank 5 failure ended 8 ranks in ${ELA
 
 run_mpi 2 "$PYTHON_MPI"
 expect_failure_everywhere 2 "interactive Python needs a single rank"
+
+# Issue 18 (suspected): a child the script forks inherits the launcher's exit
+# handler; its sys.exit(3) must not abort the job (before: "rank 0 exited with
+# status 3; aborting the job" from the child, and the job died with it).
+run_mpi 2 "$PYTHON_MPI" -c '
+import os, sys
+from mpi4py import MPI
+pid = os.fork()
+if pid == 0:
+    sys.exit(3)
+_, status = os.waitpid(pid, 0)
+MPI.COMM_WORLD.Barrier()
+print("PARENT", MPI.COMM_WORLD.rank, "child status", os.waitstatus_to_exitcode(status))'
+[ "$STATUS" -eq 0 ] || fail "a forked child's sys.exit ended the job: $STATUS $(cat "$SCRATCH/out")"
+[ "$(count_matches "PARENT [01] child status 3")" -eq 2 ] || fail "$(cat "$SCRATCH/out")"
+! grep -q "aborting the job" "$SCRATCH/out" || fail "the child ran the launcher's exit handler: $(cat "$SCRATCH/out")"
+echo "ok: a forked child's sys.exit leaves the job alone"

@@ -46,3 +46,21 @@ eval "$(grep '^export ' "$SCRATCH/out")"
 [[ $PYBCAST_PREFIX == "$odd"/pybcast-*/cache/* ]] && [ -x "$PYBCAST_PREFIX/bin/python3" ] ||
   fail "PYBCAST_PREFIX is not the literal staged path: '$PYBCAST_PREFIX'"
 echo "ok: a quote and \$(...) in CHROOT stay literal through eval"
+
+# Issue 18, C16: a running step-2 python3 holds no lock, yet `pybcast gc
+# --all` must see that it uses the entry (before, gc removed it under it).
+gcroot=$SCRATCH/gc-chroot
+run_mpi 1 "$PYBCAST" stage --print-env --chroot "$gcroot" --pkgroot "$PKGROOT" python-3.11.tar.gz numpy.tar.gz mpi4py.tar.gz
+[ "$STATUS" -eq 0 ] || fail "stage for the gc case: $(cat "$SCRATCH/out")"
+eval "$(grep '^export ' "$SCRATCH/out")"
+python3 -c 'import numpy, time; open("'"$SCRATCH"'/step2-ready", "w").close(); time.sleep(120)' &
+step2=$!
+for _ in $(seq 100); do [ -e "$SCRATCH/step2-ready" ] && break; sleep 0.1; done
+"$PYBCAST" gc --all --chroot "$gcroot" >"$SCRATCH/gc" 2>&1 || { kill $step2; fail "gc: $(cat "$SCRATCH/gc")"; }
+alive=$([ -d "$PYBCAST_PREFIX" ] && echo yes || echo no)
+kill $step2; wait $step2 2>/dev/null || true
+grep -q "in use, kept" "$SCRATCH/gc" && [ "$alive" = yes ] ||
+  fail "gc --all removed the entry a running step-2 python3 uses: $(cat "$SCRATCH/gc")"
+"$PYBCAST" gc --all --chroot "$gcroot" >"$SCRATCH/gc" 2>&1 || fail "gc: $(cat "$SCRATCH/gc")"
+[ ! -e "$PYBCAST_PREFIX" ] || fail "once the python3 ended, gc --all kept the entry: $(cat "$SCRATCH/gc")"
+echo "ok: gc --all keeps an entry a step-2 python3 runs from, and removes it once that ends"

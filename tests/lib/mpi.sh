@@ -43,6 +43,12 @@ case $PYBCAST_MPI in
     exit 1
     ;;
 esac
+# The fixture's python + numpy bundles, + mpi4py under Open MPI only: Debian's
+# mpi4py is built against Open MPI, and python-mpi refuses to start an mpi4py
+# of another MPI family (issue 18, C9). PY_STACK_PACKAGES: the same, colon-joined.
+PY_STACK=(python-3.11.tar.gz numpy.tar.gz)
+[ "$PYBCAST_MPI" != openmpi ] || PY_STACK+=(mpi4py.tar.gz)
+PY_STACK_PACKAGES=$(IFS=:; echo "${PY_STACK[*]}")
 unset PYTHON_MPI_CHROOT PYTHON_MPI_PKGROOT PYTHON_MPI_PACKAGES PYBCAST_REPORT PYBCAST_VIRTUAL_NODES
 
 # Each rank's stdout and stderr go to files of their own (the launcher glues

@@ -50,3 +50,20 @@ for g in 0 1 2 3; do
     fail "vnode $g does not run the new content"
 done
 echo "ok: a bundle rewritten in place with its mtime restored is a miss; every node stages the new content"
+
+# Issue 18 (suspected: no size cap in a RAM-backed /dev/shm): --cache-max
+# removes idle entries, least recently used first, after an extraction; the
+# entry just staged (in use by the job) stays.
+rm -rf "$CHROOT"/pybcast-*
+cp "$BUNDLES/python3.11.tar.zst" "$PKGROOT/"
+stage 2 --virtual-nodes 1 numpy.tar.gz
+[ "$STATUS" -eq 0 ] || fail "stage numpy: $(cat "$SCRATCH/out")"
+stage 2 --virtual-nodes 1 inplace.tar
+[ "$STATUS" -eq 0 ] || fail "stage inplace: $(cat "$SCRATCH/out")"
+[ "$(ls "$CHROOT"/pybcast-*/vnode-0/cache | wc -l)" -eq 2 ] || fail "expected two entries"
+PYBCAST_CACHE_MAX=1K stage 2 --virtual-nodes 1 --report python3.11.tar.zst
+[ "$STATUS" -eq 0 ] || fail "stage with PYBCAST_CACHE_MAX: $(cat "$SCRATCH/out")"
+grep -q "cache-max 1.00 KiB: removed 2 idle cache entries" "$SCRATCH/out" || fail "no eviction reported: $(cat "$SCRATCH/out")"
+[ "$(ls "$CHROOT"/pybcast-*/vnode-0/cache)" = "$(grep -oE 'key [0-9a-f]{32}' "$SCRATCH/out" | cut -d' ' -f2)" ] ||
+  fail "the new entry should be the only one left: $(ls "$CHROOT"/pybcast-*/vnode-0/cache)"
+echo "ok: --cache-max evicts idle entries, least recently used first, and keeps the one just staged"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # 8 ranks on 4 virtual nodes stage a .tar.gz and a .tar.zst of real Debian
 # trees; every node's tree equals `tar -x` of the same bundles (paths, types,
-# modes, sizes, symlink targets, mtimes, bytes).
+# modes, sizes, symlink targets, mtimes, bytes), with the modes publishing
+# gives (read-only, directories at least u+rx).
 . "$(dirname "$0")/../lib/mpi.sh"
 cp "$BUNDLES/numpy.tar.gz" "$BUNDLES/python3.11.tar.zst" "$PKGROOT/"
 
@@ -13,6 +14,9 @@ grep -q "cache 0 hit / 4 extracted" "$SCRATCH/out" || fail "expected 4 extractio
 mkdir "$SCRATCH/ref"
 tar -C "$SCRATCH/ref" -xzf "$PKGROOT/numpy.tar.gz"
 tar -C "$SCRATCH/ref" --zstd -xf "$PKGROOT/python3.11.tar.zst"
+# What publishing does on top of tar -x: directories ours to enter, nothing writable.
+find "$SCRATCH/ref" -type d -exec chmod u+rx {} +
+chmod -R a-w "$SCRATCH/ref"
 tree_listing "$SCRATCH/ref" >"$SCRATCH/ref.list"
 [ "$(wc -l <"$SCRATCH/ref.list")" -gt 1000 ] || fail "reference tree is unexpectedly small"
 

@@ -51,3 +51,18 @@ expect_in stderr "pybcast: error: truncated.tar.zst"
 run_pybcast inspect plain.tar.gz
 [ "$STATUS" = 1 ] || fail "inspect accepted a tar without manifest"
 expect_in stderr "plain.tar.gz: no .pybcast/manifest.json as its first member"
+
+# Issue 18 (suspected: inspect enabled every libarchive filter, some of which
+# run external programs or decode formats stage never reads): only gzip, zstd,
+# xz and bzip2. A uuencoded bundle is read by libarchive's uu filter otherwise.
+python3 - b.tar.zst b.tar.zst.uu <<'PY'
+import binascii, sys
+data = open(sys.argv[1], "rb").read()
+with open(sys.argv[2], "w") as out:
+    out.write("begin 644 b.tar.zst\n")
+    for i in range(0, len(data), 45):
+        out.write(binascii.b2a_uu(data[i:i + 45]).decode())
+    out.write("`\nend\n")
+PY
+run_pybcast inspect b.tar.zst.uu
+[ "$STATUS" = 1 ] || fail "inspect read a uuencoded bundle (status $STATUS)"

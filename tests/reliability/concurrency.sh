@@ -42,13 +42,13 @@ echo "ok: two concurrent jobs, one extraction per node (A: $(node_states "$SCRAT
 
 # --- a job using an entry (python-mpi holds it shared) does not make a stager wait
 export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT PYBCAST_VIRTUAL_NODES=4
-export PYTHON_MPI_PACKAGES=python-3.11.tar.gz:numpy.tar.gz:mpi4py.tar.gz
+export PYTHON_MPI_PACKAGES=$PY_STACK_PACKAGES
 start_job "$SCRATCH/user.out" "$PYTHON_MPI" -c 'import time, sys; print("USING", sys.prefix, flush=True); time.sleep(8)'
 user=$!
 for i in $(seq 200); do grep -q USING "$SCRATCH/user.out" 2>/dev/null && break; sleep 0.1; done
 grep -q USING "$SCRATCH/user.out" || fail "python-mpi job did not start: $(cat "$SCRATCH/user.out")"
 begin=$(date +%s.%N)
-stage 8 --virtual-nodes 4 --report python-3.11.tar.gz numpy.tar.gz mpi4py.tar.gz
+stage 8 --virtual-nodes 4 --report "${PY_STACK[@]}"
 took=$(echo "$(date +%s.%N) - $begin" | bc)
 [ "$STATUS" -eq 0 ] && grep -q "cache 4 hit / 0 extracted" "$SCRATCH/out" || fail "stage next to a running job: $(cat "$SCRATCH/out")"
 awk -v t="$took" 'BEGIN { exit !(t < 6) }' || fail "stage waited ${took}s for a job that only uses the entry"

@@ -83,10 +83,11 @@ else
 fi
 
 staged setuid
-[ "$(stat -c %a "$PREFIX/bin/suid")" = 755 ] || fail "setuid: mode $(stat -c %a "$PREFIX/bin/suid")"
-[ "$(stat -c %a "$PREFIX/bin/sticky")" = 644 ] || fail "sticky file: mode $(stat -c %a "$PREFIX/bin/sticky")"
-[ "$(stat -c %a "$PREFIX/tmpdir")" = 1777 ] || fail "sticky dir: mode $(stat -c %a "$PREFIX/tmpdir")"
-ROWS+=("| setuid/setgid/sticky | staged: 6755 file -> 0755, 1644 file -> 0644, 1777 dir kept | 0 | |")
+# Published read-only (issue 18, C4): no write bit survives either.
+[ "$(stat -c %a "$PREFIX/bin/suid")" = 555 ] || fail "setuid: mode $(stat -c %a "$PREFIX/bin/suid")"
+[ "$(stat -c %a "$PREFIX/bin/sticky")" = 444 ] || fail "sticky file: mode $(stat -c %a "$PREFIX/bin/sticky")"
+[ "$(stat -c %a "$PREFIX/tmpdir")" = 1555 ] || fail "sticky dir: mode $(stat -c %a "$PREFIX/tmpdir")"
+ROWS+=("| setuid/setgid/sticky | staged read-only: 6755 file -> 0555, 1644 file -> 0444, 1777 dir -> 1555 | 0 | |")
 staged dir-then-file
 [ "$(cat "$PREFIX/x")" = "now a file" ] || fail "dir-then-file"
 staged file-then-dir

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/../lib/mpi.sh"
 cp "$PY_BUNDLES"/prefix/*.tar.gz "$PKGROOT/"
 export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT OPENBLAS_NUM_THREADS=1
-export PYTHON_MPI_PACKAGES=python-3.11.tar.gz:numpy.tar.gz:mpi4py.tar.gz
+export PYTHON_MPI_PACKAGES=$PY_STACK_PACKAGES
 # No mpi4py (Debian's is built against Open MPI; this test runs under MPICH too): the
 # launcher's rank variable tells each rank who it is.
 code="import os; print('rank', os.environ['$RANK_VAR'], 'ok')"

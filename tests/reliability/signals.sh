@@ -11,7 +11,7 @@
 . "$(dirname "$0")/../lib/mpi.sh"
 cp "$PY_BUNDLES"/prefix/*.tar.gz "$PKGROOT/"
 export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT PYBCAST_VIRTUAL_NODES=2
-export PYTHON_MPI_PACKAGES=python-3.11.tar.gz:numpy.tar.gz:mpi4py.tar.gz
+export PYTHON_MPI_PACKAGES=$PY_STACK_PACKAGES
 cat >"$SCRATCH/sleeper.py" <<'PY'
 import os, signal, sys, time
 mode, ready = sys.argv[1], sys.argv[2]

@@ -10,6 +10,7 @@
 
 #include "doctor/checkup.h"
 #include "doctor/doctor_report.h"
+#include "doctor/logind.h"
 #include "doctor/metadata_ops.h"
 #include "launch/python_env.h"
 #include "util/fs_probe.h"
@@ -369,6 +370,11 @@ DoctorReport sample_report(bool with_measure) {
                   advice_for(Source::kPythonPath)};
   Location local{Source::kCwd, 0, "/dev/shm/run", classify_fs_magic(kTmpfs), "", "", ""};
   report.locations = {shared, local};
+  report.chroot = "/dev/shm";
+  CacheEntryCheck changed{"/dev/shm/pybcast-0/cache/k", 2, 1, {"lib/os.py: content changed"}, {"plain.tar"}, ""};
+  CacheEntryCheck broken{"/dev/shm/pybcast-0/cache/j", 0, 0, {}, {}, "no stage record"};
+  report.cache_entries = {changed, broken};
+  report.notes = {"systemd-logind has RemoveIPC=yes"};
   if (with_measure) {
     Measurement m;
     m.code = "import numpy";
@@ -383,6 +389,14 @@ DoctorReport sample_report(bool with_measure) {
     report.measure = m;
   }
   return report;
+}
+
+TEST(Logind, RemoveIpcDefaultsToYesAndTheLastSettingWins) {
+  EXPECT_TRUE(remove_ipc_effective({}));
+  EXPECT_TRUE(remove_ipc_effective({"[Login]\n#RemoveIPC=no\n"}));
+  EXPECT_FALSE(remove_ipc_effective({"[Login]\nRemoveIPC=no\n"}));
+  EXPECT_TRUE(remove_ipc_effective({"[Login]\nRemoveIPC=no\n", "[Login]\nRemoveIPC=yes\n"}));
+  EXPECT_FALSE(remove_ipc_effective({"[Login]\nRemoveIPC=yes\n", "[Login]\nRemoveIPC=false\n"}));
 }
 
 TEST(DoctorJson, MatchesTheDocumentedSchema) {

@@ -1,4 +1,4 @@
-#include "pack/elf_deps.h"
+#include "util/elf_deps.h"
 
 #include <elf.h>
 #include <fcntl.h>
