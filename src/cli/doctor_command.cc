@@ -16,6 +16,7 @@
 #include "cli/stage_settings.h"
 #include "doctor/doctor_report.h"
 #include "doctor/logind.h"
+#include "launch/mpi_abi.h"
 #include "stage/entry_check.h"
 #include "stage/stage_record.h"
 #include "util/child_process.h"
@@ -122,6 +123,13 @@ int run_doctor(int argc, char** argv) {
         report.chroot = resolve_chroot(chroot);
         report.cache_entries = check_cache_entries(report.chroot);
         if (std::optional<std::string> note = remove_ipc_note()) report.notes.push_back(*note);
+        if (std::optional<Mpi4pyAbi> abi = mpi4py_abi_on_path(report.python.path)) {
+          std::string running = running_mpi_version();
+          std::optional<std::string> mismatch = mpi_abi_mismatch(*abi, running);
+          report.notes.push_back(mismatch ? "MPI MISMATCH: " + *mismatch
+                                          : fmt::format("mpi4py {} needs {} ({}); python-mpi runs {}: they match",
+                                                        abi->extension, abi->library, abi->family, running));
+        }
         if (json) fmt::print("{}\n", doctor_json(report).dump(2));
         else fmt::print("{}", format_doctor_table(report));
         return anything_shared(report) || any_cache_damage(report) ? kExitDoctorFoundShared : kExitOk;

@@ -45,11 +45,9 @@ std::vector<fs::path> mpi4py_dirs(const fs::path& prefix) {
   return out;
 }
 
-}  // namespace
-
-std::optional<Mpi4pyAbi> staged_mpi4py_abi(const std::string& prefix) {
+std::optional<Mpi4pyAbi> abi_of(const std::vector<fs::path>& mpi4py_dirs) {
   std::error_code ec;
-  for (const auto& dir : mpi4py_dirs(prefix))
+  for (const auto& dir : mpi4py_dirs)
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       std::string name = it->path().filename().string();
       if (!name.starts_with("MPI.") || !name.ends_with(".so")) continue;
@@ -62,19 +60,32 @@ std::optional<Mpi4pyAbi> staged_mpi4py_abi(const std::string& prefix) {
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<Mpi4pyAbi> staged_mpi4py_abi(const std::string& prefix) { return abi_of(mpi4py_dirs(prefix)); }
+
+std::optional<Mpi4pyAbi> mpi4py_abi_on_path(const std::vector<std::string>& dirs) {
+  std::error_code ec;
+  for (const auto& dir : dirs)
+    if (!dir.empty() && fs::is_directory(fs::path(dir) / "mpi4py", ec)) return abi_of({fs::path(dir) / "mpi4py"});
+  return std::nullopt;
+}
+
 std::string running_mpi_version() {
   char version[MPI_MAX_LIBRARY_VERSION_STRING] = {};
   int length = 0;
   MPI_Get_library_version(version, &length);
   std::string text(version, static_cast<size_t>(std::max(length, 0)));
-  return text.substr(0, text.find_first_of("\r\n"));
+  text = text.substr(0, text.find_first_of(std::string("\r\n\0", 3)));  // Open MPI counts the terminator
+  text.erase(text.find_last_not_of(' ') + 1);
+  return text;
 }
 
 std::optional<std::string> mpi_abi_mismatch(const Mpi4pyAbi& staged, const std::string& running_version) {
   std::optional<std::string> running = mpi_family_of_version(running_version);
   if (!running || *running == staged.family) return std::nullopt;
   return fmt::format(
-      "the staged mpi4py ({}) is built against {} ({}), but this job runs {} ({}): it would crash at "
+      "mpi4py ({}) is built against {} ({}), but this job runs {} ({}): it would crash at "
       "`from mpi4py import MPI`; pack mpi4py from a Python whose mpi4py uses {}, or launch with the python-mpi "
       "built for {}",
       staged.extension, staged.library, staged.family, *running, running_version, *running, staged.family);

@@ -26,6 +26,8 @@ struct Mpi4pyAbi {
 /// The MPI library the staged mpi4py needs, if the prefix holds an mpi4py
 /// whose extension names a known MPI library.
 std::optional<Mpi4pyAbi> staged_mpi4py_abi(const std::string& prefix);
+/// The same for the first `mpi4py/` found in these directories (a python's sys.path: doctor).
+std::optional<Mpi4pyAbi> mpi4py_abi_on_path(const std::vector<std::string>& dirs);
 
 /// First line of MPI_Get_library_version (callable before MPI_Init).
 std::string running_mpi_version();

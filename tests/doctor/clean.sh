@@ -60,3 +60,21 @@ expect_status 0 "--measure of failing code"
 expect_json 'd["measure"]["exit_status"]' 1
 expect_json '"no_such_module_here" in d["measure"]["error"]' True
 echo "ok: clean environment exits 0 with $rows locations listed; --measure counts (or estimates, labelled)"
+
+# Issue 18, C9: doctor names the MPI library the python's mpi4py needs and
+# whether python-mpi runs the same family. A copy whose extension needs MPICH's
+# library, first on PYTHONPATH, is a mismatch (a note: exit status unchanged).
+if [ -d /usr/lib/python3/dist-packages/mpi4py ] && command -v patchelf >/dev/null &&
+   ldd "$PYBCAST" | grep -q "libmpi.so.40"; then
+  run "${clean[@]}" "$PYBCAST" doctor --python "$PYTHON"
+  grep -q "mpi4py /usr/lib/python3/dist-packages/mpi4py/MPI.*needs libmpi.so.40 (Open MPI); python-mpi runs Open MPI.*they match" "$OUT" ||
+    fail "no mpi4py note: $(cat "$OUT")"
+  mkdir -p "$SCRATCH/mpich"
+  cp -r /usr/lib/python3/dist-packages/mpi4py "$SCRATCH/mpich/"
+  patchelf --replace-needed libmpi.so.40 libmpich.so.12 "$SCRATCH"/mpich/mpi4py/MPI.*.so
+  run "${clean[@]}" "PYTHONPATH=$SCRATCH/mpich" "$PYBCAST" doctor --python "$PYTHON"
+  expect_status 0 "an mpi4py of another MPI family (a note)"
+  grep -q "MPI MISMATCH: mpi4py ($SCRATCH/mpich/mpi4py/MPI.*) is built against libmpich.so.12 (MPICH)" "$OUT" ||
+    fail "no mismatch note: $(cat "$OUT")"
+  echo "ok: doctor names mpi4py's MPI library and a mismatch with the MPI python-mpi runs"
+fi
