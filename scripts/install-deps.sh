@@ -6,6 +6,8 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   openmpi-bin libopenmpi-dev
   libarchive-dev libzstd-dev zlib1g-dev liblzma-dev libbz2-dev
+  # gzip through ISA-L (zlib is the fallback when it is missing); igzip for bench/stage_bench.py
+  libisal-dev isal
   libcli11-dev libfmt-dev libxxhash-dev nlohmann-json3-dev libgtest-dev
   python3 python3-dev libpython3.11 python3-numpy python3-mpi4py
   python3-pip python3-venv python3-setuptools python3-wheel

@@ -1,11 +1,16 @@
 #include "archive/decoder.h"
 
 #include <bzlib.h>
+#ifdef PYBCAST_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 #include <lzma.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #include "util/error.h"
 
@@ -23,6 +28,7 @@ bool starts_with(std::span<const std::byte> head, std::initializer_list<unsigned
 
 class CopyDecoder : public Decoder {
  public:
+  const char* name() const override { return "uncompressed"; }
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
     size_t n = std::min(in.size(), out.size());
     std::memcpy(out.data(), in.data(), n);
@@ -31,13 +37,11 @@ class CopyDecoder : public Decoder {
   void finish() override {}
 };
 
-/// gzip, including concatenated members (as `cat a.gz b.gz` or some parallel gzips write).
+/// gzip, including concatenated members (as `cat a.gz b.gz` or some parallel
+/// gzips write), and zero padding after the last one. The inflater (zlib or
+/// ISA-L) decodes one member at a time and checks its CRC32 and length.
 class GzipDecoder : public Decoder {
  public:
-  GzipDecoder() {
-    if (inflateInit2(&z_, 16 + MAX_WBITS) != Z_OK) fail("zlib: cannot initialise");
-  }
-  ~GzipDecoder() override { inflateEnd(&z_); }
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
     if (member_done_ && !in.empty()) {
       // Zero bytes after the last member are padding (tape blocking, some
@@ -49,9 +53,40 @@ class GzipDecoder : public Decoder {
         padding_ = true;
         return {in.size(), 0};
       }
-      inflateReset(&z_);  // another member follows
+      next_member();
       member_done_ = false;
     }
+    // Both inflaters count in 32 bits.
+    constexpr size_t kMax = std::numeric_limits<uint32_t>::max();
+    Step step = inflate_some(in.first(std::min(in.size(), kMax)), out.first(std::min(out.size(), kMax)));
+    started_ = true;
+    return step;
+  }
+  void finish() override {
+    if (!started_ || !member_done_) fail("truncated gzip data (the stream ends before its end marker)");
+  }
+
+ protected:
+  /// Inflates; sets member_done_ at a member's end (its trailer checked).
+  virtual Step inflate_some(std::span<const std::byte> in, std::span<std::byte> out) = 0;
+  virtual void next_member() = 0;
+  bool member_done_ = false;
+
+ private:
+  bool started_ = false;
+  bool padding_ = false;
+};
+
+class ZlibGzipDecoder : public GzipDecoder {
+ public:
+  ZlibGzipDecoder() {
+    if (inflateInit2(&z_, 16 + MAX_WBITS) != Z_OK) fail("zlib: cannot initialise");
+  }
+  ~ZlibGzipDecoder() override { inflateEnd(&z_); }
+  const char* name() const override { return "gzip (zlib)"; }
+
+ private:
+  Step inflate_some(std::span<const std::byte> in, std::span<std::byte> out) override {
     z_.next_in = reinterpret_cast<Bytef*>(const_cast<std::byte*>(in.data()));
     z_.avail_in = static_cast<uInt>(in.size());
     z_.next_out = reinterpret_cast<Bytef*>(out.data());
@@ -59,23 +94,71 @@ class GzipDecoder : public Decoder {
     int r = inflate(&z_, Z_NO_FLUSH);
     if (r == Z_STREAM_END) member_done_ = true;
     else if (r != Z_OK && r != Z_BUF_ERROR) fail("corrupt gzip data ({})", z_.msg ? z_.msg : zError(r));
-    started_ = true;
     return {in.size() - z_.avail_in, out.size() - z_.avail_out};
   }
-  void finish() override {
-    if (!started_ || !member_done_) fail("truncated gzip data (the stream ends before its end marker)");
-  }
+  void next_member() override { inflateReset(&z_); }
+
+  z_stream z_{};
+};
+
+#ifdef PYBCAST_HAVE_ISAL
+/// ISA-L's streaming isal_inflate with ISAL_GZIP: it parses each member's
+/// header and checks the trailer (CRC32 and length) itself.
+class IsalGzipDecoder : public GzipDecoder {
+ public:
+  IsalGzipDecoder() : s_(std::make_unique<inflate_state>()) { next_member(); }
+  const char* name() const override { return "gzip (ISA-L)"; }
 
  private:
-  z_stream z_{};
-  bool member_done_ = false;
-  bool started_ = false;
-  bool padding_ = false;
+  Step inflate_some(std::span<const std::byte> in, std::span<std::byte> out) override {
+    s_->next_in = reinterpret_cast<uint8_t*>(const_cast<std::byte*>(in.data()));
+    s_->avail_in = static_cast<uint32_t>(in.size());
+    s_->next_out = reinterpret_cast<uint8_t*>(out.data());
+    s_->avail_out = static_cast<uint32_t>(out.size());
+    int r = isal_inflate(s_.get());
+    if (r != ISAL_DECOMP_OK) fail("corrupt gzip data ({})", error_name(r));
+    size_t unused = s_->avail_in;
+    if (s_->block_state == ISAL_BLOCK_FINISH) {
+      member_done_ = true;
+      // Whole bytes it buffered past the trailer belong to what follows.
+      unused += static_cast<size_t>(std::max(s_->read_in_length, 0) / 8);
+    }
+    return {in.size() - unused, out.size() - s_->avail_out};
+  }
+  void next_member() override {
+    isal_inflate_init(s_.get());
+    s_->crc_flag = ISAL_GZIP;
+  }
+  static const char* error_name(int r) {
+    switch (r) {
+      case ISAL_INCORRECT_CHECKSUM: return "CRC32 or length mismatch";
+      case ISAL_INVALID_BLOCK: return "invalid deflate block";
+      case ISAL_INVALID_SYMBOL: return "invalid symbol";
+      case ISAL_INVALID_LOOKBACK: return "invalid distance";
+      case ISAL_INVALID_WRAPPER: return "invalid gzip header";
+      case ISAL_UNSUPPORTED_METHOD: return "unsupported method";
+      case ISAL_NEED_DICT: return "needs a dictionary";
+      default: return "ISA-L error";
+    }
+  }
+
+  std::unique_ptr<inflate_state> s_;
 };
+#endif
+
+/// PYBCAST_GZIP_INFLATER=zlib chooses zlib where ISA-L is built in (the default).
+std::unique_ptr<Decoder> make_gzip_decoder() {
+#ifdef PYBCAST_HAVE_ISAL
+  const char* choice = std::getenv("PYBCAST_GZIP_INFLATER");
+  if (choice == nullptr || std::string_view(choice) != "zlib") return std::make_unique<IsalGzipDecoder>();
+#endif
+  return std::make_unique<ZlibGzipDecoder>();
+}
 
 /// zstd, any number of frames; frame checksums are verified when present.
 class ZstdDecoder : public Decoder {
  public:
+  const char* name() const override { return "zstd"; }
   ZstdDecoder() : d_(ZSTD_createDCtx()) {}
   ~ZstdDecoder() override { ZSTD_freeDCtx(d_); }
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
@@ -99,6 +182,7 @@ class ZstdDecoder : public Decoder {
 
 class XzDecoder : public Decoder {
  public:
+  const char* name() const override { return "xz"; }
   XzDecoder() {
     constexpr uint64_t kMemoryLimit = uint64_t{1} << 30;
     if (lzma_stream_decoder(&s_, kMemoryLimit, LZMA_CONCATENATED) != LZMA_OK) fail("liblzma: cannot initialise");
@@ -129,6 +213,7 @@ class XzDecoder : public Decoder {
 /// bzip2, including the multi-stream files that parallel bzip2 tools write.
 class Bzip2Decoder : public Decoder {
  public:
+  const char* name() const override { return "bzip2"; }
   Bzip2Decoder() { init(); }
   ~Bzip2Decoder() override { BZ2_bzDecompressEnd(&s_); }
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
@@ -182,7 +267,7 @@ const char* compression_name(Compression c) {
 
 std::unique_ptr<Decoder> make_decoder(Compression c) {
   switch (c) {
-    case Compression::kGzip: return std::make_unique<GzipDecoder>();
+    case Compression::kGzip: return make_gzip_decoder();
     case Compression::kZstd: return std::make_unique<ZstdDecoder>();
     case Compression::kXz: return std::make_unique<XzDecoder>();
     case Compression::kBzip2: return std::make_unique<Bzip2Decoder>();

@@ -31,6 +31,8 @@ class Decoder {
   virtual Step decode(std::span<const std::byte> in, std::span<std::byte> out) = 0;
   /// After all input: throws Error if the stream stopped mid-way (truncated).
   virtual void finish() = 0;
+  /// What decodes, for the report ("gzip (ISA-L)", "zstd", ...).
+  virtual const char* name() const = 0;
 };
 
 std::unique_ptr<Decoder> make_decoder(Compression c);

@@ -152,7 +152,10 @@ void StreamExtractor::decompress_bundle(size_t bundle, Feed<StreamChunk>& feed) 
     size_t size = 0;
     while (const void* piece = feed.next(size)) {
       std::span<const std::byte> in(static_cast<const std::byte*>(piece), size);
-      if (!decoder) decoder = make_decoder(detect_compression(in));
+      if (!decoder) {
+        decoder = make_decoder(detect_compression(in));
+        result_.decoders.push_back(decoder->name());
+      }
       for (;;) {
         if (plain_fill_ == nullptr) {
           plain_fill_ = plain_pool_.acquire();

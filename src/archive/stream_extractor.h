@@ -32,6 +32,7 @@ struct StreamChunk {
 struct ExtractResult {
   ExtractStats stats;
   uint64_t tar_bytes = 0;   ///< decompressed stream size
+  std::vector<std::string> decoders;  ///< per bundle: what decoded it ("gzip (ISA-L)", "zstd", ...)
   double busy_seconds = 0;  ///< first byte in to last entry written
 };
 

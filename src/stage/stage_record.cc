@@ -32,6 +32,7 @@ std::string stage_record_to_json(const StageRecord& record) {
       {"bytes", s.bytes},
       {"tar_bytes", record.tar_bytes},
       {"bytecode_linked", record.bytecode_linked},
+      {"decoders", record.decoders},
       {"conflicts", s.conflicts},
       {"outside_symlink_count", s.outside_symlink_count},
       {"outside_symlinks", s.outside_symlinks},
@@ -58,7 +59,8 @@ StageRecord stage_record_from_json(const std::string& text) {
     s.outside_symlink_count = j.at("outside_symlink_count").get<uint64_t>();
     s.outside_symlinks = j.at("outside_symlinks").get<std::vector<std::string>>();
     record.tar_bytes = j.at("tar_bytes").get<uint64_t>();
-    record.bytecode_linked = j.value("bytecode_linked", uint64_t{0});  // absent in entries of earlier versions
+    record.bytecode_linked = j.value("bytecode_linked", uint64_t{0});
+    record.decoders = j.value("decoders", std::vector<std::string>{});  // absent in entries of earlier versions  // absent in entries of earlier versions
   } catch (const nlohmann::json::exception& e) {
     fail("malformed stage record: {}", e.what());
   }

@@ -14,6 +14,7 @@ struct StageRecord {
   StagePlan plan;
   ExtractStats stats;
   uint64_t tar_bytes = 0;
+  std::vector<std::string> decoders;  ///< per bundle, as the extractor reported them
   uint64_t bytecode_linked = 0;  ///< .pyc linked into the PYTHONPYCACHEPREFIX mirror (stage/bytecode_mirror)
 };
 

@@ -87,7 +87,8 @@ std::string format_report(const ReportContext& context, const std::vector<RankSa
        context.virtual_nodes ? "virtual " : "", hits, extracted);
   line("  key {}", r.plan.key);
   for (size_t i = 0; i < r.plan.names.size(); ++i)
-    line("  bundle {:<40} {:>10}", r.plan.names[i], format_bytes(static_cast<double>(r.plan.sizes[i])));
+    line("  bundle {:<40} {:>10}  {}", r.plan.names[i], format_bytes(static_cast<double>(r.plan.sizes[i])),
+         i < r.decoders.size() ? r.decoders[i] : "");
   double compressed = static_cast<double>(r.plan.total_bytes());
   line("  {} compressed -> {} unpacked (tar stream {}), {} files, {} dirs, {} symlinks, {} hard links",
        format_bytes(compressed), format_bytes(static_cast<double>(s.bytes)),

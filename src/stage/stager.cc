@@ -155,7 +155,7 @@ void Stager::extract_stream(MPI_Comm stream) {
   if (status_.failed()) return;
   PhaseTimer timer(sample_, kPublish, clock_);
   guarded([&] {
-    StageRecord record{plan_, result.stats, result.tar_bytes};
+    StageRecord record{plan_, result.stats, result.tar_bytes, result.decoders};
     io::Fd mirror = cache_->fresh_bytecode_mirror(plan_.key);
     record.bytecode_linked =
         link_bytecode_mirror(tmp->fd(), result.stats.bytecode, mirror.get(), layout::pycache_path(cache_->root_path()));

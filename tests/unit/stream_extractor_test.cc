@@ -345,6 +345,54 @@ TEST(Extractor, RefusesBrokenStreams) {
   }
 }
 
+// Issue 14: gzip through ISA-L (default where built in) and zlib
+// (PYBCAST_GZIP_INFLATER=zlib): the same checks either way.
+class GzipInflaters : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override { ::setenv("PYBCAST_GZIP_INFLATER", GetParam(), 1); }
+  void TearDown() override { ::unsetenv("PYBCAST_GZIP_INFLATER"); }
+  std::string expected_name() const {
+#ifdef PYBCAST_TEST_HAVE_ISAL
+    if (std::string(GetParam()) == "isal") return "gzip (ISA-L)";
+#endif
+    return "gzip (zlib)";
+  }
+};
+
+TEST_P(GzipInflaters, ChecksCrcLengthAndTruncationAndReadsConcatenatedMembers) {
+  std::string big(300000, 'z');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 13);
+  auto one = ArchiveBuilder().file("a", big).build(Filter::kGzip);
+  auto two = ArchiveBuilder().file("b", "second member").build(Filter::kGzip);
+  // Two members (one tar stream split across them would be odd; here the first
+  // member's tar end blocks are followed by a second archive, as `cat` gives).
+  auto bad_crc = corrupt(one, one.size() - 8);
+  auto bad_length = corrupt(one, one.size() - 3);
+  struct Case {
+    std::string name;
+    std::vector<std::byte> bytes;
+  } refused[] = {{"crc.tar.gz", bad_crc},
+                 {"length.tar.gz", bad_length},
+                 {"trunc.tar.gz", {one.begin(), one.end() - 5}},
+                 {"flip.tar.gz", corrupt(one, one.size() / 3)}};
+  for (const auto& c : refused) {
+    TestDir dir;
+    Outcome out = extract(dir.path(), {{c.name, c.bytes}}, 4096);
+    EXPECT_FALSE(out.ok) << GetParam() << " accepted " << c.name;
+    EXPECT_NE(out.message.find("bundle '" + c.name + "'"), std::string::npos) << out.message;
+  }
+  std::vector<std::byte> both = one;
+  both.insert(both.end(), two.begin(), two.end());
+  TestDir dir;
+  Outcome out = extract(dir.path(), {{"both.tar.gz", both}}, 4096);  // member boundary inside a chunk
+  ASSERT_TRUE(out.ok) << out.message;
+  EXPECT_EQ(testing::read_file(dir / "a"), big);
+  ASSERT_EQ(out.result.decoders.size(), 1u);
+  EXPECT_EQ(out.result.decoders[0], expected_name());
+}
+
+INSTANTIATE_TEST_SUITE_P(Both, GzipInflaters, ::testing::Values("isal", "zlib"));
+
 TEST(Extractor, AcceptsZeroPaddingAfterTheLastGzipMemberButNothingAfterIt) {
   auto gz = ArchiveBuilder().file("a.txt", "padded").build(Filter::kGzip);
   std::vector<std::byte> padded = gz;
