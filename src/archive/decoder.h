@@ -1,7 +1,7 @@
 #pragma once
 // Decompression of one bundle's byte stream into its tar stream, written
-// straight into the caller's buffers. We decode with zlib, libzstd, liblzma
-// and libbz2 directly rather than through libarchive's filters because we
+// straight into the caller's buffers. We decode with ISA-L (or zlib), libzstd,
+// liblzma and libbz2 directly rather than through libarchive's filters because we
 // need every integrity check they offer (libarchive does not verify the
 // gzip CRC) and because this runs on its own thread, apart from the tar
 // parser, which is what makes extraction keep up with `tar`.
