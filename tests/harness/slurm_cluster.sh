@@ -129,7 +129,8 @@ __slurm_up() {
   done
   [ -n "$(ls /usr/lib/x86_64-linux-gnu/slurm-wlm/mpi_pmix*.so /usr/lib/*/slurm*/mpi_pmix*.so 2>/dev/null)" ] ||
     { __pbh_skip "Slurm's PMIx plugin (mpi_pmix.so) not found (Debian: slurm-wlm-basic-plugins)"; return; }
-  __slurm_install_trap
+  # slurm_down before hosts_down, in front of the caller's EXIT trap (TERM and INT exit).
+  __pbh_install_trap "slurm_down; hosts_down"
   local rc=0
   hosts_up "$k" --netns --slots "$cpus" || rc=$?
   [ $rc -eq 0 ] || return $rc
@@ -168,7 +169,6 @@ __slurm_up() {
     slurm_down
     return 1
   }
-  printf '%s\n' "${SLURM_PIDS[@]}" >"$SLURM_DIR/pids"
   return 0
 }
 
@@ -183,7 +183,7 @@ slurm_job_field() {
   slurm_cmd scontrol show job "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1
 }
 
-# Daemons first (slurmd lets its steps go), then the namespaces and files.
+# Jobs, then daemons, then (hosts_down) whatever is left in the namespaces, and the files.
 __slurm_down() {
   if [ -n "$SLURM_DIR" ]; then
     local p end pids=("${SLURM_PIDS[@]}") f
@@ -202,7 +202,7 @@ __slurm_down() {
     [ ${#pids[@]} -eq 0 ] || kill -TERM "${pids[@]}" 2>/dev/null
     end=$((SECONDS + 10))
     for p in "${pids[@]}"; do
-      while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.1; done
+      while __slurm_alive "$p" && [ $SECONDS -lt $end ]; do sleep 0.1; done
       kill -KILL "$p" 2>/dev/null
       wait "$p" 2>/dev/null
     done
@@ -233,21 +233,6 @@ __slurm_check_clean() {
   [ -z "$left" ] && return $rc
   __slurm_log "left behind: $left"
   return 1
-}
-
-# slurm_down, then the caller's EXIT trap; TERM and INT exit (so the EXIT trap runs).
-# The trap names hosts_down, so hosts_up does not chain another one in front.
-__slurm_install_trap() {
-  local prev cmd=""
-  prev=$(trap -p EXIT)
-  if [ -n "$prev" ]; then
-    eval "set -- $prev"
-    cmd=$3
-  fi
-  case $cmd in *slurm_down*) return 0 ;; esac
-  trap "slurm_down; hosts_down; ${cmd:-:}" EXIT
-  [ -n "$(trap -p TERM)" ] || trap 'exit 143' TERM
-  [ -n "$(trap -p INT)" ] || trap 'exit 130' INT
 }
 
 slurm_up() { __pbh_no_errexit __slurm_up "$@"; }
