@@ -38,7 +38,7 @@ run_sbatch --ntasks-per-node=2 "$REPO/examples/slurm-srun.sbatch" "$check"
 expect_out "pybcast stage report: 8 ranks on 4 nodes, cache 0 hit / 4 extracted"
 expect_ranks_on_own_nodes slurm-srun.sbatch
 key=$(common_key)
-[ "$(ls -A /dev/shm/pybcast-"$uid"/cache 2>/dev/null | grep -cx "$key")" -eq 0 ] || fail "the job staged into this machine's own /dev/shm"
+[ ! -e "/dev/shm/pybcast-$uid/cache/$key" ] || fail "the job staged into this machine's own /dev/shm"
 expect_no_leftovers_on_hosts
 
 # 2. The two-step example: one task per node stages (a hit on all 4), then the

@@ -24,12 +24,13 @@ if [ "${1:-}" = --child ]; then
     sleep 0.2
   done
   [ "$tasks" -ge 4 ] || fail "job $jobid: tasks did not start on 4 hosts: $(slurm_cmd squeue -s 2>&1)"
-  procs=()
-  for ns in $(ip netns list | awk '{print $1}' | grep "^pbh$PBH_ID-"); do procs+=($(ip netns pids "$ns")); done
+  # Every process in the harness's network namespaces: the daemons, the steps, the tasks.
+  pids=""
+  for ns in $(ip netns list | awk '{print $1}' | grep "^pbh$PBH_ID-"); do pids+=" $(ip netns pids "$ns" | tr '\n' ' ')"; done
   {
     echo "PBH_LAST_ID=$PBH_LAST_ID PBH_LAST_DIR=$PBH_LAST_DIR PBH_LAST_SHM=$PBH_LAST_SHM"
-    echo "procs=\"${procs[*]}\""
-    echo "comms=\"$(for p in "${procs[@]}"; do cat "/proc/$p/comm"; done | sort | uniq -c | tr -s ' \n' ' ')\""
+    echo "procs=\"$(echo $pids)\""
+    echo "comms=\"$(for p in $pids; do cat "/proc/$p/comm"; done | sort | uniq -c | tr -s ' \n' ' ')\""
   } >"$record.tmp"
   mv "$record.tmp" "$record"
   tail --pid=$$ -f /dev/null &  # waits for a signal, and goes when this shell does
