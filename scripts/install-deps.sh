@@ -18,6 +18,9 @@ packages=(
   dpkg-dev lmod man-db groff-base bash-completion
   # pack: RUNPATH/RPATH rewriting to $ORIGIN
   patchelf
+  # The Slurm tests (tests/harness/slurm_cluster.sh): slurmctld, slurmd, the clients,
+  # munge, and the plugins (mpi_pmix for Open MPI under srun, proctrack/linuxproc, task/none)
+  slurm-wlm slurmctld slurmd slurm-client slurm-wlm-basic-plugins munge
   # Real stacks the tests run (Debian's AI stack: torch/lib/*.so are symlinks across prefixes;
   # h5py's distribution name differs from its import name), and make bench's biggest stack
   python3-torch python3-pandas python3-sklearn python3-astropy python3-dask python3-h5py
@@ -33,4 +36,13 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# munge and slurm start system services when installed; the tests run daemons of
+# their own and want none of them. Deny service starts for this install unless the
+# machine already has a policy (Debian's policy-rc.d convention, as in containers).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e $policy ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy >/dev/null
+  $SUDO chmod 755 $policy
+  trap "$SUDO rm -f $policy" EXIT
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

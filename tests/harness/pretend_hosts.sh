@@ -42,17 +42,18 @@ __pbh_skip() {
   return 77
 }
 
-# Chains hosts_down in front of the caller's EXIT trap, once; TERM/INT then exit
-# (bash runs EXIT traps on exit, not on a fatal signal).
+# Chains hosts_down (or DOWN, which must end in hosts_down: slurm_cluster.sh's
+# "slurm_down; hosts_down") in front of the caller's EXIT trap, once; TERM/INT
+# then exit (bash runs EXIT traps on exit, not on a fatal signal).
 __pbh_install_trap() {
-  local prev cmd=""
+  local down=${1:-hosts_down} prev cmd=""
   prev=$(trap -p EXIT)
   if [ -n "$prev" ]; then
     eval "set -- $prev"
     cmd=$3
   fi
   case $cmd in *hosts_down*) return 0 ;; esac
-  trap "hosts_down; ${cmd:-:}" EXIT
+  trap "$down; ${cmd:-:}" EXIT
   [ -n "$(trap -p TERM)" ] || trap 'exit 143' TERM
   [ -n "$(trap -p INT)" ] || trap 'exit 130' INT
 }
