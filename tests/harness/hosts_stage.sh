@@ -15,6 +15,7 @@ cold=$ELAPSED
 mkdir "$SCRATCH/ref"
 tar -C "$SCRATCH/ref" -xzf "$PKGROOT/numpy.tar.gz"
 tar -C "$SCRATCH/ref" --zstd -xf "$PKGROOT/python3.11.tar.zst"
+as_published "$SCRATCH/ref"
 tree_listing_any_fs "$SCRATCH/ref" >"$SCRATCH/ref.list"
 [ "$(wc -l <"$SCRATCH/ref.list")" -gt 1000 ] || fail "reference tree is unexpectedly small"
 key=$(common_key)

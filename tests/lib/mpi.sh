@@ -200,6 +200,13 @@ tree_listing() {
   (cd "$1" && find . -mindepth 1 -path ./.pybcast -prune -o -mindepth 1 -printf '%P %y %m %s %l %T@\n' | sort)
 }
 
+# as_published DIR: what publishing does to a tree on top of tar -x (issue 18,
+# C4, C10): directories at least u+rx, nothing writable.
+as_published() {
+  find "$1" -type d -exec chmod u+rx {} +
+  chmod -R a-w "$1"
+}
+
 # The node-local prefix of virtual node G (one cache entry expected).
 vnode_prefix() {
   local entries=("$CHROOT"/pybcast-"$(id -u)"/vnode-"$1"/cache/*)

@@ -14,9 +14,7 @@ grep -q "cache 0 hit / 4 extracted" "$SCRATCH/out" || fail "expected 4 extractio
 mkdir "$SCRATCH/ref"
 tar -C "$SCRATCH/ref" -xzf "$PKGROOT/numpy.tar.gz"
 tar -C "$SCRATCH/ref" --zstd -xf "$PKGROOT/python3.11.tar.zst"
-# What publishing does on top of tar -x: directories ours to enter, nothing writable.
-find "$SCRATCH/ref" -type d -exec chmod u+rx {} +
-chmod -R a-w "$SCRATCH/ref"
+as_published "$SCRATCH/ref"
 tree_listing "$SCRATCH/ref" >"$SCRATCH/ref.list"
 [ "$(wc -l <"$SCRATCH/ref.list")" -gt 1000 ] || fail "reference tree is unexpectedly small"
 
