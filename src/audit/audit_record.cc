@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -94,9 +95,13 @@ std::vector<PathOps> AuditRecord::snapshot() const {
   const pybcast_audit_header* h = header();
   const auto* base = static_cast<const char*>(region_);
   const auto* slots = reinterpret_cast<const pybcast_audit_slot*>(base + pybcast_audit_slots_offset());
+  const auto* order = reinterpret_cast<const uint32_t*>(base + pybcast_audit_order_offset());
   const char* arena = base + pybcast_audit_arena_offset();
   std::vector<PathOps> out;
-  for (uint32_t i = 0; i < h->slots; ++i) {
+  uint32_t used = std::min(__atomic_load_n(&h->used, __ATOMIC_ACQUIRE), h->slots);
+  for (uint32_t n = 0; n < used; ++n) {
+    uint32_t i = __atomic_load_n(&order[n], __ATOMIC_RELAXED);
+    if (i >= h->slots) continue;
     const pybcast_audit_slot& slot = slots[i];
     if (__atomic_load_n(&slot.ready, __ATOMIC_ACQUIRE) != 1) continue;
     PathOps entry;

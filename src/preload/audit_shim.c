@@ -85,6 +85,8 @@ static void record_absolute(struct pybcast_audit_header* h, const char* path, si
         memcpy(arena + offset, path, length);
         slot->path_offset = offset;
         slot->path_length = (uint32_t)length;
+        uint32_t* order = (uint32_t*)((char*)h + pybcast_audit_order_offset());
+        __atomic_store_n(&order[__atomic_fetch_add(&h->used, 1u, __ATOMIC_RELAXED)], i, __ATOMIC_RELAXED);
         __atomic_store_n(&slot->ready, 1u, __ATOMIC_RELEASE);
         count(slot, op, failed);
         return;
@@ -172,14 +174,19 @@ static void record(const char* path, int op, int failed) { record_at(AT_FDCWD, p
 WRAP_OPEN(open)
 WRAP_OPEN(open64)
 
-#define WRAP_OPEN_2(name)                              \
-  EXPORT int name(const char* path, int flags) {       \
-    REAL(name, int (*)(const char*, int))              \
-    if (real_##name == NULL) return -1;                \
-    int fd = real_##name(path, flags);                 \
-    record(path, PYBCAST_AUDIT_OPEN, fd < 0);          \
-    return fd;                                         \
+/* ret name(params): libc's `name` with `args`, then `op` counted on `path`
+ * (relative to `dirfd`), failed when `failed` holds for the result r. */
+#define WRAP(ret, name, params, args, dirfd, path, op, failed, failure) \
+  EXPORT ret name params {                                              \
+    REAL(name, ret(*) params)                                           \
+    if (real_##name == NULL) return failure;                            \
+    ret r = real_##name args;                                           \
+    record_at(dirfd, path, op, failed);                                 \
+    return r;                                                           \
   }
+
+#define WRAP_OPEN_2(name) \
+  WRAP(int, name, (const char* path, int flags), (path, flags), AT_FDCWD, path, PYBCAST_AUDIT_OPEN, r < 0, -1)
 WRAP_OPEN_2(__open_2)
 WRAP_OPEN_2(__open64_2)
 
@@ -195,102 +202,43 @@ WRAP_OPEN_2(__open64_2)
 WRAP_OPENAT(openat)
 WRAP_OPENAT(openat64)
 
-#define WRAP_FOPEN(name)                                         \
-  EXPORT FILE* name(const char* path, const char* how) {         \
-    REAL(name, FILE* (*)(const char*, const char*))              \
-    if (real_##name == NULL) return NULL;                        \
-    FILE* f = real_##name(path, how);                            \
-    record(path, PYBCAST_AUDIT_OPEN, f == NULL);                 \
-    return f;                                                    \
-  }
+#define WRAP_FOPEN(name) \
+  WRAP(FILE*, name, (const char* path, const char* how), (path, how), AT_FDCWD, path, PYBCAST_AUDIT_OPEN, r == NULL, NULL)
 WRAP_FOPEN(fopen)
 WRAP_FOPEN(fopen64)
 
-#define WRAP_STAT(name, statbuf)                              \
-  EXPORT int name(const char* path, struct statbuf* st) {     \
-    REAL(name, int (*)(const char*, struct statbuf*))         \
-    if (real_##name == NULL) return -1;                       \
-    int r = real_##name(path, st);                            \
-    record(path, PYBCAST_AUDIT_STAT, r != 0);                 \
-    return r;                                                 \
-  }
+#define WRAP_STAT(name, buf) \
+  WRAP(int, name, (const char* path, struct buf* st), (path, st), AT_FDCWD, path, PYBCAST_AUDIT_STAT, r != 0, -1)
 WRAP_STAT(stat, stat)
 WRAP_STAT(stat64, stat64)
 WRAP_STAT(lstat, stat)
 WRAP_STAT(lstat64, stat64)
 
-#define WRAP_FSTATAT(name, statbuf)                                              \
-  EXPORT int name(int dirfd, const char* path, struct statbuf* st, int flags) {  \
-    REAL(name, int (*)(int, const char*, struct statbuf*, int))                  \
-    if (real_##name == NULL) return -1;                                          \
-    int r = real_##name(dirfd, path, st, flags);                                 \
-    record_at(dirfd, path, PYBCAST_AUDIT_STAT, r != 0);                          \
-    return r;                                                                    \
-  }
+#define WRAP_FSTATAT(name, buf)                                                                                 \
+  WRAP(int, name, (int dirfd, const char* path, struct buf* st, int flags), (dirfd, path, st, flags), dirfd, path, \
+       PYBCAST_AUDIT_STAT, r != 0, -1)
 WRAP_FSTATAT(fstatat, stat)
 WRAP_FSTATAT(fstatat64, stat64)
 
 /* Binaries built against glibc before 2.33 (most wheels) call these. */
-#define WRAP_XSTAT(name, statbuf)                                      \
-  EXPORT int name(int version, const char* path, struct statbuf* st) { \
-    REAL(name, int (*)(int, const char*, struct statbuf*))             \
-    if (real_##name == NULL) return -1;                                \
-    int r = real_##name(version, path, st);                            \
-    record(path, PYBCAST_AUDIT_STAT, r != 0);                          \
-    return r;                                                          \
-  }
+#define WRAP_XSTAT(name, buf)                                                                               \
+  WRAP(int, name, (int version, const char* path, struct buf* st), (version, path, st), AT_FDCWD, path, \
+       PYBCAST_AUDIT_STAT, r != 0, -1)
 WRAP_XSTAT(__xstat, stat)
 WRAP_XSTAT(__xstat64, stat64)
 WRAP_XSTAT(__lxstat, stat)
 WRAP_XSTAT(__lxstat64, stat64)
 
-EXPORT int statx(int dirfd, const char* path, int flags, unsigned int mask, struct statx* st) {
-  REAL(statx, int (*)(int, const char*, int, unsigned int, struct statx*))
-  if (real_statx == NULL) return -1;
-  int r = real_statx(dirfd, path, flags, mask, st);
-  record_at(dirfd, path, PYBCAST_AUDIT_STAT, r != 0);
-  return r;
-}
-
-EXPORT int access(const char* path, int how) {
-  REAL(access, int (*)(const char*, int))
-  if (real_access == NULL) return -1;
-  int r = real_access(path, how);
-  record(path, PYBCAST_AUDIT_ACCESS, r != 0);
-  return r;
-}
-
-EXPORT int faccessat(int dirfd, const char* path, int how, int flags) {
-  REAL(faccessat, int (*)(int, const char*, int, int))
-  if (real_faccessat == NULL) return -1;
-  int r = real_faccessat(dirfd, path, how, flags);
-  record_at(dirfd, path, PYBCAST_AUDIT_ACCESS, r != 0);
-  return r;
-}
-
-EXPORT DIR* opendir(const char* path) {
-  REAL(opendir, DIR* (*)(const char*))
-  if (real_opendir == NULL) return NULL;
-  DIR* d = real_opendir(path);
-  record(path, PYBCAST_AUDIT_READDIR, d == NULL);
-  return d;
-}
-
-EXPORT ssize_t readlink(const char* path, char* buffer, size_t size) {
-  REAL(readlink, ssize_t (*)(const char*, char*, size_t))
-  if (real_readlink == NULL) return -1;
-  ssize_t r = real_readlink(path, buffer, size);
-  record(path, PYBCAST_AUDIT_READLINK, r < 0);
-  return r;
-}
-
-EXPORT ssize_t readlinkat(int dirfd, const char* path, char* buffer, size_t size) {
-  REAL(readlinkat, ssize_t (*)(int, const char*, char*, size_t))
-  if (real_readlinkat == NULL) return -1;
-  ssize_t r = real_readlinkat(dirfd, path, buffer, size);
-  record_at(dirfd, path, PYBCAST_AUDIT_READLINK, r < 0);
-  return r;
-}
+WRAP(int, statx, (int dirfd, const char* path, int flags, unsigned int mask, struct statx* st),
+     (dirfd, path, flags, mask, st), dirfd, path, PYBCAST_AUDIT_STAT, r != 0, -1)
+WRAP(int, access, (const char* path, int how), (path, how), AT_FDCWD, path, PYBCAST_AUDIT_ACCESS, r != 0, -1)
+WRAP(int, faccessat, (int dirfd, const char* path, int how, int flags), (dirfd, path, how, flags), dirfd, path,
+     PYBCAST_AUDIT_ACCESS, r != 0, -1)
+WRAP(DIR*, opendir, (const char* path), (path), AT_FDCWD, path, PYBCAST_AUDIT_READDIR, r == NULL, NULL)
+WRAP(ssize_t, readlink, (const char* path, char* buffer, size_t size), (path, buffer, size), AT_FDCWD, path,
+     PYBCAST_AUDIT_READLINK, r < 0, -1)
+WRAP(ssize_t, readlinkat, (int dirfd, const char* path, char* buffer, size_t size), (dirfd, path, buffer, size),
+     dirfd, path, PYBCAST_AUDIT_READLINK, r < 0, -1)
 
 /* LD_AUDIT: this copy lives in the loader's audit namespace (globals and libc
  * of its own); the table is the same memory. */
