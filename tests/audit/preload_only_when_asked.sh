@@ -47,4 +47,13 @@ maps_case audit --audit
 [ "$(count_matches "rank env \[\] child-mapped False")" -eq 2 ] ||
   fail "--audit leaked into Python's environment or its child: $(cat "$SCRATCH/out")"
 grep -q "^python-mpi: audit: 2 of 2 ranks audited" "$SCRATCH/out" || fail "no audit screen: $(cat "$SCRATCH/out")"
+# A missing library is an error before MPI starts (each rank says it), not a silent plain run.
+set +e
+PYBCAST_AUDIT_LIBRARY=$SCRATCH/missing.so "$PYTHON_MPI" --audit -c 'print("ran")' >"$SCRATCH/missing.out" 2>&1
+status=$?
+set -e
+[ "$status" -eq 1 ] || fail "missing library: exit $status: $(cat "$SCRATCH/missing.out")"
+grep -q "^pybcast: error: --audit: the preload library $SCRATCH/missing.so" "$SCRATCH/missing.out" ||
+  fail "missing library: $(cat "$SCRATCH/missing.out")"
+! grep -q ran "$SCRATCH/missing.out" || fail "missing library: Python ran anyway"
 echo "ok: nothing preloaded without --audit (/proc/PID/maps); with it, every rank maps it and children do not"
