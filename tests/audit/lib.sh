@@ -10,6 +10,11 @@ unset PYBCAST_AUDIT PYBCAST_AUDIT_JSON LD_PRELOAD LD_AUDIT
 # Set on purpose, whatever the caller has: Python then reads __pycache__ next to each
 # source (one failed lookup on the mount per module) and writes no bytecode anywhere.
 export PYTHONDONTWRITEBYTECODE=1
+# A sanitizer build (scripts/ci-sanitize.sh) checks that its runtime is the first library;
+# LD_PRELOAD puts ours first, so that check is turned off (not verified here).
+if ldd "$PYTHON_MPI" 2>/dev/null | grep -q libasan; then
+  export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+fi
 
 if [ "${AUDIT_SLOWFS:-0}" = 1 ]; then
   . "$REPO/bench/lib/slowfs.sh"
