@@ -143,11 +143,17 @@ static void record_at(int dirfd, const char* path, int op, int failed) {
 
 static void record(const char* path, int op, int failed) { record_at(AT_FDCWD, path, op, failed); }
 
-/* The next definition of `name` (libc's). Resolved on first use. */
-#define REAL(name, type)                                                             \
-  static __typeof__(type) real_##name;                                               \
-  if (__atomic_load_n(&real_##name, __ATOMIC_ACQUIRE) == NULL)                       \
+/* libc's `name` (the next definition after ours), resolved by a constructor
+ * so that no dlsym runs on the recording path; a call that comes before the
+ * constructors ran (from another library's constructor) resolves it then. */
+#define DECLARE_REAL(name, type)                                                 \
+  static __typeof__(type) real_##name;                                           \
+  __attribute__((constructor)) static void resolve_##name(void) {                \
     __atomic_store_n(&real_##name, (type)dlsym(RTLD_NEXT, #name), __ATOMIC_RELEASE); \
+  }
+
+#define REAL(name, type)                                                             \
+  if (__atomic_load_n(&real_##name, __ATOMIC_ACQUIRE) == NULL) resolve_##name();     \
   if (real_##name == NULL) {                                                         \
     errno = ENOSYS;                                                                  \
   }
@@ -163,6 +169,7 @@ static void record(const char* path, int op, int failed) { record_at(AT_FDCWD, p
   }
 
 #define WRAP_OPEN(name)                                         \
+  DECLARE_REAL(name, int (*)(const char*, int, ...))            \
   EXPORT int name(const char* path, int flags, ...) {           \
     OPEN_MODE(flags, flags)                                     \
     REAL(name, int (*)(const char*, int, ...))                  \
@@ -177,6 +184,7 @@ WRAP_OPEN(open64)
 /* ret name(params): libc's `name` with `args`, then `op` counted on `path`
  * (relative to `dirfd`), failed when `failed` holds for the result r. */
 #define WRAP(ret, name, params, args, dirfd, path, op, failed, failure) \
+  DECLARE_REAL(name, ret(*) params)                                     \
   EXPORT ret name params {                                              \
     REAL(name, ret(*) params)                                           \
     if (real_##name == NULL) return failure;                            \
@@ -191,6 +199,7 @@ WRAP_OPEN_2(__open_2)
 WRAP_OPEN_2(__open64_2)
 
 #define WRAP_OPENAT(name)                                         \
+  DECLARE_REAL(name, int (*)(int, const char*, int, ...))         \
   EXPORT int name(int dirfd, const char* path, int flags, ...) {  \
     OPEN_MODE(flags, flags)                                       \
     REAL(name, int (*)(int, const char*, int, ...))               \
