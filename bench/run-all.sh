@@ -3,6 +3,7 @@
 # JSON and PNG files in bench/results/. Never part of the test suite.
 #   stage_bench.py     staging throughput (tar, pigz, original algorithm, pybcast)
 #   startup_bench.py   start-up vs ranks: on slowfs, python-mpi cold, warm, local disk
+#   audit_bench.py     start-up with and without python-mpi --audit at 8 and 16 ranks (the ratio)
 #   ai_stack_bench.py  Debian's AI stack (torch, pandas, sklearn) at 1, 8, 16 ranks, the same four ways
 #   net_bench.sh       staging over pretend hosts with tc tbf links (root only; skips otherwise)
 #   pynamic_bench.py   Pynamic-style workload: generated extension modules on slowfs vs python-mpi
@@ -15,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYBCAST_BUILD=${PYBCAST_BUILD:-$PWD/build}
 BENCH_MAX_LOAD=${BENCH_MAX_LOAD:-1.5} BENCH_WAIT_S=${BENCH_WAIT_S:-0}
-only=${BENCH_ONLY:-stage startup ai_stack net pynamic model}
+only=${BENCH_ONLY:-stage startup audit ai_stack net pynamic model}
 # Python as users run it: a session's PYTHONDONTWRITEBYTECODE would make every rank
 # recompile every module.
 unset PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX
@@ -77,6 +78,7 @@ step() {  # step NAME COMMAND...
 }
 step stage /usr/bin/python3 bench/stage_bench.py
 step startup /usr/bin/python3 bench/startup_bench.py
+step audit /usr/bin/python3 bench/audit_bench.py
 step ai_stack /usr/bin/python3 bench/ai_stack_bench.py
 step net bench/net_bench.sh
 step pynamic /usr/bin/python3 bench/pynamic_bench.py

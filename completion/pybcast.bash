@@ -56,7 +56,7 @@ _pybcast() {
       COMPREPLY=($(compgen -d -- "$cur"))
       return
       ;;
-    -o | --output | --trace | --script)
+    -o | --output | --trace | --script | --audit-json)
       COMPREPLY=($(compgen -f -- "$cur"))
       return
       ;;
@@ -88,7 +88,7 @@ _pybcast() {
       flags="$_pybcast_stage_flags --print-env"
       ;;
     run)
-      flags="$_pybcast_stage_flags --no-abort-on-error --cleanup --keep-pythonhome"
+      flags="$_pybcast_stage_flags --no-abort-on-error --cleanup --keep-pythonhome --audit --audit-json"
       ;;
     inspect)
       flags='-h --help --json --files --verify'

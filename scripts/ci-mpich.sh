@@ -2,7 +2,8 @@
 # The MPI integration tests against MPICH: configures BUILD_DIR with Debian's
 # MPICH wrapper (/usr/bin/mpicc.mpich; the system's mpicc alternative is left
 # alone), checks that the binaries link libmpich and not Open MPI, and runs the
-# CTest labels mpi and reliability (not the 4 GiB `giant` case) with
+# CTest labels mpi and reliability (not the 4 GiB `giant` case; mpi includes
+# audit_mpi_shape, --audit's JSON and a killed rank) with
 # PYBCAST_MPI=mpich, so tests/lib/mpi.sh launches with Hydra (mpiexec.hydra).
 # The e2e tests stay Open MPI only: Debian's mpi4py is built against Open MPI.
 # Usage: scripts/ci-mpich.sh BUILD_DIR     Needs Debian's mpich and libmpich-dev.
@@ -17,7 +18,10 @@ mkdir -p "$build"
 # Unoptimised, no debug info: the fastest build (CI time); the tests check behaviour only.
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=None -DMPI_C_COMPILER=/usr/bin/mpicc.mpich \
   -DMPIEXEC_EXECUTABLE=/usr/bin/mpiexec.hydra >"$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 1; }
-cmake --build "$build" --target pybcast python-mpi -j "$(nproc)"
+# slowfs too where libfuse3 is installed: audit_mpi_shape (label mpi) mounts it, and skips without it.
+targets=(pybcast python-mpi)
+if pkg-config --exists fuse3; then targets+=(slowfs); fi
+cmake --build "$build" --target "${targets[@]}" -j "$(nproc)"
 for bin in pybcast python-mpi; do
   libs=$(ldd "$build/bin/$bin")
   grep -q 'libmpich\.so' <<<"$libs" || { echo "ci-mpich: $bin does not link libmpich:"; echo "$libs"; exit 1; } >&2

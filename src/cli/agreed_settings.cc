@@ -73,12 +73,16 @@ LaunchRequest agree_launch_request(MPI_Comm world, const std::function<LaunchReq
   j["PYBCAST_NO_ABORT"] = !mine.abort_on_error;
   j["PYBCAST_CLEANUP"] = mine.cleanup;
   j["PYBCAST_KEEP_PYTHONHOME"] = mine.keep_pythonhome;
+  j["PYBCAST_AUDIT"] = mine.audit;  // chooses the reduction at exit
+  j["PYBCAST_AUDIT_JSON"] = mine.audit_json;
   json chosen = agree(world, j, "python-mpi");
   LaunchRequest request = mine;
   decode(chosen, request.stage, request.outputs);
   request.abort_on_error = !chosen.at("PYBCAST_NO_ABORT").get<bool>();
   request.cleanup = chosen.at("PYBCAST_CLEANUP").get<bool>();
   request.keep_pythonhome = chosen.at("PYBCAST_KEEP_PYTHONHOME").get<bool>();
+  request.audit = chosen.at("PYBCAST_AUDIT").get<bool>();
+  request.audit_json = chosen.at("PYBCAST_AUDIT_JSON").get<std::string>();
   return request;
 }
 

@@ -1,6 +1,8 @@
 // python-mpi: the drop-in launcher of python-mpi-bcast. Every argument goes
-// to Python; configuration comes from the environment only
+// to Python but leading --audit / --audit-json FILE (python-mpi's own);
+// configuration comes from the environment only
 // (PYTHON_MPI_CHROOT, PYTHON_MPI_PKGROOT, PYTHON_MPI_PACKAGES, PYBCAST_*).
+#include "cli/audit_options.h"
 #include "cli/commands.h"
 #include "cli/mpi_main.h"
 #include "cli/stage_settings.h"
@@ -12,6 +14,8 @@
 int main(int argc, char** argv) {
   double started = pybcast::monotonic_seconds();
   std::vector<std::string> python_args(argv + 1, argv + argc);
+  pybcast::AuditOptions audit = pybcast::resolve_audit_options(pybcast::take_leading_audit_args(python_args));
+  if (auto status = pybcast::start_audit(audit, argv)) return *status;
   return pybcast::launch_main(
       argc, argv,
       [&] {
@@ -23,6 +27,8 @@ int main(int argc, char** argv) {
         request.abort_on_error = !pybcast::truthy(pybcast::setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
         request.cleanup = pybcast::truthy(pybcast::setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
         request.keep_pythonhome = pybcast::keep_pythonhome_from_env();
+        request.audit = audit.audit;
+        request.audit_json = audit.json;
         return request;
       },
       started);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/agreed_settings.h"
+#include "cli/audit_options.h"
 #include "cli/commands.h"
 #include "cli/mpi_main.h"
 #include "cli/stage_settings.h"
@@ -39,10 +40,19 @@ int run_run(int argc, char** argv) {
   app.add_flag("--keep-pythonhome", keep_pythonhome,
                "keep a PYTHONHOME (and PYTHONPATH) that points outside the staged copy, with a warning\n"
                "[env PYBCAST_KEEP_PYTHONHOME=1]");
+  AuditOptions audit_flags;
+  app.add_flag("--audit", audit_flags.audit,
+               "count every rank's file-system operations off the node; rank 0 prints them at exit\n"
+               "[env PYBCAST_AUDIT=1]");
+  app.add_option("--audit-json", audit_flags.json, "also write them as JSON (docs/audit.md); implies --audit\n"
+                 "[env PYBCAST_AUDIT_JSON]");
   app.prefix_command();
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   std::vector<std::string> python_args = app.remaining();
   if (!python_args.empty() && python_args[0] == "--") python_args.erase(python_args.begin());
+  AuditOptions audit = resolve_audit_options(audit_flags);
+  // argv is main()'s + 1 (the command table passes the command name as argv[0]).
+  if (auto status = start_audit(audit, argv - 1)) return *status;
   return launch_main(
       argc, argv,
       [&] {
@@ -54,6 +64,8 @@ int run_run(int argc, char** argv) {
         request.abort_on_error = !keep_going && !truthy(setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
         request.cleanup = cleanup || truthy(setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
         request.keep_pythonhome = keep_pythonhome || keep_pythonhome_from_env();
+        request.audit = audit.audit;
+        request.audit_json = audit.json;
         return request;
       },
       started);

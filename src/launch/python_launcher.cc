@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "audit/audit_session.h"
 #include "bcast/agreement.h"
 #include "cache/cache_gc.h"
 #include "cache/user_root.h"
@@ -34,8 +35,11 @@ struct ExitPolicy {
   double launcher_started = 0;
   double python_entered = 0;  ///< seconds after launcher start
   pid_t pid = 0;              ///< the process that initialized MPI (not a child forked by the script)
+  bool audit = false;
+  std::string audit_json;
 };
 ExitPolicy exit_policy;
+std::optional<AuditRecord> audit_record;  ///< this rank's, when it runs under the preload library
 
 /// --cleanup: once every rank is done, each leader removes its node's entry
 /// unless another job on the node uses it, or some rank failed (the entry is
@@ -78,6 +82,8 @@ void finish_mpi_at_exit(int status, void*) {
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, status);
   }
+  // Collective, like --cleanup: every rank that gets here enters it.
+  if (exit_policy.audit) finish_audit(MPI_COMM_WORLD, audit_record, exit_policy.stage->prefix, {exit_policy.audit_json});
   if (exit_policy.cleanup) clean_up_entry(status);
   MPI_Finalize();
 }
@@ -141,9 +147,11 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   if (request.python_args.empty() && size > 1)
     fail("interactive Python needs a single rank: give a script, -c CODE or -m MODULE");
 
+  audit_record = take_audit_record();  // before anything starts a child
   StageRequest stage = request.stage;
   stage.want_report = request.outputs.report || !request.outputs.trace.empty();
   StageOutcome outcome = stage_bundles(world, stage);
+  if (audit_record) audit_record->skip_under(outcome.prefix);
   std::string seed = agree_hash_seed(world);
   // Agreed, so that a rank that cannot start Python does not leave the others running alone.
   PreparedPython prepared;
@@ -164,8 +172,8 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, entering);
 
   restore_interrupt_handlers();  // Python's own signal handling from here on
-  exit_policy = {request.abort_on_error, rank,     request.cleanup, &outcome, request.outputs.report,
-                 launcher_started,       entering, ::getpid()};
+  exit_policy = {request.abort_on_error, rank,       request.cleanup, &outcome,         request.outputs.report,
+                 launcher_started,       entering,   ::getpid(),      request.audit,    request.audit_json};
   ::on_exit(finish_mpi_at_exit, nullptr);
   int status = run_py_bytes_main(prepared.python.libpython, prepared.python.executable, request.python_args);
   std::fflush(stdout);

@@ -18,6 +18,8 @@ struct LaunchRequest {
   bool abort_on_error = true;            ///< MPI_Abort when a rank's Python fails
   bool cleanup = false;                  ///< remove the node's cache entry at a successful exit
   bool keep_pythonhome = false;          ///< keep a PYTHONHOME/PYTHONPATH outside the stage (warned)
+  bool audit = false;                    ///< --audit: count off-node file-system operations (audit/)
+  std::string audit_json;                ///< --audit-json FILE
   ReportOutputs outputs;
 };
 

@@ -13,7 +13,7 @@ else
 fi
 version=$("$prefix/bin/pybcast" --version | awk '{print $2}')
 for f in bin/pybcast bin/python-mpi share/man/man1/pybcast.1 share/man/man1/python-mpi.1 \
-  share/bash-completion/completions/pybcast share/modulefiles/pybcast/$version.lua \
+  lib/pybcast/libpybcast_audit.so share/bash-completion/completions/pybcast share/modulefiles/pybcast/$version.lua \
   share/pybcast/examples/allreduce_numpy.py share/pybcast/examples/slurm-srun.sbatch \
   share/pybcast/examples/slurm-two-step.sbatch share/pybcast/examples/pbs-mpiexec.pbs \
   share/pybcast/examples/cray-aprun.pbs share/pybcast/examples/flux-run.sh share/pybcast/examples/mpirun.sh; do
