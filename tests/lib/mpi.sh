@@ -200,6 +200,26 @@ tree_listing() {
   (cd "$1" && find . -mindepth 1 -path ./.pybcast -prune -o -mindepth 1 -printf '%P %y %m %s %l %T@\n' | sort)
 }
 
+# nobody_binaries DIR: NOBODY_PYBCAST and NOBODY_PYTHON_MPI, the binaries as
+# user nobody can run them. A checkout inside a private directory (mktemp -d
+# makes 0700 ones) is out of their reach: then copies under DIR (which nobody
+# must be able to enter), with the --audit library python-mpi looks for
+# beside them.
+nobody_binaries() {
+  local as_nobody=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+  NOBODY_PYBCAST=$PYBCAST NOBODY_PYTHON_MPI=$PYTHON_MPI
+  "${as_nobody[@]}" test -x "$PYBCAST" -a -x "$PYTHON_MPI" && return
+  local prefix=$1/nobody-prefix bin lib
+  bin=$(dirname "$PYBCAST")
+  lib=$bin/../lib/pybcast
+  mkdir -p "$prefix/bin" "$prefix/lib"
+  cp "$PYBCAST" "$PYTHON_MPI" "$prefix/bin/"
+  [ ! -d "$lib" ] || cp -r "$lib" "$prefix/lib/"
+  chmod -R a+rX "$prefix"
+  NOBODY_PYBCAST=$prefix/bin/pybcast NOBODY_PYTHON_MPI=$prefix/bin/python-mpi
+  "${as_nobody[@]}" test -x "$NOBODY_PYBCAST" || fail "nobody cannot run $NOBODY_PYBCAST either"
+}
+
 # as_published DIR: what publishing does to a tree on top of tar -x (issue 18,
 # C4, C10): directories at least u+rx, nothing writable.
 as_published() {

@@ -20,6 +20,7 @@ chmod 0755 "$SHM"
 mkdir -p "$SHM/bundles"
 cp "$PKGROOT/python.tar.zst" "$SHM/bundles/"
 install -d -o nobody -g nogroup "$SHM/nobody" "$SHM/nobody/chroot"
+nobody_binaries "$SHM"
 
 # nobody's job: python-mpi on 2 ranks / 2 virtual nodes; output in $SCRATCH/out.
 nobody_job() {
@@ -35,7 +36,7 @@ nobody_job() {
 [ "$PYBCAST_MPI" = openmpi ] || skip "the ordinary-user part runs Open MPI's mpirun"
 
 # 1. An edit of the staged stdlib by a job.
-nobody_job "$PYTHON_MPI" -c '
+nobody_job "$NOBODY_PYTHON_MPI" -c '
 import json.decoder as d
 try:
     open(d.__file__, "a").write("\nprint(\"TAMPERED\")\n")
@@ -44,7 +45,7 @@ except PermissionError:
     print("DENIED")'
 [ "$STATUS" -eq 0 ] || fail "nobody's first job: $(cat "$SCRATCH/out")"
 [ "$(count_matches DENIED)" -eq 2 ] || fail "the staged stdlib was writable: $(cat "$SCRATCH/out")"
-nobody_job "$PYTHON_MPI" -c 'import json.decoder; print("RAN")'
+nobody_job "$NOBODY_PYTHON_MPI" -c 'import json.decoder; print("RAN")'
 [ "$STATUS" -eq 0 ] && [ "$(count_matches RAN)" -eq 2 ] || fail "nobody's second job: $(cat "$SCRATCH/out")"
 ! grep -q TAMPERED "$SCRATCH/out" || fail "the next job ran the edited stdlib"
 leftover=$(find "$SHM"/nobody/chroot/pybcast-65534/vnode-*/cache -mindepth 1 -perm /222 ! -type l -print -quit)
@@ -61,14 +62,14 @@ with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
     t.addfile(f, io.BytesIO(data))
 PY
 chmod 0644 "$SHM/bundles/locked.tar"
-nobody_job "$PYBCAST" stage --chroot "$SHM/nobody/chroot" --pkgroot "$SHM/bundles" python.tar.zst locked.tar
+nobody_job "$NOBODY_PYBCAST" stage --chroot "$SHM/nobody/chroot" --pkgroot "$SHM/bundles" python.tar.zst locked.tar
 [ "$STATUS" -eq 0 ] || fail "staging a bundle with a mode-000 directory: $(cat "$SCRATCH/out")"
 root=$(ls -d "$SHM"/nobody/chroot/pybcast-65534/vnode-0)
 key=$(ls "$root/cache" | head -1)
 setpriv --reuid=65534 --regid=65534 --clear-groups sh -c \
   "mkdir -p '$root/tmp-$key-00000000dead/locked/deeper' && chmod 000 '$root/tmp-$key-00000000dead/locked'"
 set +e
-setpriv --reuid=65534 --regid=65534 --clear-groups "$PYBCAST" gc --all --chroot "$SHM/nobody/chroot" >"$SCRATCH/gc" 2>&1
+setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_PYBCAST" gc --all --chroot "$SHM/nobody/chroot" >"$SCRATCH/gc" 2>&1
 gc_status=$?
 set -e
 [ "$gc_status" -eq 0 ] || fail "nobody's gc failed ($gc_status): $(cat "$SCRATCH/gc")"

@@ -76,10 +76,11 @@ later_run_succeeds missing
 
 # --- unreadable bundle (mode 000), as a non-root user
 if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  nobody_binaries "$SCRATCH"
   cp "$PKGROOT/good.tar.gz" "$PKGROOT/secret.tar.gz" && chmod 000 "$PKGROOT/secret.tar.gz"
   chmod 1777 "$CHROOT"
   AS_USER="setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=$SCRATCH" \
-    run_mpi 8 "$PYBCAST" stage --chroot "$CHROOT" --pkgroot "$PKGROOT" --virtual-nodes 4 secret.tar.gz
+    run_mpi 8 "$NOBODY_PYBCAST" stage --chroot "$CHROOT" --pkgroot "$PKGROOT" --virtual-nodes 4 secret.tar.gz
   expect_failure_everywhere 8 "'secret.tar.gz' ($PKGROOT/secret.tar.gz: Permission denied)"
   row "bundle unreadable (mode 000, user nobody)"
   rm -rf "$CHROOT" && mkdir -p "$CHROOT"
@@ -88,7 +89,7 @@ if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
   # --- CHROOT not writable (root-owned 0755, user nobody)
   mkdir -p "$CHROOT/ro" && chmod 0755 "$CHROOT/ro"
   AS_USER="setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=$SCRATCH" \
-    run_mpi 8 "$PYBCAST" stage --chroot "$CHROOT/ro" --pkgroot "$PKGROOT" --virtual-nodes 4 good.tar.gz
+    run_mpi 8 "$NOBODY_PYBCAST" stage --chroot "$CHROOT/ro" --pkgroot "$PKGROOT" --virtual-nodes 4 good.tar.gz
   expect_failure_everywhere 8 "Permission denied"
   row "CHROOT not writable (user nobody)"
   later_run_succeeds chroot-ro
