@@ -95,14 +95,20 @@ collect_output() {
 }
 
 # N ranks of CMD...; output in $SCRATCH/out, status in $STATUS, seconds in $ELAPSED.
-# $AS_USER (a setpriv prefix) runs the whole job as another user.
+# $AS_USER (a setpriv prefix) runs the whole job as another user, from
+# $SCRATCH (Hydra makes each rank enter the launcher's working directory,
+# which may be a build tree that user cannot enter).
 run_mpi() {
   local n=$1
   shift
   local start=$(date +%s.%N)
   launch_cmd "$n"
   set +e
-  timeout -k 10 60 ${AS_USER:-} "${LAUNCH[@]}" "$@" >"$SCRATCH/mpirun.out" 2>&1
+  if [ -n "${AS_USER:-}" ]; then
+    (cd "$SCRATCH" && timeout -k 10 60 $AS_USER "${LAUNCH[@]}" "$@") >"$SCRATCH/mpirun.out" 2>&1
+  else
+    timeout -k 10 60 "${LAUNCH[@]}" "$@" >"$SCRATCH/mpirun.out" 2>&1
+  fi
   STATUS=$?
   set -e
   ELAPSED=$(echo "$(date +%s.%N) - $start" | bc)

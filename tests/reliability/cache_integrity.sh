@@ -25,12 +25,14 @@ nobody_binaries "$SHM"
 # nobody's job: python-mpi on 2 ranks / 2 virtual nodes; output in $SCRATCH/out.
 nobody_job() {
   set +e
+  cd "$SHM/nobody"  # a working directory nobody can enter (the build tree may not be one)
   setpriv --reuid=65534 --regid=65534 --clear-groups \
     env -u OMPI_ALLOW_RUN_AS_ROOT -u OMPI_ALLOW_RUN_AS_ROOT_CONFIRM HOME="$SHM/nobody" \
     OMPI_MCA_btl_vader_backing_directory="$SHM/nobody" PYTHON_MPI_CHROOT="$SHM/nobody/chroot" \
     PYTHON_MPI_PKGROOT="$SHM/bundles" PYTHON_MPI_PACKAGES=python.tar.zst PYBCAST_VIRTUAL_NODES=2 \
     timeout 120 mpirun.openmpi -n 2 "$@" >"$SCRATCH/out" 2>&1
   STATUS=$?
+  cd - >/dev/null
   set -e
 }
 [ "$PYBCAST_MPI" = openmpi ] || skip "the ordinary-user part runs Open MPI's mpirun"
