@@ -128,7 +128,8 @@ TEST(AuditRecord, LoaderSearchesCountAsFailedUntilTheLibraryIsFound) {
   uintptr_t cookie = 0;
   EXPECT_STREQ(s.objsearch("/nfs/lib/libfoo.so", &cookie, LA_SER_RUNPATH), "/nfs/lib/libfoo.so");
   s.objsearch("libfoo.so", &cookie, LA_SER_ORIG);  // a bare name is not a path
-  const PathOps* p = find(shared_record().snapshot(), "/nfs/lib/libfoo.so");
+  std::vector<PathOps> ops = shared_record().snapshot();  // find() points into it
+  const PathOps* p = find(ops, "/nfs/lib/libfoo.so");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->ops[PYBCAST_AUDIT_SEARCH], 1u);
   EXPECT_EQ(p->failed, 1u);
