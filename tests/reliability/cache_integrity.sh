@@ -29,6 +29,7 @@ nobody_job() {
   setpriv --reuid=65534 --regid=65534 --clear-groups \
     env -u OMPI_ALLOW_RUN_AS_ROOT -u OMPI_ALLOW_RUN_AS_ROOT_CONFIRM HOME="$SHM/nobody" \
     OMPI_MCA_btl_vader_backing_directory="$SHM/nobody" PYTHON_MPI_CHROOT="$SHM/nobody/chroot" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
     PYTHON_MPI_PKGROOT="$SHM/bundles" PYTHON_MPI_PACKAGES=python.tar.zst PYBCAST_VIRTUAL_NODES=2 \
     timeout 120 mpirun.openmpi -n 2 "$@" >"$SCRATCH/out" 2>&1
   STATUS=$?
