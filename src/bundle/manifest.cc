@@ -56,7 +56,9 @@ ManifestLinks parse_links(const json& l) {
 std::string manifest_to_json(const Manifest& m) {
   json entries = json::array();
   for (const auto& e : m.entries) {
-    json entry = {{"path", e.path}, {"size", e.size}, {"xxh3", e.xxh3}};
+    json entry = {{"path", e.path}, {"size", e.size}};
+    // A tree staged as it is is not hashed ahead of the stream: no xxh3.
+    if (!e.xxh3.empty()) entry["xxh3"] = e.xxh3;
     if (!e.link.empty()) entry["link"] = e.link;
     entries.push_back(std::move(entry));
   }

@@ -17,8 +17,8 @@ std::string derive_cache_key(const std::vector<BundleIdentity>& bundles) {
   text += '\n';
   // Length-prefixed path, so no path can mimic another field.
   for (const auto& b : bundles)
-    text += fmt::format("{}:{} size={} mtime_ns={} inode={} ctime_ns={} device={}\n", b.path.size(), b.path, b.size,
-                        b.mtime_ns, b.inode, b.ctime_ns, b.device);
+    text += fmt::format("{}:{} size={} mtime_ns={} inode={} ctime_ns={} device={}{}\n", b.path.size(), b.path, b.size,
+                        b.mtime_ns, b.inode, b.ctime_ns, b.device, b.tree.empty() ? "" : " tree=" + b.tree);
   return hex128(text);
 }
 

@@ -17,6 +17,8 @@ struct BundleIdentity {
   uint64_t inode = 0;
   int64_t ctime_ns = 0;
   uint64_t device = 0;
+  /// A directory staged as it is: the digest of its walk (pack/live_tree), "" for a bundle file.
+  std::string tree;
 };
 
 /// 32 hex characters. Stable across runs and machines for the same identities.

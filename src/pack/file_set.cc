@@ -53,6 +53,13 @@ PackEntry make_entry(const std::string& member, EntryType type, const std::strin
   return e;
 }
 
+/// The walk's view of an entry, kept for the cache key and the change check.
+PackEntry with_identity(PackEntry e, const struct stat& st) {
+  e.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+  e.inode = st.st_ino;
+  return e;
+}
+
 std::string child(const std::string& parent, const std::string& name) {
   return parent.empty() ? name : parent + "/" + name;
 }
@@ -106,20 +113,24 @@ void FileSet::walk(const std::string& source, const std::string& member, int dep
   if (depth > kMaxDepth) fail("{}: directories nested more than {} deep", source, kMaxDepth);
   if (!valid_utf8(member)) fail("{}: file name is not valid UTF-8", source);
   struct stat st {};
+  ++metadata_calls_;
   if ((follow ? ::stat(source.c_str(), &st) : ::lstat(source.c_str(), &st)) != 0) {
     if (errno == ELOOP) fail("symlink loop: {}", source);
     throw_errno(source, errno);
   }
   if (S_ISLNK(st.st_mode)) {
     struct stat target {};
+    metadata_calls_ += 2;
     if (::stat(source.c_str(), &target) != 0 && errno == ELOOP)
       fail("symlink loop: {} -> {}", source, read_link(source));
-    insert(make_entry(member, EntryType::symlink, source, read_link(source)));
+    insert(with_identity(make_entry(member, EntryType::symlink, source, read_link(source)), st));
   } else if (S_ISREG(st.st_mode)) {
-    insert(
-        make_entry(member, EntryType::file, source, "", (st.st_mode & 0111) != 0, static_cast<uint64_t>(st.st_size)));
+    insert(with_identity(
+        make_entry(member, EntryType::file, source, "", (st.st_mode & 0111) != 0, static_cast<uint64_t>(st.st_size)),
+        st));
   } else if (S_ISDIR(st.st_mode)) {
-    if (!member.empty()) insert(make_entry(member, EntryType::directory, source));
+    if (!member.empty()) insert(with_identity(make_entry(member, EntryType::directory, source), st));
+    ++metadata_calls_;
     std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(source.c_str()), ::closedir);
     if (!dir) throw_errno(source, errno);
     std::vector<std::string> names;
@@ -141,6 +152,7 @@ void FileSet::walk(const std::string& source, const std::string& member, int dep
 }
 
 void FileSet::insert(PackEntry entry) {
+  changed();
   auto [it, inserted] = entries_.try_emplace(entry.member, entry);
   if (inserted) return;
   PackEntry& old = it->second;
@@ -152,16 +164,21 @@ void FileSet::insert(PackEntry entry) {
 
 void FileSet::put_file(const std::string& source, const std::string& member, bool executable) {
   struct stat st {};
+  ++metadata_calls_;
   if (::stat(source.c_str(), &st) != 0) throw_errno(source, errno);
-  entries_[member] = make_entry(member, EntryType::file, source, "", executable, static_cast<uint64_t>(st.st_size));
+  changed();
+  entries_[member] =
+      with_identity(make_entry(member, EntryType::file, source, "", executable, static_cast<uint64_t>(st.st_size)), st);
 }
 
 void FileSet::put_symlink(const std::string& member, const std::string& target) {
+  changed();
   entries_[member] = make_entry(member, EntryType::symlink, "", target);
 }
 
 void FileSet::relocate(const std::string& from, const std::string& to) {
   if (from == to) return;
+  changed();
   std::vector<PackEntry> moved;
   for (auto it = entries_.lower_bound(from); it != entries_.end() && it->first.starts_with(from);) {
     const std::string& m = it->first;
@@ -178,6 +195,7 @@ void FileSet::relocate(const std::string& from, const std::string& to) {
 }
 
 size_t FileSet::remove_if(const std::function<bool(const PackEntry&)>& drop) {
+  changed();
   return std::erase_if(entries_, [&](const auto& item) { return drop(item.second); });
 }
 
@@ -187,22 +205,33 @@ const PackEntry* FileSet::find(const std::string& member) const {
 }
 
 std::vector<PackEntry> FileSet::entries() const {
-  std::map<std::string, PackEntry> all = entries_;
+  if (listed_) return *listed_;
+  // Parents nobody added (a made-up file's directories); the set is not
+  // copied: trees have 10^5 entries and this is asked for often.
+  std::map<std::string, PackEntry> missing;
   for (const auto& [member, entry] : entries_) {
     for (size_t slash = member.rfind('/'); slash != std::string::npos && slash > 0;
          slash = member.rfind('/', slash - 1)) {
       std::string parent = member.substr(0, slash);
-      auto [it, inserted] = all.try_emplace(parent, make_entry(parent, EntryType::directory));
-      if (inserted) continue;
-      // The extractor refuses any write through a symlink; refuse it here already.
-      if (it->second.type != EntryType::directory)
-        fail("{} would be packed below {}, which is not a directory", member, parent);
-      break;  // that parent's own parents are added when it is visited
+      if (auto it = entries_.find(parent); it != entries_.end()) {
+        // The extractor refuses any write through a symlink; refuse it here already.
+        if (it->second.type != EntryType::directory)
+          fail("{} would be packed below {}, which is not a directory", member, parent);
+        break;
+      }
+      if (missing.contains(parent)) break;  // that parent's own parents are in already
+      missing.emplace(parent, make_entry(parent, EntryType::directory));
     }
   }
   std::vector<PackEntry> out;
-  out.reserve(all.size());
-  for (auto& [member, entry] : all) out.push_back(std::move(entry));
+  out.reserve(entries_.size() + missing.size());
+  auto a = entries_.cbegin();
+  auto b = missing.cbegin();
+  while (a != entries_.cend() || b != missing.cend()) {
+    bool take_a = b == missing.cend() || (a != entries_.cend() && a->first < b->first);
+    out.push_back(take_a ? (a++)->second : (b++)->second);
+  }
+  listed_ = out;
   return out;
 }
 

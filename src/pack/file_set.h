@@ -24,6 +24,10 @@ struct PackEntry {
   bool executable = false;  ///< packed as 0755 rather than 0644
   uint64_t size = 0;        ///< filled in by hash_entries
   std::string xxh3;         ///< filled in by hash_entries
+  /// What the walk's lstat saw (0 for made-up entries): a tree staged as it
+  /// is keys its cache on these and refuses a file that changed since.
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
 };
 
 /// "a/./b/../c" -> "a/c"; nullopt for absolute paths and paths that climb
@@ -60,14 +64,21 @@ class FileSet {
   std::vector<PackEntry> entries() const;
   /// Things left out or kept in a way the user may want to know about.
   const std::vector<std::string>& warnings() const { return warnings_; }
+  /// Path-based metadata calls made walking (lstat, stat, opendir, readlink).
+  uint64_t metadata_calls() const { return metadata_calls_; }
 
  private:
   void walk(const std::string& source, const std::string& member, int depth, bool follow);
   void insert(PackEntry entry);
 
+  /// entries() of an unchanged set, kept: live trees ask for it several times.
+  void changed() { listed_.reset(); }
+
   ExcludeFilter filter_;
   std::map<std::string, PackEntry> entries_;
+  mutable std::optional<std::vector<PackEntry>> listed_;
   std::vector<std::string> warnings_;
+  uint64_t metadata_calls_ = 0;
 };
 
 }  // namespace pybcast

@@ -132,7 +132,8 @@ LinkReport settle_symlinks(FileSet& files) {
   return report;
 }
 
-RunpathReport rewrite_runpaths(FileSet& files, const std::string& prefix, const TempDir& scratch) {
+RunpathReport rewrite_runpaths(FileSet& files, const std::string& prefix, const TempDir& scratch,
+                               const std::function<bool(const PackEntry&)>& may_be_elf) {
   RunpathReport report;
   std::vector<std::string> prefixes;
   if (!prefix.empty()) {
@@ -145,7 +146,7 @@ RunpathReport rewrite_runpaths(FileSet& files, const std::string& prefix, const 
   auto is_member = [&](const std::string& m) { return members.contains(m); };
   std::string patchelf;
   for (const auto& e : entries) {
-    if (e.type != EntryType::file || e.source.empty()) continue;
+    if (e.type != EntryType::file || e.source.empty() || (may_be_elf && !may_be_elf(e))) continue;
     std::optional<ElfDynamic> dyn = read_elf_dynamic(e.source);
     if (!dyn || (!dyn->has_runpath && !dyn->has_rpath)) continue;
     // With both, the loader ignores DT_RPATH.

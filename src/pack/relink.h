@@ -5,6 +5,7 @@
 // entries inside the source prefix become $ORIGIN-relative, on copies
 // rewritten with patchelf (the sources are never touched).
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,9 @@ struct RunpathReport {
 /// Rewrites the RUNPATH/RPATH of every ELF file of `files` whose entries
 /// point inside `prefix` (or are empty or relative), on copies in `scratch`,
 /// and packs the copies under the original member names. Throws Error when
-/// a rewrite is needed and patchelf is not on PATH.
-RunpathReport rewrite_runpaths(FileSet& files, const std::string& prefix, const TempDir& scratch);
+/// a rewrite is needed and patchelf is not on PATH. Only the files
+/// `may_be_elf` accepts are opened (all when it is empty).
+RunpathReport rewrite_runpaths(FileSet& files, const std::string& prefix, const TempDir& scratch,
+                               const std::function<bool(const PackEntry&)>& may_be_elf = {});
 
 }  // namespace pybcast

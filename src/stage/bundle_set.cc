@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "pack/live_tree.h"
 #include "util/error.h"
 #include "util/test_seams.h"
 
@@ -33,11 +34,16 @@ BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>&
     try {
       io::Fd fd = io::open(path, O_RDONLY);
       struct stat st = io::fstat(fd.get(), path);
-      if (!S_ISREG(st.st_mode)) fail("{}: not a regular file", path);
-      ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-      identities_.push_back(BundleIdentity{path, static_cast<uint64_t>(st.st_size), nanoseconds(st.st_mtim), st.st_ino,
-                                           nanoseconds(st.st_ctim), static_cast<uint64_t>(st.st_dev)});
+      std::unique_ptr<LiveTree> tree;
+      if (S_ISDIR(st.st_mode)) tree = std::make_unique<LiveTree>(path, name);
+      else if (!S_ISREG(st.st_mode)) fail("{}: neither a bundle file nor a directory", path);
+      else ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+      BundleIdentity id{path, tree ? 0 : static_cast<uint64_t>(st.st_size), nanoseconds(st.st_mtim), st.st_ino,
+                        nanoseconds(st.st_ctim), static_cast<uint64_t>(st.st_dev), ""};
+      if (tree) id.tree = tree->digest();
+      identities_.push_back(std::move(id));
       files_.push_back(std::move(fd));
+      trees_.push_back(std::move(tree));
     } catch (const Error& e) {
       problems.push_back(fmt::format("'{}' ({})", name, e.what()));
     }
@@ -46,16 +52,53 @@ BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>&
     fail("cannot open {} of {} bundles: {}", problems.size(), names.size(), fmt::join(problems, "; "));
 }
 
+BundleSet::~BundleSet() = default;
+
 std::vector<uint64_t> BundleSet::sizes() const {
   std::vector<uint64_t> sizes;
   for (const auto& id : identities_) sizes.push_back(id.size);
   return sizes;
 }
 
+std::vector<bool> BundleSet::trees() const {
+  std::vector<bool> trees;
+  for (const auto& t : trees_) trees.push_back(t != nullptr);
+  return trees;
+}
+
+void BundleSet::prepare_trees() {
+  for (size_t i = 0; i < trees_.size(); ++i) {
+    if (!trees_[i]) continue;
+    try {
+      identities_[i].size = trees_[i]->stream().size();
+    } catch (const Error& e) {
+      throw e.with_context(fmt::format("directory '{}'", names_[i]));
+    }
+  }
+}
+
+std::vector<TreeWalkReport> BundleSet::tree_walks() const {
+  std::vector<TreeWalkReport> walks;
+  for (size_t i = 0; i < trees_.size(); ++i) {
+    if (!trees_[i]) continue;
+    const LiveTreeWalk& w = trees_[i]->walk();
+    walks.push_back({names_[i], w.seconds, w.entries, w.metadata_calls, trees_[i]->files_opened()});
+  }
+  return walks;
+}
+
 void BundleSet::read(const ChunkSpec& spec, std::span<std::byte> out) {
   const BundleIdentity& id = identities_[spec.bundle];
   int fd = files_[spec.bundle].get();
   if (uint64_t delay = test_seams::read_delay_ms()) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+  if (LiveTree* tree = trees_[spec.bundle].get()) {
+    try {
+      tree->stream().read(spec.offset, out);
+    } catch (const Error& e) {
+      throw e.with_context(fmt::format("directory '{}'", names_[spec.bundle]));
+    }
+    return;
+  }
   size_t got = 0;
   try {
     got = io::pread_full(fd, out, static_cast<off_t>(spec.offset), id.path);

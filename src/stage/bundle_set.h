@@ -2,6 +2,10 @@
 // Rank 0's view of the bundles on the shared file system: each is opened once
 // (one open, then fstat on the fd: no other metadata traffic) and read in
 // large sequential chunks. It is the pipeline's ChunkSource.
+//
+// A bundle that is a directory is staged as it is (pack/live_tree): walked
+// here, once, for the cache key; streamed as tar only when a node extracts.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +14,18 @@
 #include "util/io.h"
 
 namespace pybcast {
+
+class LiveTree;
+struct LiveTreeWalk;
+
+/// What rank 0 did walking one directory bundle, for --report.
+struct TreeWalkReport {
+  std::string name;
+  double seconds = 0;
+  uint64_t entries = 0;
+  uint64_t metadata_calls = 0;
+  uint64_t files_opened = 0;  ///< while streaming (0 when every node had it)
+};
 
 class BundleSet : public ChunkSource {
  public:
@@ -20,6 +36,13 @@ class BundleSet : public ChunkSource {
   const std::vector<BundleIdentity>& identities() const { return identities_; }
   std::vector<uint64_t> sizes() const;
   const std::vector<std::string>& names() const { return names_; }
+  /// Per bundle: true for a directory staged as it is.
+  std::vector<bool> trees() const;
+  /// Lays out the tar streams of the directory bundles (their sizes are
+  /// known after). Throws Error naming the directory.
+  void prepare_trees();
+  std::vector<TreeWalkReport> tree_walks() const;
+  ~BundleSet() override;
 
   void read(const ChunkSpec& spec, std::span<std::byte> out) override;
 
@@ -30,6 +53,7 @@ class BundleSet : public ChunkSource {
   std::vector<std::string> names_;
   std::vector<BundleIdentity> identities_;
   std::vector<io::Fd> files_;
+  std::vector<std::unique_ptr<LiveTree>> trees_;  ///< null for bundle files
 };
 
 }  // namespace pybcast

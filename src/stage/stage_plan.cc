@@ -14,9 +14,16 @@ uint64_t StagePlan::total_bytes() const {
   return total;
 }
 
+bool StagePlan::has_trees() const {
+  for (bool t : trees)
+    if (t) return true;
+  return false;
+}
+
 std::string StagePlan::encode() const {
   std::string text = key + "\n";
-  for (size_t i = 0; i < names.size(); ++i) text += fmt::format("{} {}:{}\n", sizes[i], names[i].size(), names[i]);
+  for (size_t i = 0; i < names.size(); ++i)
+    text += fmt::format("{}{} {}:{}\n", sizes[i], i < trees.size() && trees[i] ? "t" : "", names[i].size(), names[i]);
   return text;
 }
 
@@ -30,10 +37,14 @@ StagePlan StagePlan::decode(const std::string& text) {
     size_t space = text.find(' ', pos);
     size_t colon = text.find(':', space);
     if (space == std::string::npos || colon == std::string::npos) fail("malformed stage plan");
-    uint64_t size = std::stoull(text.substr(pos, space - pos));
+    std::string size_text = text.substr(pos, space - pos);
+    bool tree = size_text.ends_with('t');
+    if (tree) size_text.pop_back();
+    uint64_t size = std::stoull(size_text);
     size_t length = std::stoull(text.substr(space + 1, colon - space - 1));
     if (colon + 1 + length + 1 > text.size()) fail("malformed stage plan");
     plan.sizes.push_back(size);
+    plan.trees.push_back(tree);
     plan.names.push_back(text.substr(colon + 1, length));
     pos = colon + 1 + length + 1;
   }

@@ -11,6 +11,11 @@ struct StagePlan {
   std::string key;
   std::vector<std::string> names;
   std::vector<uint64_t> sizes;
+  /// Bundles that are directories staged as they are: their sizes are 0
+  /// until rank 0 lays out their streams (only when some node extracts).
+  std::vector<bool> trees;
+
+  bool has_trees() const;
 
   uint64_t total_bytes() const;
   std::string encode() const;

@@ -7,11 +7,13 @@ namespace pybcast {
 namespace {
 
 TEST(StagePlan, RoundTrips) {
-  StagePlan plan{"abc", {"a b.tar.gz", "x:y\n.tar"}, {1, uint64_t{5} << 30}};
+  StagePlan plan{"abc", {"a b.tar.gz", "x:y\n.tar", "/home/me/venv"}, {1, uint64_t{5} << 30, 0}, {false, false, true}};
   StagePlan back = StagePlan::decode(plan.encode());
   EXPECT_EQ(back.key, "abc");
   EXPECT_EQ(back.names, plan.names);
   EXPECT_EQ(back.sizes, plan.sizes);
+  EXPECT_EQ(back.trees, plan.trees);
+  EXPECT_TRUE(back.has_trees());
   EXPECT_THROW(StagePlan::decode("nonewline"), Error);
 }
 

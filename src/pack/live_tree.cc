@@ -1,0 +1,116 @@
+#include "pack/live_tree.h"
+
+#include <sys/stat.h>
+
+#include <map>
+
+#include "pack/relink.h"
+#include "util/error.h"
+#include "util/hash.h"
+#include "util/paths.h"
+#include "util/timer.h"
+
+namespace pybcast {
+
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+/// Pack's options for a tree taken as it is: its default excludes except
+/// bytecode, which a live tree already has and keeps.
+PackOptions live_options(PackKind kind, const std::string& target, const std::string& python) {
+  PackOptions o;
+  o.kind = kind;
+  if (!target.empty()) o.targets = {target};
+  o.python = python;
+  o.compile = false;
+  o.default_excludes = false;
+  for (const auto& g : ExcludeFilter::default_globs())
+    if (g != "*.pyc" && g != "*.pyo") o.excludes.push_back(g);
+  o.keep = {"__pycache__"};
+  return o;
+}
+
+/// Files worth reading for a RUNPATH: executables and shared objects. The
+/// rest of a Python tree (sources, bytecode, data) is never opened twice.
+bool may_be_elf(const PackEntry& e) {
+  return e.executable || e.member.find(".so") != std::string::npos;
+}
+
+std::string type_letter(EntryType t) {
+  switch (t) {
+    case EntryType::file: return "f";
+    case EntryType::directory: return "d";
+    case EntryType::symlink: return "l";
+  }
+  return "?";
+}
+
+}  // namespace
+
+LiveTree::LiveTree(const std::string& dir, const std::string& name) : dir_(dir), name_(name) {
+  Stopwatch clock;
+  if (exists(dir + "/pyvenv.cfg")) {
+    walk_.venv = true;
+    std::string python = exists(dir + "/bin/python3") ? dir + "/bin/python3" : dir + "/bin/python";
+    if (!exists(python)) fail("{} is a venv (pyvenv.cfg) without bin/python3", dir);
+    parts_.push_back(collect_python(live_options(PackKind::python, "", python)));
+    parts_.push_back(collect_env(live_options(PackKind::env, dir, python)));
+  } else {
+    parts_.push_back(collect_dir(live_options(PackKind::dir, dir, "")));
+  }
+  std::string text;
+  for (auto& part : parts_) {
+    settle_symlinks(part.files);
+    for (const auto& e : part.files.entries()) {
+      text += fmt::format("{} {} {} {} {}:{}\n", type_letter(e.type), e.size, e.mtime_ns, e.inode, e.member.size(),
+                          e.member);
+      if (e.type == EntryType::symlink) text += e.link + "\n";
+      ++walk_.entries;
+    }
+    walk_.metadata_calls += part.files.metadata_calls();
+  }
+  digest_ = hex128(text);
+  walk_.seconds = clock.seconds();
+}
+
+LiveTree::~LiveTree() = default;
+
+TreeTar& LiveTree::stream() {
+  if (stream_) return *stream_;
+  elf_copies_ = std::make_unique<TempDir>("pybcast-elf-");
+  std::map<std::string, PackEntry> merged;  // a later part wins, as a later bundle would
+  Manifest manifest;
+  for (auto& part : parts_) {
+    std::string prefix = part.prefix.empty() ? part.manifest.layout.source_prefix : part.prefix;
+    if (!prefix.empty()) rewrite_runpaths(part.files, prefix, *elf_copies_, may_be_elf);
+    for (auto& e : part.files.entries()) merged[e.member] = std::move(e);
+    const ManifestLayout& l = part.manifest.layout;
+    if (&part == &parts_.front()) manifest = part.manifest;
+    if (!l.executable.empty()) manifest.layout.executable = l.executable;
+    if (!l.libpython.empty()) manifest.layout.libpython = l.libpython;
+    for (const auto& [k, v] : part.manifest.versions) manifest.versions[k] = v;
+  }
+  manifest.name = name_;
+  manifest.kind = walk_.venv ? "venv" : "dir";
+  std::vector<PackEntry> entries;
+  entries.reserve(merged.size());
+  for (auto& [member, e] : merged) {
+    std::string parent = parent_path(member);
+    if (auto it = merged.find(parent); !parent.empty() && it != merged.end() && it->second.type != EntryType::directory)
+      fail("{}: {} would be staged below {}, which is not a directory", dir_, member, parent);
+    if (e.type != EntryType::directory) {
+      manifest.entries.push_back({e.member, e.size, "", e.link});
+      manifest.unpacked_bytes += e.size;
+    }
+    entries.push_back(std::move(e));
+  }
+  manifest.files = manifest.entries.size();
+  stream_.emplace(manifest_to_json(manifest), std::move(entries));
+  return *stream_;
+}
+
+}  // namespace pybcast

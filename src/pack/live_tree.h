@@ -1,0 +1,59 @@
+#pragma once
+// A directory named where a bundle is expected, staged as it is (no pack
+// step): walked with pack's rules — its excludes except the bytecode ones
+// (bytecode already in the tree is kept), symlinks settled, RUNPATHs inside
+// the tree made $ORIGIN-relative on copies in a node-local scratch
+// directory — and read once as an uncompressed tar stream. Nothing is
+// written to the tree's file system.
+//
+// A venv (pyvenv.cfg) brings its base interpreter and standard library
+// along, its site-packages moved to where that interpreter looks, so that
+// the venv alone runs. Any other directory is taken as the prefix it is.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bundle/manifest.h"
+#include "pack/pack_sources.h"
+#include "pack/tree_tar.h"
+#include "util/temp_dir.h"
+
+namespace pybcast {
+
+struct LiveTreeWalk {
+  double seconds = 0;           ///< walking and settling symlinks
+  uint64_t entries = 0;         ///< files, directories and symlinks
+  uint64_t metadata_calls = 0;  ///< path-based calls made (lstat, stat, opendir, readlink)
+  bool venv = false;
+};
+
+class LiveTree {
+ public:
+  /// Walks `dir` (absolute); metadata only, except that a venv's python is
+  /// run once to learn where its base interpreter keeps its files. `name`
+  /// is the bundle's name as the user gave it.
+  LiveTree(const std::string& dir, const std::string& name);
+  ~LiveTree();
+
+  /// The cache key's view of the tree: every entry's path, type, size,
+  /// mtime and inode, in walk order, hashed.
+  const std::string& digest() const { return digest_; }
+  const LiveTreeWalk& walk() const { return walk_; }
+  /// Rewrites RUNPATHs (reading the ELF files among the entries) and lays
+  /// out the tar stream; the first call does the work.
+  TreeTar& stream();
+  uint64_t files_opened() const { return stream_ ? stream_->files_opened() : 0; }
+
+ private:
+  std::string dir_;
+  std::string name_;
+  std::vector<PackSource> parts_;  ///< a venv: its base python, then the venv; else the tree
+  std::string digest_;
+  LiveTreeWalk walk_;
+  std::unique_ptr<TempDir> elf_copies_;
+  std::optional<TreeTar> stream_;
+};
+
+}  // namespace pybcast
