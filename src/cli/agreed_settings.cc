@@ -75,6 +75,7 @@ LaunchRequest agree_launch_request(MPI_Comm world, const std::function<LaunchReq
   j["PYBCAST_KEEP_PYTHONHOME"] = mine.keep_pythonhome;
   j["PYBCAST_AUDIT"] = mine.audit;  // chooses the reduction at exit
   j["PYBCAST_AUDIT_JSON"] = mine.audit_json;
+  j["PYBCAST_STAGE_SCRIPT_DIR"] = mine.stage_script_dir;  // a second staging: every rank or none
   json chosen = agree(world, j, "python-mpi");
   LaunchRequest request = mine;
   decode(chosen, request.stage, request.outputs);
@@ -83,6 +84,7 @@ LaunchRequest agree_launch_request(MPI_Comm world, const std::function<LaunchReq
   request.keep_pythonhome = chosen.at("PYBCAST_KEEP_PYTHONHOME").get<bool>();
   request.audit = chosen.at("PYBCAST_AUDIT").get<bool>();
   request.audit_json = chosen.at("PYBCAST_AUDIT_JSON").get<std::string>();
+  request.stage_script_dir = chosen.at("PYBCAST_STAGE_SCRIPT_DIR").get<bool>();
   return request;
 }
 

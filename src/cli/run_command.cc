@@ -8,6 +8,7 @@
 #include "cli/audit_options.h"
 #include "cli/commands.h"
 #include "cli/mpi_main.h"
+#include "cli/script_dir_settings.h"
 #include "cli/stage_settings.h"
 #include "launch/python_launcher.h"
 #include "util/error.h"
@@ -46,6 +47,11 @@ int run_run(int argc, char** argv) {
                "[env PYBCAST_AUDIT=1]");
   app.add_option("--audit-json", audit_flags.json, "also write them as JSON (docs/audit.md); implies --audit\n"
                  "[env PYBCAST_AUDIT_JSON]");
+  bool stage_script_dir = false;
+  app.add_flag("--stage-script-dir", stage_script_dir,
+               "stage the script's own directory too and run the script from its node-local copy\n"
+               "[env PYBCAST_STAGE_SCRIPT_DIR=1; limits PYBCAST_STAGE_SCRIPT_DIR_MAX_ENTRIES (10000),\n"
+               "PYBCAST_STAGE_SCRIPT_DIR_MAX_BYTES (1G)]");
   app.prefix_command();
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   std::vector<std::string> python_args = app.remaining();
@@ -66,6 +72,7 @@ int run_run(int argc, char** argv) {
         request.keep_pythonhome = keep_pythonhome || keep_pythonhome_from_env();
         request.audit = audit.audit;
         request.audit_json = audit.json;
+        resolve_script_dir(stage_script_dir, request);
         return request;
       },
       started);

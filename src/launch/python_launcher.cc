@@ -15,6 +15,7 @@
 #include "cache/user_root.h"
 #include "launch/mpi_abi.h"
 #include "launch/prepared_python.h"
+#include "launch/script_dir.h"
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "util/timer.h"
@@ -152,12 +153,20 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   stage.want_report = request.outputs.report || !request.outputs.trace.empty();
   StageOutcome outcome = stage_bundles(world, stage);
   if (audit_record) audit_record->skip_under(outcome.prefix);
+  std::vector<std::string> python_args = request.python_args;
+  std::optional<ScriptDirStage> script_dir;  // its shared lock is held while Python runs
+  if (request.stage_script_dir) {
+    script_dir = stage_script_directory(world, stage, request.script_dir, python_args);
+    if (script_dir && stage.want_report)
+      outcome.context.extra_lines.push_back(
+          fmt::format("script directory {} runs from {}", script_dir->directory, script_dir->outcome.prefix));
+  }
   std::string seed = agree_hash_seed(world);
   // Agreed, so that a rank that cannot start Python does not leave the others running alone.
   PreparedPython prepared;
   run_agreed(world, [&] {
     prepared =
-        prepare_staged_python(outcome, {stage.chroot, seed, script_of(request.python_args), request.keep_pythonhome});
+        prepare_staged_python(outcome, {stage.chroot, seed, script_of(python_args), request.keep_pythonhome});
     prepare_node_caches(outcome);
     if (std::optional<Mpi4pyAbi> abi = staged_mpi4py_abi(outcome.prefix))
       if (std::optional<std::string> mismatch = mpi_abi_mismatch(*abi, running_mpi_version())) fail("{}", *mismatch);
@@ -175,7 +184,7 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   exit_policy = {request.abort_on_error, rank,       request.cleanup, &outcome,         request.outputs.report,
                  launcher_started,       entering,   ::getpid(),      request.audit,    request.audit_json};
   ::on_exit(finish_mpi_at_exit, nullptr);
-  int status = run_py_bytes_main(prepared.python.libpython, prepared.python.executable, request.python_args);
+  int status = run_py_bytes_main(prepared.python.libpython, prepared.python.executable, python_args);
   std::fflush(stdout);
   finish_mpi_at_exit(status, nullptr);
   return status;

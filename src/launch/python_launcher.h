@@ -20,6 +20,8 @@ struct LaunchRequest {
   bool keep_pythonhome = false;          ///< keep a PYTHONHOME/PYTHONPATH outside the stage (warned)
   bool audit = false;                    ///< --audit: count off-node file-system operations (audit/)
   std::string audit_json;                ///< --audit-json FILE
+  bool stage_script_dir = false;         ///< --stage-script-dir: run the script from a node-local copy of its directory
+  LiveTreeOptions script_dir;            ///< its limits (launch/script_dir)
   ReportOutputs outputs;
 };
 

@@ -153,6 +153,9 @@ void FileSet::walk(const std::string& source, const std::string& member, int dep
 
 void FileSet::insert(PackEntry entry) {
   changed();
+  // Checked while walking, so that a huge tree is refused early, not walked whole.
+  if (max_entries_ != 0 && entries_.size() >= max_entries_)
+    fail("more than {} entries (stopped at {})", max_entries_, entry.source);
   auto [it, inserted] = entries_.try_emplace(entry.member, entry);
   if (inserted) return;
   PackEntry& old = it->second;

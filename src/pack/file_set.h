@@ -64,6 +64,8 @@ class FileSet {
   std::vector<PackEntry> entries() const;
   /// Things left out or kept in a way the user may want to know about.
   const std::vector<std::string>& warnings() const { return warnings_; }
+  /// Refuse (Error) to hold more than `n` entries; 0: no limit.
+  void limit_entries(uint64_t n) { max_entries_ = n; }
   /// Path-based metadata calls made walking (lstat, stat, opendir, readlink).
   uint64_t metadata_calls() const { return metadata_calls_; }
 
@@ -79,6 +81,7 @@ class FileSet {
   mutable std::optional<std::vector<PackEntry>> listed_;
   std::vector<std::string> warnings_;
   uint64_t metadata_calls_ = 0;
+  uint64_t max_entries_ = 0;
 };
 
 }  // namespace pybcast

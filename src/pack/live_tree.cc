@@ -9,6 +9,7 @@
 #include "util/hash.h"
 #include "util/paths.h"
 #include "util/timer.h"
+#include "util/units.h"
 
 namespace pybcast {
 
@@ -21,15 +22,18 @@ bool exists(const std::string& path) {
 
 /// Pack's options for a tree taken as it is: its default excludes except
 /// bytecode, which a live tree already has and keeps.
-PackOptions live_options(PackKind kind, const std::string& target, const std::string& python) {
+PackOptions live_options(PackKind kind, const std::string& target, const std::string& python,
+                         const LiveTreeOptions& live) {
   PackOptions o;
   o.kind = kind;
   if (!target.empty()) o.targets = {target};
   o.python = python;
   o.compile = false;
   o.default_excludes = false;
-  for (const auto& g : ExcludeFilter::default_globs())
-    if (g != "*.pyc" && g != "*.pyo") o.excludes.push_back(g);
+  o.max_entries = live.max_entries;
+  if (live.excludes)
+    for (const auto& g : ExcludeFilter::default_globs())
+      if (g != "*.pyc" && g != "*.pyo") o.excludes.push_back(g);
   o.keep = {"__pycache__"};
   return o;
 }
@@ -51,21 +55,31 @@ std::string type_letter(EntryType t) {
 
 }  // namespace
 
-LiveTree::LiveTree(const std::string& dir, const std::string& name) : dir_(dir), name_(name) {
+LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTreeOptions& options)
+    : dir_(dir), name_(name) {
   Stopwatch clock;
-  if (exists(dir + "/pyvenv.cfg")) {
-    walk_.venv = true;
-    std::string python = exists(dir + "/bin/python3") ? dir + "/bin/python3" : dir + "/bin/python";
-    if (!exists(python)) fail("{} is a venv (pyvenv.cfg) without bin/python3", dir);
-    parts_.push_back(collect_python(live_options(PackKind::python, "", python)));
-    parts_.push_back(collect_env(live_options(PackKind::env, dir, python)));
-  } else {
-    parts_.push_back(collect_dir(live_options(PackKind::dir, dir, "")));
+  try {
+    if (exists(dir + "/pyvenv.cfg")) {
+      walk_.venv = true;
+      std::string python = exists(dir + "/bin/python3") ? dir + "/bin/python3" : dir + "/bin/python";
+      if (!exists(python)) fail("{} is a venv (pyvenv.cfg) without bin/python3", dir);
+      parts_.push_back(collect_python(live_options(PackKind::python, "", python, options)));
+      parts_.push_back(collect_env(live_options(PackKind::env, dir, python, options)));
+    } else {
+      parts_.push_back(collect_dir(live_options(PackKind::dir, dir, "", options)));
+    }
+  } catch (const Error& e) {
+    if (options.max_entries == 0 || std::string_view(e.what()).find("more than") == std::string_view::npos) throw;
+    fail("{} {} has {}; it is staged whole: {}", options.what, dir, e.what(), options.raise_hint);
   }
   std::string text;
   for (auto& part : parts_) {
-    settle_symlinks(part.files);
+    LinkReport links = settle_symlinks(part.files);
+    for (const auto& w : part.files.warnings()) warnings_.push_back(w);
+    for (const auto& w : links.warnings) warnings_.push_back(w);
+    for (const auto& l : links.dangling_links) warnings_.push_back("dangling symlink, kept as it is: " + l);
     for (const auto& e : part.files.entries()) {
+      if (e.type == EntryType::file) walk_.bytes += e.size;
       text += fmt::format("{} {} {} {} {}:{}\n", type_letter(e.type), e.size, e.mtime_ns, e.inode, e.member.size(),
                           e.member);
       if (e.type == EntryType::symlink) text += e.link + "\n";
@@ -73,6 +87,10 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name) : dir_(dir),
     }
     walk_.metadata_calls += part.files.metadata_calls();
   }
+  if (options.max_bytes != 0 && walk_.bytes > options.max_bytes)
+    fail("{} {} holds {} of files, more than the limit of {}; it is staged whole: {}", options.what, dir,
+         format_bytes(static_cast<double>(walk_.bytes)), format_bytes(static_cast<double>(options.max_bytes)),
+         options.raise_hint);
   digest_ = hex128(text);
   walk_.seconds = clock.seconds();
 }

@@ -22,9 +22,19 @@
 
 namespace pybcast {
 
+/// How directories are taken, the same for every directory of one staging.
+struct LiveTreeOptions {
+  bool excludes = true;      ///< pack's default excludes (not the bytecode ones); off for a script's directory
+  uint64_t max_entries = 0;  ///< refuse a bigger tree (0: any), named as `what`
+  uint64_t max_bytes = 0;
+  std::string what = "directory";  ///< how messages name such a tree
+  std::string raise_hint;          ///< what lifts the limits, for the message
+};
+
 struct LiveTreeWalk {
   double seconds = 0;           ///< walking and settling symlinks
   uint64_t entries = 0;         ///< files, directories and symlinks
+  uint64_t bytes = 0;           ///< of regular files
   uint64_t metadata_calls = 0;  ///< path-based calls made (lstat, stat, opendir, readlink)
   bool venv = false;
 };
@@ -34,13 +44,15 @@ class LiveTree {
   /// Walks `dir` (absolute); metadata only, except that a venv's python is
   /// run once to learn where its base interpreter keeps its files. `name`
   /// is the bundle's name as the user gave it.
-  LiveTree(const std::string& dir, const std::string& name);
+  LiveTree(const std::string& dir, const std::string& name, const LiveTreeOptions& options = {});
   ~LiveTree();
 
   /// The cache key's view of the tree: every entry's path, type, size,
   /// mtime and inode, in walk order, hashed.
   const std::string& digest() const { return digest_; }
   const LiveTreeWalk& walk() const { return walk_; }
+  /// Entries left out or kept in a way worth saying (FIFOs, sockets, dangling links).
+  const std::vector<std::string>& warnings() const { return warnings_; }
   /// Rewrites RUNPATHs (reading the ELF files among the entries) and lays
   /// out the tar stream; the first call does the work.
   TreeTar& stream();
@@ -52,6 +64,7 @@ class LiveTree {
   std::vector<PackSource> parts_;  ///< a venv: its base python, then the venv; else the tree
   std::string digest_;
   LiveTreeWalk walk_;
+  std::vector<std::string> warnings_;
   std::unique_ptr<TempDir> elf_copies_;
   std::optional<TreeTar> stream_;
 };

@@ -1,5 +1,6 @@
 #pragma once
 // What `pybcast pack` was asked to do, after the command line is parsed.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@ struct PackOptions {
   int level = 0;                      ///< 0: the format's default
   int threads = 0;                    ///< 0: one per core
   bool progress = false;              ///< draw a progress line (stderr is a TTY)
+  uint64_t max_entries = 0;           ///< dir: refuse a tree of more entries (0: any)
 };
 
 }  // namespace pybcast

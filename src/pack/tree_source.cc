@@ -92,8 +92,10 @@ void describe_tree(PackSource& source) {
   if (m.layout.purelib.empty() && !sites.empty()) m.layout.purelib = m.layout.platlib = *sites.begin();
 }
 
-PackSource tree(const std::string& prefix, const char* kind, ExcludeFilter filter, const std::string& python) {
+PackSource tree(const std::string& prefix, const char* kind, ExcludeFilter filter, const std::string& python,
+                uint64_t max_entries = 0) {
   PackSource source(std::move(filter));
+  source.files.limit_entries(max_entries);
   source.manifest.kind = kind;
   if (!python.empty()) {
     source.python = probe_python(python);
@@ -115,7 +117,7 @@ bool exists(const std::string& path) {
 
 PackSource collect_dir(const PackOptions& options) {
   std::string prefix = checked_prefix(options, "dir");
-  return tree(prefix, "dir", make_filter(options), options.python);
+  return tree(prefix, "dir", make_filter(options), options.python, options.max_entries);
 }
 
 PackSource collect_env(const PackOptions& options) {

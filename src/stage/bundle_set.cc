@@ -26,7 +26,8 @@ std::string BundleSet::resolve(const std::string& pkgroot, const std::string& na
   return std::filesystem::absolute(path).lexically_normal().string();
 }
 
-BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>& names) : names_(names) {
+BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>& names, const LiveTreeOptions& trees)
+    : names_(names) {
   if (names.empty()) fail("no bundles to stage: give bundle names, --packages, or set PYTHON_MPI_PACKAGES");
   std::vector<std::string> problems;
   for (const auto& name : names) {
@@ -35,7 +36,7 @@ BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>&
       io::Fd fd = io::open(path, O_RDONLY);
       struct stat st = io::fstat(fd.get(), path);
       std::unique_ptr<LiveTree> tree;
-      if (S_ISDIR(st.st_mode)) tree = std::make_unique<LiveTree>(path, name);
+      if (S_ISDIR(st.st_mode)) tree = std::make_unique<LiveTree>(path, name, trees);
       else if (!S_ISREG(st.st_mode)) fail("{}: neither a bundle file nor a directory", path);
       else ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
       BundleIdentity id{path, tree ? 0 : static_cast<uint64_t>(st.st_size), nanoseconds(st.st_mtim), st.st_ino,
@@ -85,6 +86,14 @@ std::vector<TreeWalkReport> BundleSet::tree_walks() const {
     walks.push_back({names_[i], w.seconds, w.entries, w.metadata_calls, trees_[i]->files_opened()});
   }
   return walks;
+}
+
+std::vector<std::string> BundleSet::tree_warnings() const {
+  std::vector<std::string> warnings;
+  for (size_t i = 0; i < trees_.size(); ++i)
+    if (trees_[i])
+      for (const auto& w : trees_[i]->warnings()) warnings.push_back(fmt::format("directory '{}': {}", names_[i], w));
+  return warnings;
 }
 
 void BundleSet::read(const ChunkSpec& spec, std::span<std::byte> out) {

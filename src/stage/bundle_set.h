@@ -11,12 +11,12 @@
 
 #include "bcast/chunk_pipeline.h"
 #include "cache/cache_key.h"
+#include "pack/live_tree.h"
 #include "util/io.h"
 
 namespace pybcast {
 
 class LiveTree;
-struct LiveTreeWalk;
 
 /// What rank 0 did walking one directory bundle, for --report.
 struct TreeWalkReport {
@@ -31,7 +31,7 @@ class BundleSet : public ChunkSource {
  public:
   /// Opens every bundle; throws one Error listing every bundle that cannot
   /// be used, by name and reason.
-  BundleSet(const std::string& pkgroot, const std::vector<std::string>& names);
+  BundleSet(const std::string& pkgroot, const std::vector<std::string>& names, const LiveTreeOptions& trees = {});
 
   const std::vector<BundleIdentity>& identities() const { return identities_; }
   std::vector<uint64_t> sizes() const;
@@ -42,6 +42,8 @@ class BundleSet : public ChunkSource {
   /// known after). Throws Error naming the directory.
   void prepare_trees();
   std::vector<TreeWalkReport> tree_walks() const;
+  /// What the walks of directories left out or kept as is, "directory 'name': ...".
+  std::vector<std::string> tree_warnings() const;
   ~BundleSet() override;
 
   void read(const ChunkSpec& spec, std::span<std::byte> out) override;

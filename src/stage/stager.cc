@@ -79,7 +79,8 @@ void Stager::open_bundles() {
   if (!is_root()) return;
   PhaseTimer timer(sample_, kOpen, clock_);
   guarded([&] {
-    bundles_ = std::make_unique<BundleSet>(request_.pkgroot, request_.bundles);
+    bundles_ = std::make_unique<BundleSet>(request_.pkgroot, request_.bundles, request_.trees);
+    for (const auto& w : bundles_->tree_warnings()) fmt::print(stderr, "pybcast: warning: {}\n", escape_control(w));
     plan_.names = bundles_->names();
     plan_.sizes = bundles_->sizes();
     plan_.trees = bundles_->trees();

@@ -12,6 +12,7 @@
 #include "bcast/chunk_pipeline.h"
 #include "cache/node_layout.h"
 #include "cache/stage_cache.h"
+#include "pack/live_tree.h"
 #include "stage/stage_report.h"
 
 namespace pybcast {
@@ -31,6 +32,7 @@ struct StageRequest {
   bool verify_cache = false;  ///< a hit re-hashes the entry against the manifests (--verify-cache)
   std::optional<uint64_t> cache_max;  ///< after an extraction, idle entries go (LRU) until the cache fits
   PipelineOptions pipeline;
+  LiveTreeOptions trees;  ///< how bundles that are directories are taken
 };
 
 struct StageOutcome {
