@@ -38,10 +38,12 @@ PackOptions live_options(PackKind kind, const std::string& target, const std::st
   return o;
 }
 
-/// Files worth reading for a RUNPATH: executables and shared objects. The
-/// rest of a Python tree (sources, bytecode, data) is never opened twice.
+/// Files worth reading for a RUNPATH: shared objects and executables other
+/// than scripts. The rest of a Python tree (sources, bytecode, data) is
+/// opened once, to be streamed.
 bool may_be_elf(const PackEntry& e) {
-  return e.executable || e.member.find(".so") != std::string::npos;
+  if (e.member.find(".so") != std::string::npos) return true;
+  return e.executable && !e.member.ends_with(".py") && !e.member.ends_with(".sh");
 }
 
 std::string type_letter(EntryType t) {
