@@ -16,6 +16,7 @@
 #include "cli/stage_settings.h"
 #include "doctor/doctor_report.h"
 #include "doctor/logind.h"
+#include "doctor/package_dirs.h"
 #include "launch/mpi_abi.h"
 #include "stage/entry_check.h"
 #include "stage/stage_record.h"
@@ -123,6 +124,7 @@ int run_doctor(int argc, char** argv) {
         report.chroot = resolve_chroot(chroot);
         report.cache_entries = check_cache_entries(report.chroot);
         if (std::optional<std::string> note = remove_ipc_note()) report.notes.push_back(*note);
+        for (auto& note : package_dir_notes(::getenv)) report.notes.push_back(std::move(note));
         if (std::optional<Mpi4pyAbi> abi = mpi4py_abi_on_path(report.python.path)) {
           std::string running = running_mpi_version();
           std::optional<std::string> mismatch = mpi_abi_mismatch(*abi, running);

@@ -12,7 +12,9 @@
 #include "doctor/doctor_report.h"
 #include "doctor/logind.h"
 #include "doctor/metadata_ops.h"
+#include "doctor/package_dirs.h"
 #include "launch/python_env.h"
+#include "test_dir.h"
 #include "util/fs_probe.h"
 
 namespace pybcast {
@@ -462,6 +464,32 @@ TEST(DoctorTable, AlignsOneLinePerLocationWithNumberedAdvice) {
   EXPECT_NE(text.find("newfstatat 8, openat 2"), std::string::npos) << text;
   EXPECT_NE(text.find("15 operations in total, 10 on shared file systems"), std::string::npos) << text;
   EXPECT_NE(text.find("1 of 2 locations are on a shared file system."), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace pybcast
+
+namespace pybcast {
+namespace {
+
+TEST(PackageDirNotes, MeasuresDirectoriesAndSuggestsPackingBigOnes) {
+  pybcast::testing::TestDir dir;
+  std::filesystem::create_directories(dir / "env/lib");
+  for (int i = 0; i < 5; ++i) std::ofstream(dir / ("env/lib/m" + std::to_string(i) + ".py")) << "x = 1\n";
+  std::ofstream(dir / "bundle.tar.zst") << "not a directory";
+  std::string packages = "env:bundle.tar.zst:missing";
+  auto env = [&](const char* name) -> const char* {
+    if (std::string(name) == "PYTHON_MPI_PACKAGES") return packages.c_str();
+    if (std::string(name) == "PYTHON_MPI_PKGROOT") return dir.path().c_str();
+    return nullptr;
+  };
+  std::vector<std::string> notes = package_dir_notes(env, 100);
+  ASSERT_EQ(notes.size(), 1u);  // the file and the missing entry are not directories
+  EXPECT_NE(notes[0].find("names the directory " + dir / "env" + ": 6 entries"), std::string::npos) << notes[0];
+  EXPECT_EQ(notes[0].find("pack it once"), std::string::npos) << notes[0];
+  notes = package_dir_notes(env, 5);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("more than 5 entries: pack it once"), std::string::npos) << notes[0];
 }
 
 }  // namespace
