@@ -88,7 +88,7 @@ _pybcast() {
       flags="$_pybcast_stage_flags --print-env"
       ;;
     run)
-      flags="$_pybcast_stage_flags --no-abort-on-error --cleanup --keep-pythonhome --audit --audit-json"
+      flags="$_pybcast_stage_flags --no-abort-on-error --cleanup --keep-pythonhome --audit --audit-json --stage-script-dir"
       ;;
     inspect)
       flags='-h --help --json --files --verify'
