@@ -81,6 +81,13 @@ TreeTar::TreeTar(const std::string& manifest_json, std::vector<PackEntry> entrie
 uint64_t TreeTar::member_end(const Member& m) const { return m.start + m.header.size() + padded(m.size); }
 
 void TreeTar::read(uint64_t offset, std::span<std::byte> out) {
+  if (offset == 0 && position_ != 0) {
+    // Streamed again from the start: a later staging round, for nodes whose other job failed.
+    position_ = 0;
+    current_ = 0;
+    body_ = io::Fd();
+    body_member_ = kInline;
+  }
   if (offset != position_) fail("tree stream read at {}, expected {} (internal error)", offset, position_);
   size_t done = 0;
   while (done < out.size()) {

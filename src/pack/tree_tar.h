@@ -22,7 +22,7 @@ class TreeTar {
 
   uint64_t size() const { return size_; }
   /// Fills `out` with the stream's bytes from `offset`, which must be where
-  /// the previous read ended. Throws Error naming a file that cannot be read
+  /// the previous read ended, or 0 (the stream again, from its start). Throws Error naming a file that cannot be read
   /// or that changed since the walk ("stage again once it is stable").
   void read(uint64_t offset, std::span<std::byte> out);
   /// Regular files opened so far (each exactly once).
