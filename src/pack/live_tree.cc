@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
 #include <map>
 
 #include "pack/relink.h"
@@ -46,6 +47,37 @@ bool may_be_elf(const PackEntry& e) {
   return e.executable && !e.member.ends_with(".py") && !e.member.ends_with(".sh");
 }
 
+/// pyvenv.cfg's include-system-site-packages: the venv also sees its base's site directories.
+bool system_site_packages(const std::string& venv) {
+  std::ifstream in(venv + "/pyvenv.cfg");
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    auto trim = [](std::string t) {
+      t.erase(0, t.find_first_not_of(" \t"));
+      t.erase(t.find_last_not_of(" \t\r") + 1);
+      return t;
+    };
+    if (trim(line.substr(0, eq)) == "include-system-site-packages") {
+      std::string v = trim(line.substr(eq + 1));
+      return v == "true" || v == "True";
+    }
+  }
+  return false;
+}
+
+/// The base interpreter's own site directories (Debian: lib/python3/dist-packages),
+/// where that interpreter looks for them from the staged prefix.
+void add_base_sites(PackSource& python) {
+  const PythonInfo& info = *python.python;
+  for (const auto& site : info.site_dirs) {
+    std::string path = info.base_prefix + "/" + site;
+    if (exists(path)) python.files.add(path, site, true);
+  }
+  python.notes.push_back("include-system-site-packages: the base interpreter's site directories are staged too");
+}
+
 std::string type_letter(EntryType t) {
   switch (t) {
     case EntryType::file: return "f";
@@ -65,7 +97,11 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
       walk_.venv = true;
       std::string python = exists(dir + "/bin/python3") ? dir + "/bin/python3" : dir + "/bin/python";
       if (!exists(python)) fail("{} is a venv (pyvenv.cfg) without bin/python3", dir);
-      parts_.push_back(collect_python(live_options(PackKind::python, "", python, options)));
+      PackOptions base = live_options(PackKind::python, "", python, options);
+      bool with_sites = system_site_packages(dir);
+      if (with_sites) base.keep.push_back("site-packages");  // pyenv-style: inside the stdlib directory
+      parts_.push_back(collect_python(base));
+      if (with_sites) add_base_sites(parts_.back());
       parts_.push_back(collect_env(live_options(PackKind::env, dir, python, options)));
     } else {
       parts_.push_back(collect_dir(live_options(PackKind::dir, dir, "", options)));
@@ -79,7 +115,12 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
     LinkReport links = settle_symlinks(part.files);
     for (const auto& w : part.files.warnings()) warnings_.push_back(w);
     for (const auto& w : links.warnings) warnings_.push_back(w);
-    for (const auto& l : links.dangling_links) warnings_.push_back("dangling symlink, kept as it is: " + l);
+    if (size_t n = links.dangling_links.size(); n > 0) {
+      std::vector<std::string> shown(links.dangling_links.begin(),
+                                     links.dangling_links.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(n, 3)));
+      warnings_.push_back(fmt::format("{} dangling symlink(s), kept as they are: {}{}", n, fmt::join(shown, ", "),
+                                      n > 3 ? fmt::format(" and {} more", n - 3) : ""));
+    }
     for (const auto& e : part.files.entries()) {
       if (e.type == EntryType::file) walk_.bytes += e.size;
       text += fmt::format("{} {} {} {} {}:{}\n", type_letter(e.type), e.size, e.mtime_ns, e.inode, e.member.size(),

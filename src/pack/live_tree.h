@@ -7,8 +7,9 @@
 // written to the tree's file system.
 //
 // A venv (pyvenv.cfg) brings its base interpreter and standard library
-// along, its site-packages moved to where that interpreter looks, so that
-// the venv alone runs. Any other directory is taken as the prefix it is.
+// along (and, with include-system-site-packages, the base's site
+// directories), its site-packages moved to where that interpreter looks, so
+// that the venv alone runs. Any other directory is taken as the prefix it is.
 #include <cstdint>
 #include <memory>
 #include <optional>

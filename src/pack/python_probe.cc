@@ -22,6 +22,11 @@ if sys.version_info < (3, 6):
     sys.stderr.write("pybcast needs Python 3.6 or newer, this is %s\n" % sys.version.split()[0])
     sys.exit(3)
 import site, sysconfig
+# Started with -S: no site directory's .pth files run (a venv with system
+# site-packages would read all of the base's); only the venv's own prefix
+# is set up, as site.main() would.
+if sys.flags.no_site:
+    site.venv(None)
 
 def rel(path, start):
     return os.path.relpath(path, start) if path else ""
@@ -257,8 +262,9 @@ std::vector<std::string> strings(const json& j) { return j.get<std::vector<std::
 }  // namespace
 
 PythonInfo probe_python(const std::string& python) {
-  // -E -s: the interpreter as installed, not as this shell's PYTHON* variables bend it.
-  json j = run_script(python, {"-E", "-s"}, kProbeScript);
+  // -E -s: the interpreter as installed, not as this shell's PYTHON* variables bend it;
+  // -S: without reading the site directories (the script sets up a venv's prefix itself).
+  json j = run_script(python, {"-E", "-s", "-S"}, kProbeScript);
   PythonInfo info;
   try {
     info = {python,
