@@ -29,3 +29,23 @@ STRACE_OPTS="-e trace=openat" strace_mpi "$log" 4 "$PYTHON_MPI" -c "$code"
 opened=$(grep -E '"/usr/lib/python3/dist-packages/[^"]*"' "$log" | grep -v O_DIRECTORY | grep -vE '= -1 ' || true)
 [ -z "$opened" ] || fail "the warm step opened files of the base's site directory: $(echo "$opened" | head -3)"
 echo "ok: warm step: no file of /usr/lib/python3/dist-packages opened"
+
+# A venv of a real non-Debian interpreter (pyenv's, built --enable-shared with
+# absolute RUNPATHs), where the machine has one: it runs alone, its stdlib,
+# extension modules and libpython from the stage.
+pyroot=$(pyenv root 2>/dev/null || true)
+base=$(ls -d "${pyroot:-/nonexistent}"/versions/3.1[0-9].*/bin/python3 2>/dev/null | head -1 || true)
+if [ -z "$base" ]; then
+  echo "ok: (no pyenv Python here: its part skipped)"
+  exit 0
+fi
+"$base" -m venv --without-pip "$PKGROOT/pyenv-venv"
+code='
+import os, sys, json, ssl, sqlite3
+root = os.environ["PYTHON_MPI_CHROOT"] + "/"
+off = [m.__name__ for m in (json, ssl, sqlite3) if not m.__file__.startswith(root)] + ([] if sys.prefix.startswith(root) else ["sys.prefix"])
+print("PYENVVENV", "ok" if not off else "OFF-NODE %s" % off, sys.version.split()[0])'
+PYTHON_MPI_PACKAGES=$PKGROOT/pyenv-venv run_mpi 4 "$PYTHON_MPI" -c "$code"
+[ "$STATUS" -eq 0 ] || fail "pyenv venv job failed: $(tail -20 "$SCRATCH/out")"
+[ "$(count_matches 'PYENVVENV ok')" -eq 4 ] || fail "pyenv venv: $(grep -a PYENVVENV "$SCRATCH/out")"
+echo "ok: a venv of $base runs alone from node-local copies on 4 ranks / 2 virtual nodes"
