@@ -16,11 +16,16 @@ using nlohmann::json;
 
 // Keys are what users set, so that the warning speaks their language.
 json encode(const StageRequest& r, const ReportOutputs& o) {
-  return {{"PYTHON_MPI_CHROOT", r.chroot},        {"PYTHON_MPI_PKGROOT", r.pkgroot},
-          {"PYTHON_MPI_PACKAGES", r.bundles},     {"PYBCAST_VIRTUAL_NODES", r.virtual_nodes},
-          {"PYBCAST_CHUNK_SIZE", r.chunk_size},   {"--lock-timeout", r.lock_timeout},
-          {"pipeline window", r.pipeline.window}, {"pipeline checks", r.pipeline.check_every},
-          {"PYBCAST_REPORT", o.report},           {"PYBCAST_TRACE", o.trace},
+  return {{"PYTHON_MPI_CHROOT", r.chroot},
+          {"PYTHON_MPI_PKGROOT", r.pkgroot},
+          {"PYTHON_MPI_PACKAGES", r.bundles},
+          {"PYBCAST_VIRTUAL_NODES", r.virtual_nodes},
+          {"PYBCAST_CHUNK_SIZE", r.chunk_size},
+          {"--lock-timeout", r.lock_timeout},
+          {"pipeline window", r.pipeline.window},
+          {"pipeline checks", r.pipeline.check_every},
+          {"PYBCAST_REPORT", o.report},
+          {"PYBCAST_TRACE", o.trace},
           {"PYBCAST_VERIFY_CACHE", r.verify_cache},
           {"PYBCAST_CACHE_MAX", r.cache_max ? json(*r.cache_max) : json(nullptr)}};
 }

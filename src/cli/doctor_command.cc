@@ -9,10 +9,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cli/commands.h"
-#include "cli/exit_status.h"
 #include "cache/stage_cache.h"
 #include "cache/user_root.h"
+#include "cli/commands.h"
+#include "cli/exit_status.h"
 #include "cli/stage_settings.h"
 #include "doctor/doctor_report.h"
 #include "doctor/logind.h"

@@ -45,7 +45,8 @@ int run_run(int argc, char** argv) {
   app.add_flag("--audit", audit_flags.audit,
                "count every rank's file-system operations off the node; rank 0 prints them at exit\n"
                "[env PYBCAST_AUDIT=1]");
-  app.add_option("--audit-json", audit_flags.json, "also write them as JSON (docs/audit.md); implies --audit\n"
+  app.add_option("--audit-json", audit_flags.json,
+                 "also write them as JSON (docs/audit.md); implies --audit\n"
                  "[env PYBCAST_AUDIT_JSON]");
   bool stage_script_dir = false;
   app.add_flag("--stage-script-dir", stage_script_dir,

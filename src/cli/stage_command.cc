@@ -46,7 +46,8 @@ int run_stage(int argc, char** argv) {
       "pybcast stage");
   StageFlags flags;
   bool print_env = false;
-  app.add_option("bundles", flags.bundles, "bundle files, in merge order (relative to the package root)");
+  app.add_option("bundles", flags.bundles,
+                 "bundle files, in merge order (relative to the package root); a directory is staged as it is");
   add_stage_flags(app, flags);
   app.add_flag("--print-env", print_env,
                "print `export` lines for running the staged python in a later step (eval them);\n"

@@ -21,7 +21,8 @@ std::string resolve_chroot(const std::optional<std::string>& flag) {
 bool keep_pythonhome_from_env() { return truthy(setting(std::nullopt, {"PYBCAST_KEEP_PYTHONHOME"}, "0")); }
 
 void add_stage_flags(CLI::App& app, StageFlags& f) {
-  app.add_option("--packages", f.packages, "colon-separated bundles [env PYTHON_MPI_PACKAGES]");
+  app.add_option("--packages", f.packages,
+                 "colon-separated bundles (files, or directories staged as they are) [env PYTHON_MPI_PACKAGES]");
   add_chroot_flag(app, f.chroot);
   app.add_option("--pkgroot", f.pkgroot, "where bundles live [env PYTHON_MPI_PKGROOT, default .]");
   app.add_flag("--report", f.report, "print a timing report on rank 0 (stderr) [env PYBCAST_REPORT=1]");

@@ -84,7 +84,8 @@ void finish_mpi_at_exit(int status, void*) {
     MPI_Abort(MPI_COMM_WORLD, status);
   }
   // Collective, like --cleanup: every rank that gets here enters it.
-  if (exit_policy.audit) finish_audit(MPI_COMM_WORLD, audit_record, exit_policy.stage->prefix, {exit_policy.audit_json});
+  if (exit_policy.audit)
+    finish_audit(MPI_COMM_WORLD, audit_record, exit_policy.stage->prefix, {exit_policy.audit_json});
   if (exit_policy.cleanup) clean_up_entry(status);
   MPI_Finalize();
 }
@@ -165,8 +166,7 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   // Agreed, so that a rank that cannot start Python does not leave the others running alone.
   PreparedPython prepared;
   run_agreed(world, [&] {
-    prepared =
-        prepare_staged_python(outcome, {stage.chroot, seed, script_of(python_args), request.keep_pythonhome});
+    prepared = prepare_staged_python(outcome, {stage.chroot, seed, script_of(python_args), request.keep_pythonhome});
     prepare_node_caches(outcome);
     if (std::optional<Mpi4pyAbi> abi = staged_mpi4py_abi(outcome.prefix))
       if (std::optional<std::string> mismatch = mpi_abi_mismatch(*abi, running_mpi_version())) fail("{}", *mismatch);
@@ -181,8 +181,8 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, entering);
 
   restore_interrupt_handlers();  // Python's own signal handling from here on
-  exit_policy = {request.abort_on_error, rank,       request.cleanup, &outcome,         request.outputs.report,
-                 launcher_started,       entering,   ::getpid(),      request.audit,    request.audit_json};
+  exit_policy = {request.abort_on_error, rank,     request.cleanup, &outcome,      request.outputs.report,
+                 launcher_started,       entering, ::getpid(),      request.audit, request.audit_json};
   ::on_exit(finish_mpi_at_exit, nullptr);
   int status = run_py_bytes_main(prepared.python.libpython, prepared.python.executable, python_args);
   std::fflush(stdout);

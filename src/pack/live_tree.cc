@@ -116,8 +116,9 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
     for (const auto& w : part.files.warnings()) warnings_.push_back(w);
     for (const auto& w : links.warnings) warnings_.push_back(w);
     if (size_t n = links.dangling_links.size(); n > 0) {
-      std::vector<std::string> shown(links.dangling_links.begin(),
-                                     links.dangling_links.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(n, 3)));
+      std::vector<std::string> shown(
+          links.dangling_links.begin(),
+          links.dangling_links.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(n, 3)));
       warnings_.push_back(fmt::format("{} dangling symlink(s), kept as they are: {}{}", n, fmt::join(shown, ", "),
                                       n > 3 ? fmt::format(" and {} more", n - 3) : ""));
     }

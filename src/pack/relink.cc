@@ -13,9 +13,9 @@
 #include <fmt/format.h>
 
 #include "pack/bundle_writer.h"
-#include "util/elf_deps.h"
 #include "pack/link_rules.h"
 #include "util/child_process.h"
+#include "util/elf_deps.h"
 #include "util/error.h"
 #include "util/io.h"
 #include "util/paths.h"

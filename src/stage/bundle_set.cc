@@ -39,8 +39,13 @@ BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>&
       if (S_ISDIR(st.st_mode)) tree = std::make_unique<LiveTree>(path, name, trees);
       else if (!S_ISREG(st.st_mode)) fail("{}: neither a bundle file nor a directory", path);
       else ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-      BundleIdentity id{path, tree ? 0 : static_cast<uint64_t>(st.st_size), nanoseconds(st.st_mtim), st.st_ino,
-                        nanoseconds(st.st_ctim), static_cast<uint64_t>(st.st_dev), ""};
+      BundleIdentity id{path,
+                        tree ? 0 : static_cast<uint64_t>(st.st_size),
+                        nanoseconds(st.st_mtim),
+                        st.st_ino,
+                        nanoseconds(st.st_ctim),
+                        static_cast<uint64_t>(st.st_dev),
+                        ""};
       if (tree) id.tree = tree->digest();
       identities_.push_back(std::move(id));
       files_.push_back(std::move(fd));

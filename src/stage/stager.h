@@ -29,7 +29,7 @@ struct StageRequest {
   uint64_t chunk_size = uint64_t{4} << 20;  ///< kDefaultChunkSize
   double lock_timeout = kDefaultLockTimeoutSeconds;
   bool want_report = false;
-  bool verify_cache = false;  ///< a hit re-hashes the entry against the manifests (--verify-cache)
+  bool verify_cache = false;          ///< a hit re-hashes the entry against the manifests (--verify-cache)
   std::optional<uint64_t> cache_max;  ///< after an extraction, idle entries go (LRU) until the cache fits
   PipelineOptions pipeline;
   LiveTreeOptions trees;  ///< how bundles that are directories are taken

@@ -139,7 +139,8 @@ TEST(StageCache, StaleTmpOfAKeyIsRemovedOthersKept) {
   EXPECT_EQ(cache.remove_stale_tmp("aaaa"), 1u);
   EXPECT_FALSE(testing::exists_nofollow(uid_dir(dir) + "/" + a.name()));
   EXPECT_TRUE(testing::exists_nofollow(uid_dir(dir) + "/" + b.name()));
-  EXPECT_FALSE(testing::exists_nofollow(pycache + cache.entry_path("aaaa"))) << "the killed job's bytecode mirror stayed";
+  EXPECT_FALSE(testing::exists_nofollow(pycache + cache.entry_path("aaaa")))
+      << "the killed job's bytecode mirror stayed";
   EXPECT_TRUE(testing::exists_nofollow(pycache + cache.entry_path("bbbb")));
 }
 

@@ -66,7 +66,9 @@ TEST(TreeTar, ExactSizeAndTheTreeAsTarReadsIt) {
   std::string long_name = "t/pkg/" + std::string(150, 'n') + ".py";  // needs a pax header
   write(dir / long_name, std::string(70000, 'b'));
   symlink("mod.py", (dir / "t/pkg/link").c_str());
-  struct utimbuf when {1600000000, 1600000000};
+  struct utimbuf when {
+    1600000000, 1600000000
+  };
   utime((dir / "t/pkg/mod.py").c_str(), &when);
   FileSet files;
   files.add(dir / "t", "");
