@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 #include "util/error.h"
 #include "util/io.h"
@@ -188,9 +189,8 @@ void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, arch
     stats_.bytecode.push_back(join_parts(parts));
 }
 
-void SafeWriter::stream_body(int fd, const PathParts& parts, archive* a, archive_entry* entry) {
-  Stopwatch clock;
-  int64_t position = 0;
+void SafeWriter::read_data(const PathParts& parts, archive* a,
+                           const std::function<void(int64_t, const void*, size_t)>& use) {
   for (;;) {
     const void* block = nullptr;
     size_t size = 0;
@@ -198,18 +198,27 @@ void SafeWriter::stream_body(int fd, const PathParts& parts, archive* a, archive
     int r = archive_read_data_block(a, &block, &size, &offset);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) refuse(parts, std::string("cannot read data: ") + archive_error_string(a));
-    if (offset != position && ::lseek(fd, offset, SEEK_SET) < 0) refuse_errno(parts, "seek", errno);
+    // The seam counts bytes in stream order, wherever the body is written.
     if (auto limit = test_seams::enospc_after(); limit && stats_.bytes + size > *limit)
       refuse_errno(parts, "write failed", ENOSPC);
+    use(offset, block, size);
+    stats_.bytes += size;
+  }
+}
+
+void SafeWriter::stream_body(int fd, const PathParts& parts, archive* a, archive_entry* entry) {
+  Stopwatch clock;
+  int64_t position = 0;
+  read_data(parts, a, [&](int64_t offset, const void* block, size_t size) {
+    if (offset != position && ::lseek(fd, offset, SEEK_SET) < 0) refuse_errno(parts, "seek", errno);
     try {
       io::write_all(fd, {static_cast<const std::byte*>(block), size}, "write failed");
     } catch (const Error& e) {
       refuse(parts, e.what());
     }
     position = offset + static_cast<int64_t>(size);
-    stats_.bytes += size;
     stats_.perf.parser_writes.bytes += size;
-  }
+  });
   finish_file(fd, shown_name(join_parts(parts)), position, archive_entry_size(entry),
               archive_entry_perm(entry) & kKeptFileBits, entry_mtime(entry));
   ++stats_.perf.parser_writes.files;
@@ -226,19 +235,7 @@ void SafeWriter::queue_body(io::Fd file, const PathParts& parts, archive* a, arc
   if (body.capacity > 0) body.data = std::make_unique_for_overwrite<std::byte[]>(body.capacity);
   body.mode = archive_entry_perm(entry) & kKeptFileBits;
   body.mtime = entry_mtime(entry);
-  for (;;) {
-    const void* block = nullptr;
-    size_t size = 0;
-    la_int64_t offset = 0;
-    int r = archive_read_data_block(a, &block, &size, &offset);
-    if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) refuse(parts, std::string("cannot read data: ") + archive_error_string(a));
-    // The seam counts bytes in stream order, as when writing here.
-    if (auto limit = test_seams::enospc_after(); limit && stats_.bytes + size > *limit)
-      refuse_errno(parts, "write failed", ENOSPC);
-    body.append(offset, block, size);
-    stats_.bytes += size;
-  }
+  read_data(parts, a, [&](int64_t offset, const void* block, size_t size) { body.append(offset, block, size); });
   std::string path = join_parts(parts);
   if (queued_.size() >= kMaxTrackedBodies) {
     uint64_t done = pool_->done_below();

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -87,6 +88,8 @@ class SafeWriter {
   void forget_dirs_below(const std::string& path);
   bool make_room(int parent, const std::string& name, const PathParts& parts, bool for_dir);
   void write_file(int parent, const PathParts& parts, archive* a, archive_entry* entry, bool body_here);
+  /// Hands each data block of the current entry to `use`, counting its bytes.
+  void read_data(const PathParts& parts, archive* a, const std::function<void(int64_t, const void*, size_t)>& use);
   void stream_body(int fd, const PathParts& parts, archive* a, archive_entry* entry);
   void queue_body(io::Fd file, const PathParts& parts, archive* a, archive_entry* entry);
   /// A hard link's target may still be queued: its body is written first.

@@ -51,8 +51,27 @@ size_t count_open_fds() {
   return n;
 }
 
-/// Walks the extracted tree through fds (never following symlinks) and checks each entry's type and mode.
-void check_tree(int dir_fd, const std::string& shown) {
+/// One line for a regular file or symlink of the listing: its bytes' hash, or its target.
+std::string describe(int dir_fd, const char* name, const struct stat& st) {
+  std::string line = " " + std::to_string(st.st_mode) + " " + std::to_string(st.st_size);
+  if (S_ISLNK(st.st_mode)) {
+    char target[4096];
+    ssize_t n = ::readlinkat(dir_fd, name, target, sizeof target);
+    return line + " -> " + std::string(target, n > 0 ? static_cast<size_t>(n) : 0);
+  }
+  if (!S_ISREG(st.st_mode)) return line;
+  int file = ::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW);
+  std::string data;
+  char buffer[65536];
+  ssize_t n;
+  while (file >= 0 && (n = ::read(file, buffer, sizeof buffer)) > 0) data.append(buffer, static_cast<size_t>(n));
+  if (file >= 0) ::close(file);
+  return line + " " + std::to_string(std::hash<std::string>{}(data));
+}
+
+/// Walks the extracted tree through fds (never following symlinks), checks each
+/// entry's type and mode, and lists it ("path mode size hash-or-target", unsorted).
+void check_tree(int dir_fd, const std::string& shown, std::vector<std::string>& listing) {
   int fd = ::dup(dir_fd);
   DIR* d = ::fdopendir(fd);
   if (d == nullptr) fuzz::die("fdopendir " + shown);
@@ -64,6 +83,7 @@ void check_tree(int dir_fd, const std::string& shown) {
     if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
       fuzz::die("extracted a special file: " + path);
     if (S_ISREG(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID))) fuzz::die("setuid/setgid kept: " + path);
+    listing.push_back(path + describe(dir_fd, e->d_name, st));
     if (S_ISDIR(st.st_mode)) {
       int child = ::openat(dir_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
       if (child < 0) {
@@ -71,44 +91,9 @@ void check_tree(int dir_fd, const std::string& shown) {
         if (errno == EACCES) continue;
         fuzz::die("open " + path + ": " + std::strerror(errno));
       }
-      check_tree(child, path);
+      check_tree(child, path, listing);
       ::close(child);
     }
-  }
-  ::closedir(d);
-}
-
-/// One line per entry below dir_fd ("path type mode size hash-or-target"), in readdir order per directory, sorted by the caller.
-void list_tree(int dir_fd, const std::string& shown, std::vector<std::string>& lines) {
-  int fd = ::dup(dir_fd);
-  DIR* d = ::fdopendir(fd);
-  if (d == nullptr) fuzz::die("fdopendir " + shown);
-  while (dirent* e = ::readdir(d)) {
-    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-    std::string path = shown + "/" + e->d_name;
-    struct stat st {};
-    if (::fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) fuzz::die("fstatat " + path);
-    std::string line = path + " " + std::to_string(st.st_mode) + " " + std::to_string(st.st_size);
-    if (S_ISLNK(st.st_mode)) {
-      char target[4096];
-      ssize_t n = ::readlinkat(dir_fd, e->d_name, target, sizeof target);
-      line += " -> " + std::string(target, n > 0 ? static_cast<size_t>(n) : 0);
-    } else if (S_ISREG(st.st_mode)) {
-      int file = ::openat(dir_fd, e->d_name, O_RDONLY | O_NOFOLLOW);
-      std::string data;
-      char buffer[65536];
-      ssize_t n;
-      while (file >= 0 && (n = ::read(file, buffer, sizeof buffer)) > 0) data.append(buffer, static_cast<size_t>(n));
-      if (file >= 0) ::close(file);
-      line += " " + std::to_string(std::hash<std::string>{}(data));
-    } else if (S_ISDIR(st.st_mode)) {
-      int child = ::openat(dir_fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-      if (child >= 0) {
-        list_tree(child, path, lines);
-        ::close(child);
-      }
-    }
-    lines.push_back(line);
   }
   ::closedir(d);
 }
@@ -149,13 +134,10 @@ std::string extract_and_check(const std::vector<std::string_view>& bundles, cons
       } while (offset < bytes.size());
     }
     extractor.finish();
-    check_tree(root.get(), "prefix");
-    if (!status.failed()) {
-      std::vector<std::string> lines;
-      list_tree(root.get(), "prefix", lines);
-      std::sort(lines.begin(), lines.end());
-      outcome = fuzz::join(lines);
-    }
+    std::vector<std::string> listing;
+    check_tree(root.get(), "prefix", listing);
+    std::sort(listing.begin(), listing.end());
+    if (!status.failed()) outcome = fuzz::join(listing);
   }
 
   std::vector<std::string> in_scratch = fuzz::names_in(g_scratch);
