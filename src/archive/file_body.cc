@@ -34,8 +34,7 @@ void FileBody::append(int64_t offset, const void* block, size_t bytes) {
   used += bytes;
   if (!extents.empty() && extents.back().offset + static_cast<int64_t>(extents.back().size) == offset)
     extents.back().size += bytes;
-  else
-    extents.push_back({offset, bytes});
+  else extents.push_back({offset, bytes});
 }
 
 void finish_file(int fd, const std::string& shown, int64_t written_to, int64_t size, mode_t mode, timespec mtime) {

@@ -23,8 +23,8 @@ struct FileBody {
   };
 
   io::Fd fd;
-  std::string shown;  ///< the entry's path, for errors
-  size_t bundle = 0;  ///< index of the bundle it came from, for errors
+  std::string shown;                  ///< the entry's path, for errors
+  size_t bundle = 0;                  ///< index of the bundle it came from, for errors
   std::unique_ptr<std::byte[]> data;  ///< the extents' bytes, back to back
   size_t capacity = 0;
   size_t used = 0;

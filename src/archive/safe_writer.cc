@@ -182,8 +182,7 @@ void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, arch
   int64_t size = archive_entry_size(entry);
   if (pool_ && !body_here && size >= 0 && static_cast<uint64_t>(size) <= WriterPool::kMaxQueuedFile)
     queue_body(std::move(file), parts, a, entry);
-  else
-    stream_body(fd, parts, a, entry);
+  else stream_body(fd, parts, a, entry);
   ++stats_.files;
   if (parts.size() >= 2 && parts[parts.size() - 2] == "__pycache__" && name.ends_with(".pyc"))
     stats_.bytecode.push_back(join_parts(parts));

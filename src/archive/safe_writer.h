@@ -25,12 +25,12 @@ namespace pybcast {
 /// Where extraction time and memory went, on this node leader.
 struct ExtractPerf {
   std::vector<WriterThreadStats> writers;  ///< one per writer-pool thread (none: the parser wrote everything)
-  WriterThreadStats parser_writes;    ///< bodies the parser wrote itself (no pool, large files, manifests)
-  double parser_blocked_seconds = 0;  ///< the parser waited for room in the writer queue
-  uint64_t chunk_window_bytes = 0;    ///< the broadcast's chunk buffers
-  uint64_t decode_buffer_bytes = 0;   ///< decoded blocks between decoder and parser
-  uint64_t writer_queue_bytes = 0;    ///< the writer queue's cap, plus one body being read (0: no pool)
-  uint64_t peak_rss_bytes = 0;        ///< getrusage ru_maxrss when extraction ended
+  WriterThreadStats parser_writes;         ///< bodies the parser wrote itself (no pool, large files, manifests)
+  double parser_blocked_seconds = 0;       ///< the parser waited for room in the writer queue
+  uint64_t chunk_window_bytes = 0;         ///< the broadcast's chunk buffers
+  uint64_t decode_buffer_bytes = 0;        ///< decoded blocks between decoder and parser
+  uint64_t writer_queue_bytes = 0;         ///< the writer queue's cap, plus one body being read (0: no pool)
+  uint64_t peak_rss_bytes = 0;             ///< getrusage ru_maxrss when extraction ended
 };
 
 struct ExtractStats {

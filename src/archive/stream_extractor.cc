@@ -106,7 +106,9 @@ StreamExtractor::StreamExtractor(int root_fd, std::vector<std::string> bundle_na
   if (options.threads > 1) {
     pool_.emplace(
         options.threads, options.queue_bytes, WriterPool::default_max_files(),
-        [this](const FileBody& body, const Error& e) { status_.fail(fmt::format("bundle '{}': {}", names_[body.bundle], e.what())); },
+        [this](const FileBody& body, const Error& e) {
+          status_.fail(fmt::format("bundle '{}': {}", names_[body.bundle], e.what()));
+        },
         [this] { return status_.failed(); });
     writer_.use_pool(&*pool_);
   }

@@ -66,8 +66,8 @@ class WriterPool {
   OnError on_error_;
   Stopped stopped_;
   std::mutex mutex_;
-  std::condition_variable work_;   ///< writers: a body arrived, or closing
-  std::condition_variable room_;   ///< parser: room in the queue, or a body done
+  std::condition_variable work_;  ///< writers: a body arrived, or closing
+  std::condition_variable room_;  ///< parser: room in the queue, or a body done
   std::deque<FileBody> queue_;
   std::vector<uint64_t> in_flight_;  ///< sequence numbers being written
   uint64_t next_seq_ = 0;            ///< of the next body submitted

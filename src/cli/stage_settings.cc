@@ -66,8 +66,7 @@ StageSettings resolve_stage_settings(const StageFlags& f) {
     if (used != threads.size() || n < 0 || n > kMaxExtractThreads) throw std::invalid_argument(threads);
     r.extract_threads = static_cast<unsigned>(n);
   } catch (const std::exception&) {
-    fail("invalid number of extract threads '{}' (1 to {}, or 0 for the cores available)", threads,
-         kMaxExtractThreads);
+    fail("invalid number of extract threads '{}' (1 to {}, or 0 for the cores available)", threads, kMaxExtractThreads);
   }
   r.lock_timeout = f.lock_timeout;
   r.verify_cache = f.verify_cache || truthy(setting(std::nullopt, {"PYBCAST_VERIFY_CACHE"}, "0"));

@@ -48,21 +48,23 @@ void format_extract_perf(const ExtractPerf& p, Lines& line) {
     line("  extract threads: 1 (the tar parser writes every file): {} files in {}, {} files/s", thousands(own.files),
          format_seconds(own.busy_seconds), rate(own));
   } else {
-    line("  extract threads: tar parser + {} writers; the parser wrote {} large files itself ({}) and waited {} for "
-         "room in the writer queue",
-         p.writers.size(), thousands(own.files), format_seconds(own.busy_seconds),
-         format_seconds(p.parser_blocked_seconds));
+    line(
+        "  extract threads: tar parser + {} writers; the parser wrote {} large files itself ({}) and waited {} for "
+        "room in the writer queue",
+        p.writers.size(), thousands(own.files), format_seconds(own.busy_seconds),
+        format_seconds(p.parser_blocked_seconds));
     for (size_t i = 0; i < p.writers.size(); ++i)
       line("    writer {:<3} busy {:>9}  {:>8} files  {:>10}  {:>9} files/s", i,
            format_seconds(p.writers[i].busy_seconds), thousands(p.writers[i].files),
            format_bytes(static_cast<double>(p.writers[i].bytes)), rate(p.writers[i]));
   }
   uint64_t bound = p.chunk_window_bytes + p.decode_buffer_bytes + p.writer_queue_bytes;
-  line("  memory (rank 0): peak RSS {}; extraction buffers at most {} (chunk ring {} + decoded blocks {} + writer "
-       "queue {}), besides decoder state and the libraries",
-       format_bytes(static_cast<double>(p.peak_rss_bytes)), format_bytes(static_cast<double>(bound)),
-       format_bytes(static_cast<double>(p.chunk_window_bytes)), format_bytes(static_cast<double>(p.decode_buffer_bytes)),
-       format_bytes(static_cast<double>(p.writer_queue_bytes)));
+  line(
+      "  memory (rank 0): peak RSS {}; extraction buffers at most {} (chunk ring {} + decoded blocks {} + writer "
+      "queue {}), besides decoder state and the libraries",
+      format_bytes(static_cast<double>(p.peak_rss_bytes)), format_bytes(static_cast<double>(bound)),
+      format_bytes(static_cast<double>(p.chunk_window_bytes)), format_bytes(static_cast<double>(p.decode_buffer_bytes)),
+      format_bytes(static_cast<double>(p.writer_queue_bytes)));
 }
 
 }  // namespace

@@ -129,7 +129,8 @@ void Stager::extract_stream(MPI_Comm stream) {
       ExtractOptions options;
       options.threads = request_.extract_threads ? request_.extract_threads : default_extract_threads();
       options.chunk_window_bytes = (request_.pipeline.window + 4) * ChunkPipeline::buffer_bytes(request_.chunk_size);
-      extractor.emplace(tmp->fd(), plan_.names, status_, [&pool](std::byte* b) { pool.release(b); }, options);
+      extractor.emplace(
+          tmp->fd(), plan_.names, status_, [&pool](std::byte* b) { pool.release(b); }, options);
     });
   }
   ChunkPipeline::Sink sink;

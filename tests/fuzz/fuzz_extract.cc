@@ -25,9 +25,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <functional>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -123,7 +123,8 @@ std::string extract_and_check(const std::vector<std::string_view>& bundles, cons
     io::Fd root = io::open(prefix, O_RDONLY | O_DIRECTORY);
     ExtractOptions options;
     options.threads = threads;
-    StreamExtractor extractor(root.get(), names, status, [](std::byte*) {}, options);
+    StreamExtractor extractor(
+        root.get(), names, status, [](std::byte*) {}, options);
     for (size_t i = 0; i < bundles.size(); ++i) {
       auto bytes = std::as_bytes(std::span(bundles[i].data(), bundles[i].size()));
       size_t offset = 0;

@@ -40,7 +40,8 @@ Outcome extract(const std::string& into, const std::vector<std::pair<std::string
   for (const auto& b : bundles) names.push_back(b.first);
   ExtractOptions options;
   options.threads = threads;
-  StreamExtractor extractor(root.get(), names, status, [](std::byte*) {}, options);
+  StreamExtractor extractor(
+      root.get(), names, status, [](std::byte*) {}, options);
   for (size_t i = 0; i < bundles.size(); ++i) {
     const auto& bytes = bundles[i].second;
     size_t offset = 0;
@@ -433,8 +434,8 @@ constexpr time_t kNewestEntryTime = 1750000000;
 /// and which earlier path it shares an inode with; sorted.
 std::string snapshot(const std::string& root) {
   std::vector<std::string> paths;
-  for (auto it = std::filesystem::recursive_directory_iterator(root); it != std::filesystem::recursive_directory_iterator();
-       ++it)
+  for (auto it = std::filesystem::recursive_directory_iterator(root);
+       it != std::filesystem::recursive_directory_iterator(); ++it)
     paths.push_back(std::filesystem::relative(it->path(), root).string());
   std::sort(paths.begin(), paths.end());
   std::map<ino_t, std::string> first_of_inode;
@@ -446,9 +447,11 @@ std::string snapshot(const std::string& root) {
     std::string line = rel + fmt::format(" mode={:o}", st.st_mode);
     // Directories no entry named keep the time they were made: not comparable.
     bool implicit_dir = S_ISDIR(st.st_mode) && st.st_mtim.tv_sec > kNewestEntryTime;
-    if (!S_ISLNK(st.st_mode) && !implicit_dir) line += fmt::format(" mtime={}.{}", st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    if (!S_ISLNK(st.st_mode) && !implicit_dir)
+      line += fmt::format(" mtime={}.{}", st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     if (S_ISREG(st.st_mode)) {
-      line += " size=" + std::to_string(st.st_size) + " data=" + std::to_string(std::hash<std::string>{}(testing::read_file(full)));
+      line += " size=" + std::to_string(st.st_size) +
+              " data=" + std::to_string(std::hash<std::string>{}(testing::read_file(full)));
       auto [it, fresh] = first_of_inode.try_emplace(st.st_ino, rel);
       if (!fresh) line += " same-inode-as=" + it->second;
     } else if (S_ISLNK(st.st_mode)) {
@@ -562,12 +565,11 @@ TEST(ParallelExtract, SymlinkAndDirectorySwapsAcrossBundles) {
   for (int i = 0; i < 300; ++i) first.file(fmt::format("t/n{}", i), data_for(static_cast<size_t>(i), 700));
   second.symlink("e", "t").dir("link-then-dir").file("link-then-dir/f", "through no link");
   third.file("s/escape", "must be refused: s is a symlink");
-  Outcome ok = expect_same_with_8_threads({{"1.tar.gz", first.build(Filter::kGzip)},
-                                           {"2.tar.zst", second.build(Filter::kZstd)}});
+  Outcome ok = expect_same_with_8_threads(
+      {{"1.tar.gz", first.build(Filter::kGzip)}, {"2.tar.zst", second.build(Filter::kZstd)}});
   EXPECT_TRUE(ok.ok) << ok.message;
-  Outcome refused = expect_same_with_8_threads({{"1.tar.gz", first.build(Filter::kGzip)},
-                                                {"2.tar.zst", second.build(Filter::kZstd)},
-                                                {"3.tar", third.build()}});
+  Outcome refused = expect_same_with_8_threads(
+      {{"1.tar.gz", first.build(Filter::kGzip)}, {"2.tar.zst", second.build(Filter::kZstd)}, {"3.tar", third.build()}});
   EXPECT_FALSE(refused.ok);
   EXPECT_NE(refused.message.find("bundle '3.tar': entry 's/escape': path passes through the symlink 's'"),
             std::string::npos)

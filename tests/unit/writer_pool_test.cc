@@ -38,7 +38,8 @@ TEST(WriterPool, WritesEveryBodyWithModeAndMtimeAndCountsPerThread) {
   TestDir dir;
   std::vector<WriterThreadStats> stats;
   {
-    WriterPool pool(4, 1 << 20, 64, [](const FileBody&, const Error& e) { FAIL() << e.what(); }, [] { return false; });
+    WriterPool pool(
+        4, 1 << 20, 64, [](const FileBody&, const Error& e) { FAIL() << e.what(); }, [] { return false; });
     for (int i = 0; i < 500; ++i) pool.submit(body_for(dir, fmt::format("f{}", i), std::string(i, 'x')));
     stats = pool.finish();
   }
@@ -56,7 +57,8 @@ TEST(WriterPool, WritesEveryBodyWithModeAndMtimeAndCountsPerThread) {
 
 TEST(WriterPool, WaitForReturnsOnceThatBodyIsWrittenAndClosed) {
   TestDir dir;
-  WriterPool pool(3, 1 << 20, 64, [](const FileBody&, const Error& e) { FAIL() << e.what(); }, [] { return false; });
+  WriterPool pool(
+      3, 1 << 20, 64, [](const FileBody&, const Error& e) { FAIL() << e.what(); }, [] { return false; });
   for (int i = 0; i < 200; ++i) {
     uint64_t seq = pool.submit(body_for(dir, fmt::format("f{}", i), fmt::format("body {}", i)));
     pool.wait_for(seq);
@@ -96,7 +98,8 @@ TEST(WriterPool, AFullQueueBlocksTheSubmitter) {
     cv.wait(lock, [&] { return release; });
     return false;
   };
-  WriterPool pool(1, 1 << 20, 2, [](const FileBody&, const Error& e) { FAIL() << e.what(); }, held);
+  WriterPool pool(
+      1, 1 << 20, 2, [](const FileBody&, const Error& e) { FAIL() << e.what(); }, held);
   std::atomic<int> submitted{0};
   std::thread parser([&] {
     for (int i = 0; i < 6; ++i) {
