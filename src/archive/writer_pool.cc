@@ -13,6 +13,11 @@ namespace pybcast {
 namespace {
 
 constexpr unsigned kMaxDefaultExtractThreads = 16;
+// Idle writers are woken once this much is queued, not for every body: one
+// futex wake and context switch per small file cost more than writing it.
+// Whoever waits for the writers (wait_for, drain, finish) wakes them all.
+constexpr size_t kWakeFiles = 16;
+constexpr size_t kWakeBytes = size_t{1} << 20;
 
 }  // namespace
 
@@ -59,8 +64,9 @@ uint64_t WriterPool::submit(FileBody body) {
   queued_bytes_ += body.capacity;
   queue_.push_back(std::move(body));
   uint64_t seq = next_seq_++;
+  bool wake = queue_.size() >= std::min(kWakeFiles, max_files_) || queued_bytes_ >= kWakeBytes;
   lock.unlock();
-  work_.notify_one();
+  if (wake) work_.notify_one();
   return seq;
 }
 
@@ -77,11 +83,13 @@ uint64_t WriterPool::done_below() {
 
 void WriterPool::wait_for(uint64_t seq) {
   std::unique_lock lock(mutex_);
+  work_.notify_all();
   room_.wait(lock, [&] { return done_below_locked() > seq; });
 }
 
 void WriterPool::drain() {
   std::unique_lock lock(mutex_);
+  work_.notify_all();
   room_.wait(lock, [&] { return queue_.empty() && in_flight_.empty(); });
 }
 

@@ -479,6 +479,9 @@ Outcome expect_same_with_8_threads(const Bundles& bundles) {
   EXPECT_EQ(a.result.stats.hardlinks, b.result.stats.hardlinks);
   EXPECT_EQ(a.result.stats.bytecode, b.result.stats.bytecode);
   EXPECT_EQ(b.result.stats.perf.writers.size(), 8u);
+  // A refused bundle's tree is removed, half-written: the pool drops what is
+  // still queued once it failed, so only an extracted tree must be the same.
+  if (!a.ok) return a;
   std::string tree_one = snapshot(one.path()), tree_eight = snapshot(eight.path());
   EXPECT_FALSE(tree_one.empty());
   if (tree_one != tree_eight) {  // the first difference, not two listings of thousands of lines
