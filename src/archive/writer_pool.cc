@@ -125,6 +125,8 @@ void WriterPool::run(size_t index) {
         mine.bytes += body.used;
       } catch (const Error& e) {
         on_error_(body, e);
+      } catch (const std::exception& e) {  // bad_alloc: still one failure, never terminate()
+        on_error_(body, Error("entry '" + body.shown + "': " + e.what()));
       }
       mine.busy_seconds += clock.seconds();
     }
