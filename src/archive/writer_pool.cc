@@ -52,12 +52,15 @@ WriterPool::~WriterPool() { finish(); }
 
 uint64_t WriterPool::submit(FileBody body) {
   std::unique_lock lock(mutex_);
+  // Bodies count until written and closed: those being written hold memory and an fd too.
   auto has_room = [&] {
-    // An empty queue takes any body, so one larger than the cap cannot deadlock.
-    return queue_.empty() || (queued_bytes_ + body.capacity <= max_bytes_ && queue_.size() < max_files_);
+    // An idle pool takes any body, so one larger than the cap cannot deadlock.
+    return (queue_.empty() && in_flight_.empty()) ||
+           (queued_bytes_ + body.capacity <= max_bytes_ && queue_.size() + in_flight_.size() < max_files_);
   };
   if (!has_room()) {
     Stopwatch waited;
+    work_.notify_all();
     room_.wait(lock, has_room);
     blocked_seconds_ += waited.seconds();
   }
@@ -114,9 +117,8 @@ void WriterPool::run(size_t index) {
     queue_.pop_front();
     uint64_t seq = next_taken_++;
     in_flight_.push_back(seq);
-    queued_bytes_ -= body.capacity;
+    size_t held = body.capacity;
     lock.unlock();
-    room_.notify_all();
     if (!stopped_()) {
       Stopwatch clock;
       try {
@@ -133,6 +135,7 @@ void WriterPool::run(size_t index) {
     body = FileBody{};  // close the fd before the body counts as done
     lock.lock();
     std::erase(in_flight_, seq);
+    queued_bytes_ -= held;
     room_.notify_all();
   }
 }

@@ -1,8 +1,9 @@
 #pragma once
 // A fixed pool of threads that write regular-file bodies (write, fchmod,
 // futimens, close) while the one parser thread keeps every namespace
-// operation in stream order. The queue is bounded in bytes and in open fds,
-// so a fast parser blocks instead of growing memory or running out of fds.
+// operation in stream order. Queued and in-flight bodies together are bounded
+// in bytes and in open fds, so a fast parser blocks instead of growing memory
+// or running out of fds.
 // After a failure the bodies still queued are dropped (closed unwritten), so
 // the pool always drains and no thread waits for ever.
 #include <condition_variable>
@@ -48,7 +49,7 @@ class WriterPool {
   std::vector<WriterThreadStats> finish();
   /// Time submit() spent waiting for room: the parser outran the writers.
   double blocked_seconds() const { return blocked_seconds_; }
-  /// Bytes of bodies the queue may hold.
+  /// Bytes of bodies that may be queued or being written at once.
   size_t max_bytes() const { return max_bytes_; }
 
   /// Bodies larger than this are written by the parser itself, streaming.
@@ -72,7 +73,7 @@ class WriterPool {
   std::vector<uint64_t> in_flight_;  ///< sequence numbers being written
   uint64_t next_seq_ = 0;            ///< of the next body submitted
   uint64_t next_taken_ = 0;          ///< of the next body a writer takes
-  size_t queued_bytes_ = 0;
+  size_t queued_bytes_ = 0;          ///< of the bodies queued or being written
   bool closing_ = false;
   double blocked_seconds_ = 0;
   std::vector<WriterThreadStats> stats_;
