@@ -5,7 +5,7 @@
 # and bundle files (*.tar, *.tar.*, *.tgz, *.tzst), in the current directory
 # or, for stage and --packages, relative to the package root.
 
-_pybcast_stage_flags='-h --help --packages --chroot --pkgroot --report --trace --virtual-nodes --chunk-size --verify-cache --cache-max --lock-timeout'
+_pybcast_stage_flags='-h --help --packages --chroot --pkgroot --report --trace --virtual-nodes --chunk-size --extract-threads --verify-cache --cache-max --lock-timeout'
 _pybcast_pack_flags='-h --help --output -o --name --exclude --no-default-excludes --compile --no-compile --format --level --threads --python'
 
 # Bundle files under directory $1 (relative to it) matching the prefix $2.
@@ -76,7 +76,7 @@ _pybcast() {
       _pybcast_bundles "$(_pybcast_flag_value --pkgroot PYTHON_MPI_PKGROOT)" "$cur"
       return
       ;;
-    --virtual-nodes | --chunk-size | --cache-max | --lock-timeout | --name | --exclude | --level | --threads | \
+    --virtual-nodes | --chunk-size | --extract-threads | --cache-max | --lock-timeout | --name | --exclude | --level | --threads | \
       --older-than | --max-size)
       return
       ;;

@@ -9,16 +9,20 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 
 #include "util/error.h"
 #include "util/io.h"
 #include "util/test_seams.h"
+#include "util/timer.h"
 
 namespace pybcast {
 
 namespace {
 
 constexpr size_t kMaxCachedDirs = 256;
+/// Queued paths remembered for hard links; done ones are forgotten beyond this.
+constexpr size_t kMaxTrackedBodies = 16384;
 constexpr mode_t kImplicitDirMode = 0555;
 // setuid/setgid never survive extraction; the sticky bit only on directories.
 // Published trees are read-only (a job editing the staged stdlib must not
@@ -144,7 +148,7 @@ void SafeWriter::forget_dirs_below(const std::string& path) {
 
 bool SafeWriter::cache_full() const { return dir_fds_.size() >= kMaxCachedDirs; }
 
-void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* entry) {
+void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* entry, bool body_here) {
   if (parts.empty()) return;  // the archive's "./" entry: the prefix itself
   // Evict only between entries: fds handed out below stay valid for this entry.
   if (cache_full()) forget_dirs();
@@ -155,7 +159,7 @@ void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* 
     return;
   }
   switch (type) {
-    case AE_IFREG: write_file(dir_fd(parts, parts.size() - 1, true), parts, a, entry); break;
+    case AE_IFREG: write_file(dir_fd(parts, parts.size() - 1, true), parts, a, entry, body_here); break;
     case AE_IFDIR: write_dir(dir_fd(parts, parts.size() - 1, true), parts, entry); break;
     case AE_IFLNK: write_symlink(dir_fd(parts, parts.size() - 1, true), parts, entry); break;
     case AE_IFCHR:
@@ -166,7 +170,7 @@ void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* 
   }
 }
 
-void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, archive_entry* entry) {
+void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, archive_entry* entry, bool body_here) {
   const std::string& name = parts.back();
   int fd = io::openat_raw(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
   if (fd == -EEXIST) {
@@ -175,7 +179,17 @@ void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, arch
   }
   if (fd < 0) refuse_errno(parts, "cannot create file", -fd);
   io::Fd file(fd);
-  int64_t position = 0;
+  int64_t size = archive_entry_size(entry);
+  if (pool_ && !body_here && size >= 0 && static_cast<uint64_t>(size) <= WriterPool::kMaxQueuedFile)
+    queue_body(std::move(file), parts, a, entry);
+  else stream_body(fd, parts, a, entry);
+  ++stats_.files;
+  if (parts.size() >= 2 && parts[parts.size() - 2] == "__pycache__" && name.ends_with(".pyc"))
+    stats_.bytecode.push_back(join_parts(parts));
+}
+
+void SafeWriter::read_data(const PathParts& parts, archive* a,
+                           const std::function<void(int64_t, const void*, size_t)>& use) {
   for (;;) {
     const void* block = nullptr;
     size_t size = 0;
@@ -183,25 +197,57 @@ void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, arch
     int r = archive_read_data_block(a, &block, &size, &offset);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) refuse(parts, std::string("cannot read data: ") + archive_error_string(a));
-    if (offset != position && ::lseek(fd, offset, SEEK_SET) < 0) refuse_errno(parts, "seek", errno);
+    // The seam counts bytes in stream order, wherever the body is written.
     if (auto limit = test_seams::enospc_after(); limit && stats_.bytes + size > *limit)
       refuse_errno(parts, "write failed", ENOSPC);
+    use(offset, block, size);
+    stats_.bytes += size;
+  }
+}
+
+void SafeWriter::stream_body(int fd, const PathParts& parts, archive* a, archive_entry* entry) {
+  Stopwatch clock;
+  int64_t position = 0;
+  read_data(parts, a, [&](int64_t offset, const void* block, size_t size) {
+    if (offset != position && ::lseek(fd, offset, SEEK_SET) < 0) refuse_errno(parts, "seek", errno);
     try {
       io::write_all(fd, {static_cast<const std::byte*>(block), size}, "write failed");
     } catch (const Error& e) {
       refuse(parts, e.what());
     }
     position = offset + static_cast<int64_t>(size);
-    stats_.bytes += size;
+    stats_.perf.parser_writes.bytes += size;
+  });
+  finish_file(fd, shown_name(join_parts(parts)), position, archive_entry_size(entry),
+              archive_entry_perm(entry) & kKeptFileBits, entry_mtime(entry));
+  ++stats_.perf.parser_writes.files;
+  stats_.perf.parser_writes.busy_seconds += clock.seconds();  // includes waiting for decoded data
+}
+
+void SafeWriter::queue_body(io::Fd file, const PathParts& parts, archive* a, archive_entry* entry) {
+  FileBody body;
+  body.fd = std::move(file);
+  body.shown = shown_name(join_parts(parts));
+  body.bundle = bundle_;
+  body.size = archive_entry_size(entry);
+  body.capacity = static_cast<size_t>(body.size);
+  if (body.capacity > 0) body.data = std::make_unique_for_overwrite<std::byte[]>(body.capacity);
+  body.mode = archive_entry_perm(entry) & kKeptFileBits;
+  body.mtime = entry_mtime(entry);
+  read_data(parts, a, [&](int64_t offset, const void* block, size_t size) { body.append(offset, block, size); });
+  std::string path = join_parts(parts);
+  if (queued_.size() >= kMaxTrackedBodies) {
+    uint64_t done = pool_->done_below();
+    std::erase_if(queued_, [done](const auto& item) { return item.second < done; });
   }
-  int64_t size = archive_entry_size(entry);
-  if (size > position && ::ftruncate(fd, size) != 0) refuse_errno(parts, "cannot extend sparse file", errno);
-  if (::fchmod(fd, archive_entry_perm(entry) & kKeptFileBits) != 0) refuse_errno(parts, "chmod", errno);
-  timespec times[2] = {{0, UTIME_OMIT}, entry_mtime(entry)};
-  if (::futimens(fd, times) != 0) refuse_errno(parts, "set mtime", errno);
-  ++stats_.files;
-  if (parts.size() >= 2 && parts[parts.size() - 2] == "__pycache__" && name.ends_with(".pyc"))
-    stats_.bytecode.push_back(join_parts(parts));
+  queued_[path] = pool_->submit(std::move(body));
+}
+
+void SafeWriter::wait_for_body(const std::string& path) {
+  auto it = queued_.find(path);
+  if (it == queued_.end()) return;
+  pool_->wait_for(it->second);
+  queued_.erase(it);
 }
 
 void SafeWriter::write_dir(int parent, const PathParts& parts, archive_entry* entry) {
@@ -243,6 +289,7 @@ void SafeWriter::write_hardlink(int parent, const PathParts& parts, archive_entr
     refuse(parts, std::string("hard link target '") + archive_entry_hardlink(entry) + "' refused: " + e.what());
   }
   if (target.empty()) refuse(parts, "hard link to the prefix itself");
+  if (pool_) wait_for_body(join_parts(target));
   int target_parent = -1;
   try {
     target_parent = dir_fd(target, target.size() - 1, false);

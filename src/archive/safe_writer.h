@@ -3,20 +3,35 @@
 // descriptors opened with O_NOFOLLOW: no write ever passes through a symlink,
 // whether the archive made it or it was there before. Parent directories are
 // cached as open fds because tar members arrive grouped by directory.
+// With a WriterPool, regular-file bodies are written by its threads; every
+// namespace operation stays here, on the one thread that calls write_entry.
 #include <sys/types.h>
 
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "archive/safe_path.h"
+#include "archive/writer_pool.h"
 
 struct archive;
 struct archive_entry;
 
 namespace pybcast {
+
+/// Where extraction time and memory went, on this node leader.
+struct ExtractPerf {
+  std::vector<WriterThreadStats> writers;  ///< one per writer-pool thread (none: the parser wrote everything)
+  WriterThreadStats parser_writes;         ///< bodies the parser wrote itself (no pool, large files, manifests)
+  double parser_blocked_seconds = 0;       ///< the parser waited for room in the writer queue
+  uint64_t chunk_window_bytes = 0;         ///< the broadcast's chunk buffers
+  uint64_t decode_buffer_bytes = 0;        ///< decoded blocks between decoder and parser
+  uint64_t writer_queue_bytes = 0;         ///< the writer queue's cap, plus one body being read (0: no pool)
+  uint64_t peak_rss_bytes = 0;             ///< getrusage ru_maxrss when extraction ended
+};
 
 struct ExtractStats {
   uint64_t files = 0;
@@ -29,6 +44,8 @@ struct ExtractStats {
   std::vector<std::string> outside_symlinks;  ///< first few, "path -> target"
   /// Regular files "<dir>/__pycache__/<name>.pyc", in extraction order (for stage/bytecode_mirror).
   std::vector<std::string> bytecode;
+  /// How this run went (for --report; not kept in the cache entry's record).
+  ExtractPerf perf;
 };
 
 class SafeWriter {
@@ -39,13 +56,19 @@ class SafeWriter {
   SafeWriter(const SafeWriter&) = delete;
   SafeWriter& operator=(const SafeWriter&) = delete;
 
+  /// Regular-file bodies go to `pool` from now on (nullptr: written here).
+  void use_pool(WriterPool* pool) { pool_ = pool; }
+  /// Tags the bodies handed to the pool, so that their errors name the bundle.
+  void set_bundle(size_t bundle) { bundle_ = bundle; }
   /// Creates the entry at `parts`; regular-file data is read from `a`.
+  /// `body_here`: write the body on this thread (the caller reads it back).
   /// Throws Error("entry '<path>': ...") when the entry is refused.
-  void write_entry(const PathParts& parts, archive* a, archive_entry* entry);
+  void write_entry(const PathParts& parts, archive* a, archive_entry* entry, bool body_here = false);
   /// Reads back (at most `limit` bytes of) a file this writer created.
   std::string read_back(const PathParts& parts, size_t limit);
   /// Applies directory modes and mtimes, deepest first. Deferred so that
-  /// read-only directories can still be filled while extracting.
+  /// read-only directories can still be filled while extracting. Call it
+  /// once the pool has drained, so that it stays the last step.
   void finish();
   const ExtractStats& stats() const { return stats_; }
 
@@ -64,7 +87,13 @@ class SafeWriter {
   void forget_dirs();
   void forget_dirs_below(const std::string& path);
   bool make_room(int parent, const std::string& name, const PathParts& parts, bool for_dir);
-  void write_file(int parent, const PathParts& parts, archive* a, archive_entry* entry);
+  void write_file(int parent, const PathParts& parts, archive* a, archive_entry* entry, bool body_here);
+  /// Hands each data block of the current entry to `use`, counting its bytes.
+  void read_data(const PathParts& parts, archive* a, const std::function<void(int64_t, const void*, size_t)>& use);
+  void stream_body(int fd, const PathParts& parts, archive* a, archive_entry* entry);
+  void queue_body(io::Fd file, const PathParts& parts, archive* a, archive_entry* entry);
+  /// A hard link's target may still be queued: its body is written first.
+  void wait_for_body(const std::string& path);
   void write_dir(int parent, const PathParts& parts, archive_entry* entry);
   void write_symlink(int parent, const PathParts& parts, archive_entry* entry);
   void write_hardlink(int parent, const PathParts& parts, archive_entry* entry);
@@ -73,6 +102,9 @@ class SafeWriter {
   std::unordered_map<std::string, int> dir_fds_;  ///< "a/b" -> open fd (root excluded)
   std::unordered_map<std::string, DirAttrs> dir_attrs_;
   ExtractStats stats_;
+  WriterPool* pool_ = nullptr;
+  size_t bundle_ = 0;
+  std::unordered_map<std::string, uint64_t> queued_;  ///< path -> sequence number of its queued body
 };
 
 }  // namespace pybcast

@@ -2,6 +2,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <sys/resource.h>
 
 #include <cstring>
 
@@ -94,13 +95,23 @@ struct StreamExtractor::Feed {
 };
 
 StreamExtractor::StreamExtractor(int root_fd, std::vector<std::string> bundle_names, LocalStatus& status,
-                                 Release release)
+                                 Release release, ExtractOptions options)
     : root_fd_(root_fd),
       names_(std::move(bundle_names)),
       status_(status),
       release_(std::move(release)),
       plain_pool_(kPlainBlocks, kPlainBlockSize),
       writer_(root_fd_) {
+  result_.stats.perf.chunk_window_bytes = options.chunk_window_bytes;
+  if (options.threads > 1) {
+    pool_.emplace(
+        options.threads, options.queue_bytes, WriterPool::default_max_files(),
+        [this](const FileBody& body, const Error& e) {
+          status_.fail(fmt::format("bundle '{}': {}", names_[body.bundle], e.what()));
+        },
+        [this] { return status_.failed(); });
+    writer_.use_pool(&*pool_);
+  }
   decompressor_ = std::thread([this] { decompress_all(); });
   extractor_ = std::thread([this] { extract_all(); });
 }
@@ -193,6 +204,7 @@ void StreamExtractor::extract_all() {
                             if (b.data) plain_pool_.release(b.data);
                           },
                           {}};
+    writer_.set_bundle(bundle);
     if (!status_.failed()) {
       try {
         extract_bundle(bundle, feed);
@@ -202,6 +214,13 @@ void StreamExtractor::extract_all() {
     }
     feed.drain();
   }
+  // Every body written (or dropped after a failure) before directories get their modes.
+  std::vector<WriterThreadStats> writers;
+  double blocked = 0;
+  if (pool_) {
+    writers = pool_->finish();
+    blocked = pool_->blocked_seconds();
+  }
   if (!status_.failed()) {
     try {
       writer_.finish();
@@ -209,7 +228,16 @@ void StreamExtractor::extract_all() {
       status_.fail(e.what());
     }
   }
+  ExtractPerf perf = result_.stats.perf;
   result_.stats = writer_.stats();
+  perf.parser_writes = result_.stats.perf.parser_writes;
+  perf.writers = std::move(writers);
+  perf.parser_blocked_seconds = blocked;
+  perf.decode_buffer_bytes = kPlainBlocks * kPlainBlockSize;
+  if (pool_) perf.writer_queue_bytes = pool_->max_bytes() + WriterPool::kMaxQueuedFile;
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) == 0) perf.peak_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+  result_.stats.perf = std::move(perf);
   if (first_byte_ >= 0) result_.busy_seconds = monotonic_seconds() - first_byte_;
 }
 
@@ -247,7 +275,7 @@ void StreamExtractor::extract_bundle(size_t bundle, Feed<PlainBlock>& feed) {
       parts = split_member_path(member);
       bool manifest = join_parts(parts) == kManifestMember;
       place_bundle_metadata(parts, name);
-      writer_.write_entry(parts, reader.a, entry);
+      writer_.write_entry(parts, reader.a, entry, /*body_here=*/manifest);
       if (manifest) check_space_for(name, writer_.read_back(parts, kMaxManifestBytes));
     } catch (const Error& e) {
       std::string what = e.what();

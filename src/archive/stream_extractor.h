@@ -1,17 +1,20 @@
 #pragma once
 // Extracts a sequence of bundles, arriving as chunks of compressed bytes, into
-// one directory while later chunks are still in flight. Two threads: one
-// decompresses (see decoder.h), one parses tar with libarchive and writes
-// files through SafeWriter. Failures go to LocalStatus; the threads then
-// drain their input so the producer never blocks.
+// one directory while later chunks are still in flight. One thread
+// decompresses (see decoder.h), one parses tar with libarchive and creates
+// every entry through SafeWriter, in stream order; with more than one extract
+// thread, a WriterPool writes the regular files' bodies. Failures go to
+// LocalStatus; the threads then drain their input so the producer never blocks.
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "archive/safe_writer.h"
+#include "archive/writer_pool.h"
 #include "util/blocking_queue.h"
 #include "util/buffer_pool.h"
 #include "util/local_status.h"
@@ -36,11 +39,19 @@ struct ExtractResult {
   double busy_seconds = 0;  ///< first byte in to last entry written
 };
 
+struct ExtractOptions {
+  /// 1: the parser writes every file itself; N > 1: N writer threads besides it.
+  unsigned threads = 1;
+  size_t queue_bytes = WriterPool::kDefaultQueueBytes;
+  uint64_t chunk_window_bytes = 0;  ///< the caller's chunk buffers, for the memory bound in the report
+};
+
 class StreamExtractor {
  public:
   using Release = std::function<void(std::byte*)>;
 
-  StreamExtractor(int root_fd, std::vector<std::string> bundle_names, LocalStatus& status, Release release);
+  StreamExtractor(int root_fd, std::vector<std::string> bundle_names, LocalStatus& status, Release release,
+                  ExtractOptions options = {});
   ~StreamExtractor();
   StreamExtractor(const StreamExtractor&) = delete;
   StreamExtractor& operator=(const StreamExtractor&) = delete;
@@ -79,6 +90,7 @@ class StreamExtractor {
   std::byte* plain_fill_ = nullptr;
   size_t plain_used_ = 0;
   SafeWriter writer_;
+  std::optional<WriterPool> pool_;  ///< before the threads: they use it
   ExtractResult result_;
   std::atomic<double> first_byte_{-1};
   std::thread decompressor_;

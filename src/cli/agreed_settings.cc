@@ -21,6 +21,7 @@ json encode(const StageRequest& r, const ReportOutputs& o) {
           {"PYTHON_MPI_PACKAGES", r.bundles},
           {"PYBCAST_VIRTUAL_NODES", r.virtual_nodes},
           {"PYBCAST_CHUNK_SIZE", r.chunk_size},
+          {"PYBCAST_EXTRACT_THREADS", r.extract_threads},
           {"--lock-timeout", r.lock_timeout},
           {"pipeline window", r.pipeline.window},
           {"pipeline checks", r.pipeline.check_every},
@@ -36,6 +37,7 @@ void decode(const json& j, StageRequest& r, ReportOutputs& o) {
   r.bundles = j.at("PYTHON_MPI_PACKAGES").get<std::vector<std::string>>();
   r.virtual_nodes = j.at("PYBCAST_VIRTUAL_NODES").get<int>();
   r.chunk_size = j.at("PYBCAST_CHUNK_SIZE").get<uint64_t>();
+  r.extract_threads = j.at("PYBCAST_EXTRACT_THREADS").get<unsigned>();
   r.lock_timeout = j.at("--lock-timeout").get<double>();
   r.verify_cache = j.at("PYBCAST_VERIFY_CACHE").get<bool>();
   r.cache_max.reset();

@@ -31,6 +31,9 @@ void add_stage_flags(CLI::App& app, StageFlags& f) {
                  "split ranks into K pretend nodes (testing) [env PYBCAST_VIRTUAL_NODES]");
   app.add_option("--chunk-size", f.chunk_size,
                  fmt::format("broadcast chunk size, e.g. 8M [env PYBCAST_CHUNK_SIZE, default {}]", kDefaultChunkSize));
+  app.add_option("--extract-threads", f.extract_threads,
+                 "threads writing files on each node leader; 1: the tar parser writes them itself [env "
+                 "PYBCAST_EXTRACT_THREADS, default: the cores available, at most 16]");
   app.add_flag("--verify-cache", f.verify_cache,
                "on a cache hit, re-hash the staged files against the bundles' manifests and stage again if any "
                "changed [env PYBCAST_VERIFY_CACHE=1]");
@@ -57,6 +60,15 @@ StageSettings resolve_stage_settings(const StageFlags& f) {
     fail("invalid number of virtual nodes '{}'", vnodes);
   }
   r.chunk_size = parse_size(setting(f.chunk_size, {"PYBCAST_CHUNK_SIZE"}, kDefaultChunkSize));
+  std::string threads = setting(f.extract_threads, {"PYBCAST_EXTRACT_THREADS"}, "0");
+  try {
+    size_t used = 0;
+    int n = std::stoi(threads, &used);
+    if (used != threads.size() || n < 0 || n > kMaxExtractThreads) throw std::invalid_argument(threads);
+    r.extract_threads = static_cast<unsigned>(n);
+  } catch (const std::exception&) {
+    fail("invalid number of extract threads '{}' (1 to {}, or 0 for the cores available)", threads, kMaxExtractThreads);
+  }
   r.lock_timeout = f.lock_timeout;
   r.verify_cache = f.verify_cache || truthy(setting(std::nullopt, {"PYBCAST_VERIFY_CACHE"}, "0"));
   if (std::string max = setting(f.cache_max, {"PYBCAST_CACHE_MAX"}, ""); !max.empty()) r.cache_max = parse_size(max);

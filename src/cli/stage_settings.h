@@ -16,7 +16,7 @@ namespace pybcast {
 
 struct StageFlags {
   std::vector<std::string> bundles;
-  std::optional<std::string> packages, chroot, pkgroot, trace, virtual_nodes, chunk_size, cache_max;
+  std::optional<std::string> packages, chroot, pkgroot, trace, virtual_nodes, chunk_size, cache_max, extract_threads;
   bool report = false;
   bool verify_cache = false;
   double lock_timeout = kDefaultLockTimeoutSeconds;

@@ -37,6 +37,36 @@ struct Lines {
   }
 };
 
+/// Only when rank 0's node extracted in this run (a cache hit has no such numbers).
+void format_extract_perf(const ExtractPerf& p, Lines& line) {
+  if (p.peak_rss_bytes == 0) return;
+  auto rate = [](const WriterThreadStats& w) {
+    return thousands(w.busy_seconds > 0 ? static_cast<uint64_t>(static_cast<double>(w.files) / w.busy_seconds) : 0);
+  };
+  const WriterThreadStats& own = p.parser_writes;
+  if (p.writers.empty()) {
+    line("  extract threads: 1 (the tar parser writes every file): {} files in {}, {} files/s", thousands(own.files),
+         format_seconds(own.busy_seconds), rate(own));
+  } else {
+    line(
+        "  extract threads: tar parser + {} writers; the parser wrote {} large files itself ({}) and waited {} for "
+        "room in the writer queue",
+        p.writers.size(), thousands(own.files), format_seconds(own.busy_seconds),
+        format_seconds(p.parser_blocked_seconds));
+    for (size_t i = 0; i < p.writers.size(); ++i)
+      line("    writer {:<3} busy {:>9}  {:>8} files  {:>10}  {:>9} files/s", i,
+           format_seconds(p.writers[i].busy_seconds), thousands(p.writers[i].files),
+           format_bytes(static_cast<double>(p.writers[i].bytes)), rate(p.writers[i]));
+  }
+  uint64_t bound = p.chunk_window_bytes + p.decode_buffer_bytes + p.writer_queue_bytes;
+  line(
+      "  memory (rank 0): peak RSS {}; extraction buffers at most {} (chunk ring {} + decoded blocks {} + writer "
+      "queue {}), besides decoder state and the libraries",
+      format_bytes(static_cast<double>(p.peak_rss_bytes)), format_bytes(static_cast<double>(bound)),
+      format_bytes(static_cast<double>(p.chunk_window_bytes)), format_bytes(static_cast<double>(p.decode_buffer_bytes)),
+      format_bytes(static_cast<double>(p.writer_queue_bytes)));
+}
+
 }  // namespace
 
 RankSample::RankSample() {
@@ -123,6 +153,7 @@ std::string format_report(const ReportContext& context, const std::vector<RankSa
     line("  throughput: extract {} unpacked, {} files/s per node; broadcast {} compressed",
          format_rate(static_cast<double>(s.bytes), ex), thousands(static_cast<uint64_t>(s.files / ex)),
          format_rate(compressed, bc));
+  format_extract_perf(s.perf, line);
   if (context.nodes <= 16) {
     std::string states;
     for (const auto& sample : samples)

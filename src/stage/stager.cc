@@ -145,7 +145,11 @@ void Stager::extract_stream(MPI_Comm stream) {
       if (plan_.total_bytes() > free)
         fail("not enough space in {}: the bundles alone are {} compressed, {} free", cache_->root_path(),
              format_bytes(static_cast<double>(plan_.total_bytes())), format_bytes(static_cast<double>(free)));
-      extractor.emplace(tmp->fd(), plan_.names, status_, [&pool](std::byte* b) { pool.release(b); });
+      ExtractOptions options;
+      options.threads = request_.extract_threads ? request_.extract_threads : default_extract_threads();
+      options.chunk_window_bytes = (request_.pipeline.window + 4) * ChunkPipeline::buffer_bytes(request_.chunk_size);
+      extractor.emplace(
+          tmp->fd(), plan_.names, status_, [&pool](std::byte* b) { pool.release(b); }, options);
     });
   }
   ChunkPipeline::Sink sink;

@@ -20,6 +20,7 @@ namespace pybcast {
 /// Defaults, shown by --help as they are used.
 inline constexpr const char* kDefaultChunkSize = "4M";
 inline constexpr double kDefaultLockTimeoutSeconds = 600;
+inline constexpr int kMaxExtractThreads = 256;
 
 struct StageRequest {
   std::string chroot = layout::kDefaultChroot;
@@ -27,6 +28,7 @@ struct StageRequest {
   std::vector<std::string> bundles;
   int virtual_nodes = 0;                    ///< 0: real nodes
   uint64_t chunk_size = uint64_t{4} << 20;  ///< kDefaultChunkSize
+  unsigned extract_threads = 0;             ///< per node leader; 0: the cores available to it (at most 16)
   double lock_timeout = kDefaultLockTimeoutSeconds;
   bool want_report = false;
   bool verify_cache = false;          ///< a hit re-hashes the entry against the manifests (--verify-cache)

@@ -49,7 +49,7 @@ esac
 PY_STACK=(python-3.11.tar.gz numpy.tar.gz)
 [ "$PYBCAST_MPI" != openmpi ] || PY_STACK+=(mpi4py.tar.gz)
 PY_STACK_PACKAGES=$(IFS=:; echo "${PY_STACK[*]}")
-unset PYTHON_MPI_CHROOT PYTHON_MPI_PKGROOT PYTHON_MPI_PACKAGES PYBCAST_REPORT PYBCAST_VIRTUAL_NODES
+unset PYTHON_MPI_CHROOT PYTHON_MPI_PKGROOT PYTHON_MPI_PACKAGES PYBCAST_REPORT PYBCAST_VIRTUAL_NODES PYBCAST_EXTRACT_THREADS
 
 # Each rank's stdout and stderr go to files of their own (the launcher glues
 # concurrent lines of different ranks together otherwise); collect_output

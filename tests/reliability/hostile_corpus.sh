@@ -3,8 +3,10 @@
 # virtual nodes. Refused kinds: one message naming the bundle (and entry) on
 # every rank, non-zero exit, nothing created outside the tmp dir, tmp dir
 # removed, no cache entry. Odd-but-legal kinds: staged, with the documented
-# treatment. Prints a matrix row per kind.
+# treatment. Prints a matrix row per kind. HOSTILE_EXTRACT_THREADS (default 1)
+# is the --extract-threads of every run: CTest runs the corpus with 1 and 8.
 . "$(dirname "$0")/../lib/mpi.sh"
+THREADS=${HOSTILE_EXTRACT_THREADS:-1}
 HOSTILE="$(dirname "$0")/../tools/make_hostile.py"
 OUTSIDE=$SCRATCH/outside
 mkdir -p "$OUTSIDE"
@@ -25,7 +27,7 @@ refused() {
   local kind=$1 expected=$2
   rm -rf "$CHROOT" && mkdir -p "$CHROOT"
   "$HOSTILE" "$kind" "$PKGROOT/$kind.tar.gz" "$OUTSIDE"
-  stage 4 --virtual-nodes 2 "$kind.tar.gz"
+  stage 4 --virtual-nodes 2 --extract-threads "$THREADS" "$kind.tar.gz"
   expect_failure_everywhere 4 "bundle '$kind.tar.gz'"
   grep -qF -- "$expected" "$SCRATCH/out" || fail "$kind: message lacks '$expected': $(grep -m1 error "$SCRATCH/out")"
   expect_clean_cache
@@ -37,7 +39,7 @@ staged() {
   local kind=$1
   rm -rf "$CHROOT" && mkdir -p "$CHROOT"
   "$HOSTILE" "$kind" "$PKGROOT/$kind.tar.gz" "$OUTSIDE"
-  stage 4 --virtual-nodes 2 --report "$kind.tar.gz"
+  stage 4 --virtual-nodes 2 --extract-threads "$THREADS" --report "$kind.tar.gz"
   [ "$STATUS" -eq 0 ] || fail "$kind should stage: $(cat "$SCRATCH/out")"
   outside_untouched "$kind"
   PREFIX=$(vnode_prefix 1)
@@ -72,7 +74,7 @@ refused zero-entries "bundle 'zero-entries.tar.gz' contains no entries"
 # A bomb: 64 KiB of gzip expanding to 64 MiB, into a 16 MiB node-local file system.
 if mount -t tmpfs -o size=16m,mode=0755 pybcast-bomb "$CHROOT" 2>/dev/null; then
   "$HOSTILE" bomb "$PKGROOT/bomb.tar.gz"
-  stage 4 --virtual-nodes 2 bomb.tar.gz
+  stage 4 --virtual-nodes 2 --extract-threads "$THREADS" bomb.tar.gz
   expect_failure_everywhere 4 "bundle 'bomb.tar.gz': entry 'bomb.bin': write failed: No space left on device"
   expect_clean_cache
   [ "$(df --output=used -k "$CHROOT" | tail -1)" -lt 512 ] || fail "bomb: space not given back"
@@ -106,6 +108,7 @@ grep -q "sitecustomize.py -> /etc/python3.11/sitecustomize.py" "$SCRATCH/out" ||
 ROWS+=("| symlink to /etc (nothing written through it) | staged, listed as a warning | 0 | |")
 
 echo
+echo "with --extract-threads $THREADS:"
 echo "| kind | outcome | exit | message |"
 echo "|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"

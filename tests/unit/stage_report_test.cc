@@ -23,5 +23,29 @@ TEST(StageReport, SymlinkNamesFromBundlesCannotReachTheTerminalRaw) {
   EXPECT_NE(report.find("lib/evil\\x1b[2J\\x1b[31m -> /etc/\\x0dpasswd"), std::string::npos) << report;
 }
 
+TEST(StageReport, ShowsEachWriterThreadAndPeakRssAgainstTheBound) {
+  ReportContext context;
+  ExtractPerf& perf = context.record.stats.perf;
+  perf.writers = {{0.5, 10000, 1 << 20}, {0.25, 4000, 1 << 20}};
+  perf.parser_writes = {0.1, 3, 30 << 20};
+  perf.parser_blocked_seconds = 0.2;
+  perf.chunk_window_bytes = 32 << 20;
+  perf.decode_buffer_bytes = 8 << 20;
+  perf.writer_queue_bytes = 68 << 20;
+  perf.peak_rss_bytes = 80 << 20;
+  std::vector<RankSample> samples(1);
+  std::string report = format_report(context, samples);
+  EXPECT_NE(report.find("tar parser + 2 writers; the parser wrote 3 large files itself"), std::string::npos) << report;
+  EXPECT_NE(report.find("writer 0   busy  500.0 ms    10,000 files"), std::string::npos) << report;
+  EXPECT_NE(report.find("20,000 files/s"), std::string::npos) << report;
+  EXPECT_NE(report.find("16,000 files/s"), std::string::npos) << report;
+  EXPECT_NE(report.find("peak RSS 80.0 MiB; extraction buffers at most 108 MiB"), std::string::npos) << report;
+  // A cache hit extracted nothing in this run: no such lines.
+  context.record.stats.perf = ExtractPerf{};
+  report = format_report(context, samples);
+  EXPECT_EQ(report.find("extract threads"), std::string::npos) << report;
+  EXPECT_EQ(report.find("peak RSS"), std::string::npos) << report;
+}
+
 }  // namespace
 }  // namespace pybcast

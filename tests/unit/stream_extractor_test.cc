@@ -5,8 +5,12 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
+#include <map>
+#include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "archive_builder.h"
@@ -29,12 +33,15 @@ struct Outcome {
 
 /// Streams each bundle through the extractor in `chunk`-byte pieces.
 Outcome extract(const std::string& into, const std::vector<std::pair<std::string, std::vector<std::byte>>>& bundles,
-                size_t chunk = 4096) {
+                size_t chunk = 4096, unsigned threads = 1) {
   io::Fd root = io::open(into, O_RDONLY | O_DIRECTORY);
   LocalStatus status;
   std::vector<std::string> names;
   for (const auto& b : bundles) names.push_back(b.first);
-  StreamExtractor extractor(root.get(), names, status, [](std::byte*) {});
+  ExtractOptions options;
+  options.threads = threads;
+  StreamExtractor extractor(
+      root.get(), names, status, [](std::byte*) {}, options);
   for (size_t i = 0; i < bundles.size(); ++i) {
     const auto& bytes = bundles[i].second;
     size_t offset = 0;
@@ -207,20 +214,27 @@ struct Hostile {
 
 class ExtractorRefuses : public ::testing::TestWithParam<Hostile> {};
 
+// The same refusal, word for word, whether the parser writes every file or 8 writer threads do.
 TEST_P(ExtractorRefuses, WithMessageNamingBundleAndEntry) {
-  TestDir outer;
-  std::string into = outer / "prefix";
-  mkdir(into.c_str(), 0700);
-  Outcome out = extract_one(into, GetParam().archive.build(Filter::kGzip), "evil.tar.gz");
-  ASSERT_FALSE(out.ok);
-  EXPECT_NE(out.message.find("bundle 'evil.tar.gz'"), std::string::npos) << out.message;
-  EXPECT_NE(out.message.find(GetParam().expected), std::string::npos) << out.message;
-  // Nothing escaped the prefix: the outer directory holds only it.
-  size_t count = 0;
-  for (auto& e : std::filesystem::directory_iterator(outer.path())) count += (void(e), 1);
-  EXPECT_EQ(count, 1u);
-  EXPECT_FALSE(testing::exists_nofollow(outer / "x"));
-  EXPECT_FALSE(testing::exists_nofollow(outer / "escaped"));
+  std::vector<std::string> messages;
+  for (unsigned threads : {1u, 8u}) {
+    SCOPED_TRACE(::testing::Message() << threads << " extract threads");
+    TestDir outer;
+    std::string into = outer / "prefix";
+    mkdir(into.c_str(), 0700);
+    Outcome out = extract(into, {{"evil.tar.gz", GetParam().archive.build(Filter::kGzip)}}, 4096, threads);
+    ASSERT_FALSE(out.ok);
+    EXPECT_NE(out.message.find("bundle 'evil.tar.gz'"), std::string::npos) << out.message;
+    EXPECT_NE(out.message.find(GetParam().expected), std::string::npos) << out.message;
+    // Nothing escaped the prefix: the outer directory holds only it.
+    size_t count = 0;
+    for (auto& e : std::filesystem::directory_iterator(outer.path())) count += (void(e), 1);
+    EXPECT_EQ(count, 1u);
+    EXPECT_FALSE(testing::exists_nofollow(outer / "x"));
+    EXPECT_FALSE(testing::exists_nofollow(outer / "escaped"));
+    messages.push_back(out.message);
+  }
+  EXPECT_EQ(messages[0], messages[1]);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -409,6 +423,179 @@ TEST(Extractor, AcceptsZeroPaddingAfterTheLastGzipMemberButNothingAfterIt) {
   Outcome out = extract_one(dir.path(), garbage, "garbage.tar.gz");
   EXPECT_FALSE(out.ok);
   EXPECT_NE(out.message.find("bundle 'garbage.tar.gz'"), std::string::npos) << out.message;
+}
+
+// --- Parallel file creation (issue 14): 1 and 8 extract threads give the same tree or the same refusal.
+
+/// Later than every mtime the tests below give their entries.
+constexpr time_t kNewestEntryTime = 1750000000;
+
+/// Every entry below `root` as one line: type, mode, mtime, content or target,
+/// and which earlier path it shares an inode with; sorted.
+std::string snapshot(const std::string& root) {
+  std::vector<std::string> paths;
+  for (auto it = std::filesystem::recursive_directory_iterator(root);
+       it != std::filesystem::recursive_directory_iterator(); ++it)
+    paths.push_back(std::filesystem::relative(it->path(), root).string());
+  std::sort(paths.begin(), paths.end());
+  std::map<ino_t, std::string> first_of_inode;
+  std::string out;
+  for (const auto& rel : paths) {
+    std::string full = root + "/" + rel;
+    struct stat st {};
+    lstat(full.c_str(), &st);
+    std::string line = rel + fmt::format(" mode={:o}", st.st_mode);
+    // Directories no entry named keep the time they were made: not comparable.
+    bool implicit_dir = S_ISDIR(st.st_mode) && st.st_mtim.tv_sec > kNewestEntryTime;
+    if (!S_ISLNK(st.st_mode) && !implicit_dir)
+      line += fmt::format(" mtime={}.{}", st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    if (S_ISREG(st.st_mode)) {
+      line += " size=" + std::to_string(st.st_size) +
+              " data=" + std::to_string(std::hash<std::string>{}(testing::read_file(full)));
+      auto [it, fresh] = first_of_inode.try_emplace(st.st_ino, rel);
+      if (!fresh) line += " same-inode-as=" + it->second;
+    } else if (S_ISLNK(st.st_mode)) {
+      char target[4096];
+      ssize_t n = readlink(full.c_str(), target, sizeof target);
+      line += " -> " + std::string(target, n > 0 ? static_cast<size_t>(n) : 0);
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+using Bundles = std::vector<std::pair<std::string, std::vector<std::byte>>>;
+
+/// Extracts with 1 and with 8 threads and expects the same outcome; returns the one-thread one.
+Outcome expect_same_with_8_threads(const Bundles& bundles) {
+  TestDir one, eight;
+  Outcome a = extract(one.path(), bundles, 65536, 1);
+  Outcome b = extract(eight.path(), bundles, 65536, 8);
+  EXPECT_EQ(a.ok, b.ok);
+  EXPECT_EQ(a.message, b.message);
+  EXPECT_EQ(a.result.stats.files, b.result.stats.files);
+  EXPECT_EQ(a.result.stats.bytes, b.result.stats.bytes);
+  EXPECT_EQ(a.result.stats.conflicts, b.result.stats.conflicts);
+  EXPECT_EQ(a.result.stats.hardlinks, b.result.stats.hardlinks);
+  EXPECT_EQ(a.result.stats.bytecode, b.result.stats.bytecode);
+  EXPECT_EQ(b.result.stats.perf.writers.size(), 8u);
+  // A refused bundle's tree is removed, half-written: the pool drops what is
+  // still queued once it failed, so only an extracted tree must be the same.
+  if (!a.ok) return a;
+  std::string tree_one = snapshot(one.path()), tree_eight = snapshot(eight.path());
+  EXPECT_FALSE(tree_one.empty());
+  if (tree_one != tree_eight) {  // the first difference, not two listings of thousands of lines
+    std::istringstream x(tree_one), y(tree_eight);
+    std::string lx, ly;
+    while (std::getline(x, lx) && std::getline(y, ly) && lx == ly) {
+    }
+    ADD_FAILURE() << "trees differ; 1 thread: '" << lx << "', 8 threads: '" << ly << "'";
+  }
+  return a;
+}
+
+std::string data_for(size_t i, size_t size) {
+  std::string data(size, '\0');
+  for (size_t k = 0; k < size; ++k) data[k] = static_cast<char>((i * 131 + k * 2654435761u) >> 7);
+  return data;
+}
+
+TEST(ParallelExtract, ManySmallFilesInFewDirectoriesAndSomeLargeOnes) {
+  ArchiveBuilder b;
+  for (int d = 0; d < 3; ++d) {
+    b.dir(fmt::format("d{}", d), 0755, 1600000000 + d);
+    for (size_t i = 0; i < 1500; ++i)
+      b.file(fmt::format("d{}/__pycache__/f{}.pyc", d, i), data_for(i, (i * 37) % 3000), i % 3 ? 0644 : 0755,
+             1600000000 + static_cast<long>(i));
+  }
+  b.file("big/one", data_for(1, (5u << 20) + 3));  // larger than a queued body: the parser writes it
+  b.file("big/two", data_for(2, (4u << 20)));      // exactly the largest queued body
+  b.dir("ro", 0555, 1500000000).file("ro/inside", "x", 0444);
+  Outcome out = expect_same_with_8_threads({{"many.tar.zst", b.build(Filter::kZstd)}});
+  EXPECT_TRUE(out.ok) << out.message;
+  EXPECT_EQ(out.result.stats.files, 4503u);
+}
+
+TEST(ParallelExtract, DeepTreesWithFilesAtEveryLevel) {
+  ArchiveBuilder b;
+  std::string path;
+  for (int level = 0; level < 300; ++level) {  // deeper than the directory fd cache (256)
+    path += fmt::format("l{}/", level % 7);
+    b.file(path + "f", data_for(static_cast<size_t>(level), static_cast<size_t>(level) * 11));
+    if (level % 50 == 0) b.dir(path.substr(0, path.size() - 1), 0750, 1550000000 + level);
+  }
+  Outcome out = expect_same_with_8_threads({{"deep.tar.gz", b.build(Filter::kGzip)}});
+  EXPECT_TRUE(out.ok) << out.message;
+}
+
+TEST(ParallelExtract, FilesReplacedByLaterBundlesWhileTheirBodiesAreQueued) {
+  ArchiveBuilder first, second, third;
+  for (size_t i = 0; i < 2000; ++i) first.file(fmt::format("p/f{}", i), data_for(i, 2000 + i));
+  // The same path twice in one archive: the later member wins there too.
+  first.file("p/dup", "first").file("p/dup", "second copy");
+  for (size_t i = 0; i < 2000; i += 3) {
+    if (i % 2) second.symlink(fmt::format("p/f{}", i), "elsewhere");
+    else second.file(fmt::format("p/f{}", i), data_for(i + 7, 100), 0600, 1650000000);
+  }
+  for (size_t i = 1; i < 2000; i += 9) third.dir(fmt::format("p/f{}", i)).file(fmt::format("p/f{}/x", i), "in a dir");
+  Outcome out = expect_same_with_8_threads({{"one.tar.xz", first.build(Filter::kXz)},
+                                            {"two.tar.bz2", second.build(Filter::kBzip2)},
+                                            {"three.tar", third.build(Filter::kNone)}});
+  EXPECT_TRUE(out.ok) << out.message;
+  EXPECT_GT(out.result.stats.conflicts, 800u);
+}
+
+TEST(ParallelExtract, HardLinksToFilesJustWrittenSeeTheirContents) {
+  ArchiveBuilder b;
+  for (size_t i = 0; i < 500; ++i) {
+    b.file(fmt::format("h/t{}", i), data_for(i, 50000));
+    b.hardlink(fmt::format("h/l{}", i), fmt::format("h/t{}", i));
+  }
+  // A link to a target that a later entry replaces keeps the old inode's contents.
+  b.file("h/r", "old").hardlink("h/r-link", "h/r").file("h/r", "new");
+  TestDir dir;
+  Outcome eight = extract(dir.path(), {{"links.tar", b.build()}}, 65536, 8);
+  ASSERT_TRUE(eight.ok) << eight.message;
+  EXPECT_EQ(testing::read_file(dir / "h/l499"), data_for(499, 50000));
+  EXPECT_EQ(testing::read_file(dir / "h/r-link"), "old");
+  EXPECT_EQ(testing::read_file(dir / "h/r"), "new");
+  expect_same_with_8_threads({{"links.tar", b.build()}});
+}
+
+TEST(ParallelExtract, SymlinkAndDirectorySwapsAcrossBundles) {
+  ArchiveBuilder first, second, third;
+  first.symlink("s", "t").dir("t").file("t/a", "a").dir("e").symlink("link-then-dir", "t");
+  for (int i = 0; i < 300; ++i) first.file(fmt::format("t/n{}", i), data_for(static_cast<size_t>(i), 700));
+  second.symlink("e", "t").dir("link-then-dir").file("link-then-dir/f", "through no link");
+  third.file("s/escape", "must be refused: s is a symlink");
+  Outcome ok = expect_same_with_8_threads(
+      {{"1.tar.gz", first.build(Filter::kGzip)}, {"2.tar.zst", second.build(Filter::kZstd)}});
+  EXPECT_TRUE(ok.ok) << ok.message;
+  Outcome refused = expect_same_with_8_threads(
+      {{"1.tar.gz", first.build(Filter::kGzip)}, {"2.tar.zst", second.build(Filter::kZstd)}, {"3.tar", third.build()}});
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.message.find("bundle '3.tar': entry 's/escape': path passes through the symlink 's'"),
+            std::string::npos)
+      << refused.message;
+}
+
+TEST(ParallelExtract, AWriteFailureOnAWriterThreadStopsEverythingAndNamesTheEntry) {
+  ArchiveBuilder b;
+  for (size_t i = 0; i < 3000; ++i) b.file(fmt::format("d/f{}", i), data_for(i, 1000));
+  TestDir dir;
+  // Writes past RLIMIT_FSIZE fail (EFBIG) on whichever thread makes them, like ENOSPC would.
+  rlimit old{};
+  getrlimit(RLIMIT_FSIZE, &old);
+  rlimit tiny = old;
+  tiny.rlim_cur = 500;
+  signal(SIGXFSZ, SIG_IGN);
+  setrlimit(RLIMIT_FSIZE, &tiny);
+  Outcome out = extract(dir.path(), {{"full.tar", b.build()}}, 65536, 8);
+  setrlimit(RLIMIT_FSIZE, &old);
+  signal(SIGXFSZ, SIG_DFL);
+  ASSERT_FALSE(out.ok);
+  EXPECT_NE(out.message.find("bundle 'full.tar': entry 'd/f"), std::string::npos) << out.message;
+  EXPECT_NE(out.message.find("write failed"), std::string::npos) << out.message;
 }
 
 }  // namespace

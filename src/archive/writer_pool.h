@@ -1,0 +1,88 @@
+#pragma once
+// A fixed pool of threads that write regular-file bodies (write, fchmod,
+// futimens, close) while the one parser thread keeps every namespace
+// operation in stream order. Queued and in-flight bodies together are bounded
+// in bytes and in open fds, so a fast parser blocks instead of growing memory
+// or running out of fds.
+// After a failure the bodies still queued are dropped (closed unwritten), so
+// the pool always drains and no thread waits for ever.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "archive/file_body.h"
+#include "util/error.h"
+
+namespace pybcast {
+
+struct WriterThreadStats {
+  double busy_seconds = 0;  ///< inside write_file_body
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+};
+
+class WriterPool {
+ public:
+  /// Called on a writer thread when a body fails (the caller records it, e.g. in LocalStatus).
+  using OnError = std::function<void(const FileBody&, const Error&)>;
+  /// True once the extraction failed: queued bodies are then dropped unwritten.
+  using Stopped = std::function<bool()>;
+
+  WriterPool(unsigned threads, size_t max_bytes, size_t max_files, OnError on_error, Stopped stopped);
+  ~WriterPool();
+  WriterPool(const WriterPool&) = delete;
+  WriterPool& operator=(const WriterPool&) = delete;
+
+  /// Queues a body, blocking while the queue is full; returns its sequence number.
+  uint64_t submit(FileBody body);
+  /// Blocks until body `seq` is written (or dropped).
+  void wait_for(uint64_t seq);
+  /// Every body below the returned sequence number is done.
+  uint64_t done_below();
+  /// Blocks until every queued body is done.
+  void drain();
+  /// Drains, stops the threads and returns what each did.
+  std::vector<WriterThreadStats> finish();
+  /// Time submit() spent waiting for room: the parser outran the writers.
+  double blocked_seconds() const { return blocked_seconds_; }
+  /// Bytes of bodies that may be queued or being written at once.
+  size_t max_bytes() const { return max_bytes_; }
+
+  /// Bodies larger than this are written by the parser itself, streaming.
+  static constexpr size_t kMaxQueuedFile = size_t{4} << 20;
+  static constexpr size_t kDefaultQueueBytes = size_t{64} << 20;
+  /// Open fds the queue may hold: a quarter of RLIMIT_NOFILE, within [16, 4096].
+  static size_t default_max_files();
+
+ private:
+  void run(size_t index);
+  uint64_t done_below_locked() const;
+
+  size_t max_bytes_;
+  size_t max_files_;
+  OnError on_error_;
+  Stopped stopped_;
+  std::mutex mutex_;
+  std::condition_variable work_;  ///< writers: a body arrived, or closing
+  std::condition_variable room_;  ///< parser: room in the queue, or a body done
+  std::deque<FileBody> queue_;
+  std::vector<uint64_t> in_flight_;  ///< sequence numbers being written
+  uint64_t next_seq_ = 0;            ///< of the next body submitted
+  uint64_t next_taken_ = 0;          ///< of the next body a writer takes
+  size_t queued_bytes_ = 0;          ///< of the bodies queued or being written
+  bool closing_ = false;
+  double blocked_seconds_ = 0;
+  std::vector<WriterThreadStats> stats_;
+  std::vector<std::thread> threads_;
+};
+
+/// Cores this process may run on (sched_getaffinity), at least 1.
+unsigned available_cores();
+/// The default of --extract-threads: available cores, at most 16.
+unsigned default_extract_threads();
+
+}  // namespace pybcast
