@@ -28,5 +28,8 @@ for bin in pybcast python-mpi; do
   ! grep -qE 'libmpi\.so|libopen-(pal|rte)' <<<"$libs" || { echo "ci-mpich: $bin links Open MPI:"; echo "$libs"; exit 1; } >&2
 done
 echo "ci-mpich: built against $(grep -m1 -oE 'MPICH Version:.*' < <(/usr/bin/mpichversion) | tr -s ' \t' ' ') in $((SECONDS - start)) s"
-PYBCAST_MPI=mpich ctest --test-dir "$build" -L '^(mpi|reliability)$' -LE '^giant$' --output-on-failure
+# The extraction-thread variants test the extractor, not the MPI: make test and
+# ci-sanitize run them; left out here to keep CI under its time budget.
+PYBCAST_MPI=mpich ctest --test-dir "$build" -L '^(mpi|reliability)$' -LE '^giant$' \
+  -E '^(mpi_stage_threads_match_tar|reliability_hostile_corpus_8_threads)$' --output-on-failure
 echo "ci-mpich: done in $((SECONDS - start)) s"
