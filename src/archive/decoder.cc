@@ -28,7 +28,7 @@ bool starts_with(std::span<const std::byte> head, std::initializer_list<unsigned
 
 class CopyDecoder : public Decoder {
  public:
-  const char* name() const override { return "uncompressed"; }
+  std::string name() const override { return "uncompressed"; }
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
     size_t n = std::min(in.size(), out.size());
     std::memcpy(out.data(), in.data(), n);
@@ -83,7 +83,7 @@ class ZlibGzipDecoder : public GzipDecoder {
     if (inflateInit2(&z_, 16 + MAX_WBITS) != Z_OK) fail("zlib: cannot initialise");
   }
   ~ZlibGzipDecoder() override { inflateEnd(&z_); }
-  const char* name() const override { return "gzip (zlib)"; }
+  std::string name() const override { return "gzip (zlib)"; }
 
  private:
   Step inflate_some(std::span<const std::byte> in, std::span<std::byte> out) override {
@@ -107,7 +107,7 @@ class ZlibGzipDecoder : public GzipDecoder {
 class IsalGzipDecoder : public GzipDecoder {
  public:
   IsalGzipDecoder() : s_(std::make_unique<inflate_state>()) { next_member(); }
-  const char* name() const override { return "gzip (ISA-L)"; }
+  std::string name() const override { return "gzip (ISA-L)"; }
 
  private:
   Step inflate_some(std::span<const std::byte> in, std::span<std::byte> out) override {
@@ -158,7 +158,7 @@ std::unique_ptr<Decoder> make_gzip_decoder() {
 /// zstd, any number of frames; frame checksums are verified when present.
 class ZstdDecoder : public Decoder {
  public:
-  const char* name() const override { return "zstd"; }
+  std::string name() const override { return "zstd"; }
   ZstdDecoder() : d_(ZSTD_createDCtx()) {}
   ~ZstdDecoder() override { ZSTD_freeDCtx(d_); }
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
@@ -166,8 +166,11 @@ class ZstdDecoder : public Decoder {
     ZSTD_outBuffer output{out.data(), out.size(), 0};
     size_t r = ZSTD_decompressStream(d_, &output, &input);
     if (ZSTD_isError(r)) fail("corrupt zstd data ({})", ZSTD_getErrorName(r));
-    frame_open_ = r != 0;
-    started_ = true;
+    // 0: a frame just ended. Called without input and giving nothing, it
+    // reports the next frame's header size, which says nothing new.
+    if (r == 0) frame_open_ = false;
+    else if (input.pos > 0 || output.pos > 0) frame_open_ = true;
+    started_ = started_ || !in.empty();
     return {input.pos, output.pos};
   }
   void finish() override {
@@ -182,7 +185,7 @@ class ZstdDecoder : public Decoder {
 
 class XzDecoder : public Decoder {
  public:
-  const char* name() const override { return "xz"; }
+  std::string name() const override { return "xz"; }
   XzDecoder() {
     constexpr uint64_t kMemoryLimit = uint64_t{1} << 30;
     if (lzma_stream_decoder(&s_, kMemoryLimit, LZMA_CONCATENATED) != LZMA_OK) fail("liblzma: cannot initialise");
@@ -213,7 +216,7 @@ class XzDecoder : public Decoder {
 /// bzip2, including the multi-stream files that parallel bzip2 tools write.
 class Bzip2Decoder : public Decoder {
  public:
-  const char* name() const override { return "bzip2"; }
+  std::string name() const override { return "bzip2"; }
   Bzip2Decoder() { init(); }
   ~Bzip2Decoder() override { BZ2_bzDecompressEnd(&s_); }
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {

@@ -26,13 +26,16 @@ class Decoder {
   };
   virtual ~Decoder() = default;
   /// Decodes as much of `in` into `out` as fits. Throws Error on corrupt data.
-  /// Call again with the rest of `in`; when `in` is empty, call until it
-  /// produces nothing, to drain buffered output.
+  /// Call again with the rest of `in`. Output may be held back while input
+  /// keeps coming (frames decoding on other threads); after end_input(),
+  /// call with an empty `in` until it produces less than `out` holds.
   virtual Step decode(std::span<const std::byte> in, std::span<std::byte> out) = 0;
+  /// No more input comes: decode() now waits for output still being made.
+  virtual void end_input() {}
   /// After all input: throws Error if the stream stopped mid-way (truncated).
   virtual void finish() = 0;
-  /// What decodes, for the report ("gzip (ISA-L)", "zstd", ...).
-  virtual const char* name() const = 0;
+  /// What decodes, for the report ("gzip (ISA-L)", "zstd, 37 frames on 2 threads", ...).
+  virtual std::string name() const = 0;
 };
 
 std::unique_ptr<Decoder> make_decoder(Compression c);

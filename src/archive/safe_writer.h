@@ -16,6 +16,7 @@
 
 #include "archive/safe_path.h"
 #include "archive/writer_pool.h"
+#include "archive/zstd_frames.h"
 
 struct archive;
 struct archive_entry;
@@ -29,6 +30,8 @@ struct ExtractPerf {
   double parser_blocked_seconds = 0;       ///< the parser waited for room in the writer queue
   uint64_t chunk_window_bytes = 0;         ///< the broadcast's chunk buffers
   uint64_t decode_buffer_bytes = 0;        ///< decoded blocks between decoder and parser
+  uint64_t frame_buffer_bytes = 0;         ///< zstd frames decoding in parallel (0: none)
+  std::vector<FrameThreadStats> frame_threads;  ///< one per frame-decoding thread (none: no zstd frames decoded in parallel)
   uint64_t writer_queue_bytes = 0;         ///< the writer queue's cap, plus one body being read (0: no pool)
   uint64_t peak_rss_bytes = 0;             ///< getrusage ru_maxrss when extraction ended
 };

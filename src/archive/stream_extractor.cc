@@ -8,6 +8,7 @@
 
 #include "archive/decoder.h"
 #include "archive/safe_path.h"
+#include "archive/zstd_frames.h"
 #include "bundle/manifest.h"
 #include "util/error.h"
 #include "util/interrupt.h"
@@ -111,6 +112,7 @@ StreamExtractor::StreamExtractor(int root_fd, std::vector<std::string> bundle_na
         },
         [this] { return status_.failed(); });
     writer_.use_pool(&*pool_);
+    frames_.emplace(options.threads);
   }
   decompressor_ = std::thread([this] { decompress_all(); });
   extractor_ = std::thread([this] { extract_all(); });
@@ -159,31 +161,41 @@ void StreamExtractor::decompress_all() {
 void StreamExtractor::decompress_bundle(size_t bundle, Feed<StreamChunk>& feed) {
   const std::string& name = names_[bundle];
   std::unique_ptr<Decoder> decoder;
+  // Decodes one piece, or with an empty piece after end_input() what is still held back.
+  auto decode = [&](std::span<const std::byte> in) {
+    for (;;) {
+      if (plain_fill_ == nullptr) {
+        plain_fill_ = plain_pool_.acquire();
+        plain_used_ = 0;
+      }
+      std::span<std::byte> out(plain_fill_ + plain_used_, kPlainBlockSize - plain_used_);
+      Decoder::Step step = decoder->decode(in, out);
+      in = in.subspan(step.consumed);
+      plain_used_ += step.produced;
+      result_.tar_bytes += step.produced;
+      if (plain_used_ == kPlainBlockSize) flush_plain(bundle, false);
+      // Done with this piece once its input is used and the decoder had room to spare.
+      if (in.empty() && step.produced < out.size()) break;
+    }
+  };
   try {
     size_t size = 0;
     while (const void* piece = feed.next(size)) {
       std::span<const std::byte> in(static_cast<const std::byte*>(piece), size);
       if (!decoder) {
-        decoder = make_decoder(detect_compression(in));
+        Compression kind = detect_compression(in);
+        decoder = kind == Compression::kZstd && frames_ ? make_parallel_zstd_decoder(*frames_) : make_decoder(kind);
         result_.decoders.push_back(decoder->name());
       }
-      for (;;) {
-        if (plain_fill_ == nullptr) {
-          plain_fill_ = plain_pool_.acquire();
-          plain_used_ = 0;
-        }
-        std::span<std::byte> out(plain_fill_ + plain_used_, kPlainBlockSize - plain_used_);
-        Decoder::Step step = decoder->decode(in, out);
-        in = in.subspan(step.consumed);
-        plain_used_ += step.produced;
-        result_.tar_bytes += step.produced;
-        if (plain_used_ == kPlainBlockSize) flush_plain(bundle, false);
-        // Done with this piece once its input is used and the decoder had room to spare.
-        if (in.empty() && step.produced < out.size()) break;
-      }
+      decode(in);
       if (status_.failed()) return;
     }
-    if (decoder) decoder->finish();
+    if (decoder) {
+      decoder->end_input();
+      decode({});
+      decoder->finish();
+      result_.decoders.back() = decoder->name();
+    }
   } catch (const Error& e) {
     fail("bundle '{}': {}", name, e.what());
   }
@@ -234,6 +246,13 @@ void StreamExtractor::extract_all() {
   perf.writers = std::move(writers);
   perf.parser_blocked_seconds = blocked;
   perf.decode_buffer_bytes = kPlainBlocks * kPlainBlockSize;
+  if (frames_) {
+    perf.frame_buffer_bytes = frames_->max_bytes();
+    perf.frame_threads = frames_->stats();
+    bool any = false;
+    for (const auto& t : perf.frame_threads) any = any || t.frames > 0;
+    if (!any) perf.frame_threads.clear();
+  }
   if (pool_) perf.writer_queue_bytes = pool_->max_bytes() + WriterPool::kMaxQueuedFile;
   rusage usage{};
   if (getrusage(RUSAGE_SELF, &usage) == 0) perf.peak_rss_bytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;

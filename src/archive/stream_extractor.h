@@ -1,7 +1,8 @@
 #pragma once
 // Extracts a sequence of bundles, arriving as chunks of compressed bytes, into
 // one directory while later chunks are still in flight. One thread
-// decompresses (see decoder.h), one parses tar with libarchive and creates
+// decompresses (see decoder.h; with more than one extract thread, zstd frames
+// decode on a FrameDecodePool, see zstd_frames.h), one parses tar with libarchive and creates
 // every entry through SafeWriter, in stream order; with more than one extract
 // thread, a WriterPool writes the regular files' bodies. Failures go to
 // LocalStatus; the threads then drain their input so the producer never blocks.
@@ -15,6 +16,7 @@
 
 #include "archive/safe_writer.h"
 #include "archive/writer_pool.h"
+#include "archive/zstd_frames.h"
 #include "util/blocking_queue.h"
 #include "util/buffer_pool.h"
 #include "util/local_status.h"
@@ -91,6 +93,7 @@ class StreamExtractor {
   size_t plain_used_ = 0;
   SafeWriter writer_;
   std::optional<WriterPool> pool_;  ///< before the threads: they use it
+  std::optional<FrameDecodePool> frames_;  ///< decodes zstd frames when threads > 1
   ExtractResult result_;
   std::atomic<double> first_byte_{-1};
   std::thread decompressor_;

@@ -60,7 +60,7 @@ StageRecord stage_record_from_json(const std::string& text) {
     s.outside_symlinks = j.at("outside_symlinks").get<std::vector<std::string>>();
     record.tar_bytes = j.at("tar_bytes").get<uint64_t>();
     record.bytecode_linked = j.value("bytecode_linked", uint64_t{0});
-    record.decoders = j.value("decoders", std::vector<std::string>{});  // absent in entries of earlier versions  // absent in entries of earlier versions
+    record.decoders = j.value("decoders", std::vector<std::string>{});  // absent in entries of earlier versions
   } catch (const nlohmann::json::exception& e) {
     fail("malformed stage record: {}", e.what());
   }

@@ -58,13 +58,24 @@ void format_extract_perf(const ExtractPerf& p, Lines& line) {
            format_seconds(p.writers[i].busy_seconds), thousands(p.writers[i].files),
            format_bytes(static_cast<double>(p.writers[i].bytes)), rate(p.writers[i]));
   }
-  uint64_t bound = p.chunk_window_bytes + p.decode_buffer_bytes + p.writer_queue_bytes;
+  if (!p.frame_threads.empty()) {
+    line("  zstd frame threads: {} (decoding whole frames; the tar stream keeps its order)", p.frame_threads.size());
+    for (size_t i = 0; i < p.frame_threads.size(); ++i) {
+      const FrameThreadStats& t = p.frame_threads[i];
+      double mib_per_s = t.busy_seconds > 0 ? static_cast<double>(t.bytes) / t.busy_seconds / (1 << 20) : 0;
+      line("    decoder {:<2} busy {:>9}  {:>8} frames  {:>10}  {:>6.0f} MiB/s", i, format_seconds(t.busy_seconds),
+           thousands(t.frames), format_bytes(static_cast<double>(t.bytes)), mib_per_s);
+    }
+  }
+  uint64_t bound = p.chunk_window_bytes + p.decode_buffer_bytes + p.frame_buffer_bytes + p.writer_queue_bytes;
+  std::string frames =
+      p.frame_buffer_bytes ? fmt::format(" + zstd frames {}", format_bytes(static_cast<double>(p.frame_buffer_bytes))) : "";
   line(
-      "  memory (rank 0): peak RSS {}; extraction buffers at most {} (chunk ring {} + decoded blocks {} + writer "
+      "  memory (rank 0): peak RSS {}; extraction buffers at most {} (chunk ring {} + decoded blocks {}{} + writer "
       "queue {}), besides decoder state and the libraries",
       format_bytes(static_cast<double>(p.peak_rss_bytes)), format_bytes(static_cast<double>(bound)),
       format_bytes(static_cast<double>(p.chunk_window_bytes)), format_bytes(static_cast<double>(p.decode_buffer_bytes)),
-      format_bytes(static_cast<double>(p.writer_queue_bytes)));
+      frames, format_bytes(static_cast<double>(p.writer_queue_bytes)));
 }
 
 }  // namespace

@@ -43,6 +43,11 @@ t --format=ustar -cf - json/__init__.py json/tool.py | gzip -n >"$ex/real-concat
 t --format=ustar -cf - json/scanner.py | gzip -n >>"$ex/real-concatenated.tar.gz"
 t --format=gnu -cf - soft hard json/__init__.py | zstd -q --no-check >"$ex/real-two-frames.tar.zst"
 t --format=gnu -cf - json/tool.py | zstd -q >>"$ex/real-two-frames.tar.zst"
+# Frames that state their size, as pack and `zstd FILE` write them: with 8
+# threads they decode on the frame pool (issue 14).
+t --format=gnu -cf "$src/sized.tar" json hard soft
+split -b 16K "$src/sized.tar" "$src/sized.part."
+for part in "$src"/sized.part.*; do zstd -q -c "$part"; done >"$ex/real-sized-frames.tar.zst"
 chmod 0755 "$src/deep"
 mv "$out.part" "$out"
 echo "seeds: $(find "$out/extract" -type f | wc -l) bundles, $(find "$out/member_path" -type f | wc -l) names," \

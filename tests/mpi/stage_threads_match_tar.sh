@@ -1,7 +1,8 @@
 #!/bin/bash
 # Issue 14: with --extract-threads 1, 2 and 8, 8 ranks on 4 virtual nodes stage
 # six bundles merged in order (gz, zst in one frame, zst in many frames, xz,
-# plain tar, bz2; later ones replace files, symlinks and directories of earlier
+# plain tar, bz2; with 2+ threads the many frames decode on the frame pool,
+# the one frame streams; later ones replace files, symlinks and directories of earlier
 # ones and carry hard links), and every node's tree equals `tar -x` of the same
 # bundles in the same order: paths, types, modes, sizes, symlink targets,
 # mtimes, bytes, and which paths share an inode.
@@ -69,6 +70,10 @@ for threads in 1 2 8; do
     grep -q "extract threads: 1 (the tar parser writes every file)" "$SCRATCH/out" || fail "report lacks the thread line: $(cat "$SCRATCH/out")"
   else
     [ "$(grep -cE '^ +writer [0-9]+ +busy' "$SCRATCH/out")" -eq "$threads" ] || fail "$threads threads: report lacks per-writer lines: $(cat "$SCRATCH/out")"
+    # zstd -c of a file states each frame's size: its frames decode on the pool.
+    grep -qE "mix-frames.tar.zst .* zstd, [0-9]+ frames on $threads threads" "$SCRATCH/out" ||
+      fail "$threads threads: the many-frame bundle was not decoded on the frame pool: $(cat "$SCRATCH/out")"
+    [ "$(grep -cE '^ +decoder [0-9]+ +busy' "$SCRATCH/out")" -eq "$threads" ] || fail "$threads threads: report lacks per-decoder lines: $(cat "$SCRATCH/out")"
   fi
   grep -q "memory (rank 0): peak RSS" "$SCRATCH/out" || fail "report lacks the memory line: $(cat "$SCRATCH/out")"
   for g in 0 1 2 3; do

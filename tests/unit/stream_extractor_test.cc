@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 #include "archive_builder.h"
 #include "bundle/manifest.h"
@@ -596,6 +597,61 @@ TEST(ParallelExtract, AWriteFailureOnAWriterThreadStopsEverythingAndNamesTheEntr
   ASSERT_FALSE(out.ok);
   EXPECT_NE(out.message.find("bundle 'full.tar': entry 'd/f"), std::string::npos) << out.message;
   EXPECT_NE(out.message.find("write failed"), std::string::npos) << out.message;
+}
+
+
+/// A tar stream cut into independent zstd frames that state their size, as
+/// pack writes them (there 4 MiB each; here small, so there are many).
+std::vector<std::byte> in_zstd_frames(const std::vector<std::byte>& tar, size_t frame_bytes) {
+  std::vector<std::byte> out;
+  for (size_t at = 0; at < tar.size(); at += frame_bytes) {
+    size_t n = std::min(frame_bytes, tar.size() - at);
+    std::vector<std::byte> frame(ZSTD_compressBound(n));
+    ZSTD_CCtx* c = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+    size_t z = ZSTD_compress2(c, frame.data(), frame.size(), tar.data() + at, n);
+    ZSTD_freeCCtx(c);
+    EXPECT_FALSE(ZSTD_isError(z));
+    out.insert(out.end(), frame.begin(), frame.begin() + static_cast<ptrdiff_t>(z));
+  }
+  return out;
+}
+
+// Issue 14: with more than one thread, zstd frames decode on a pool; the
+// tree and every refusal are those of one streaming decoder.
+TEST(ParallelExtract, ZstdFramesDecodeOnThePoolInStreamOrder) {
+  ArchiveBuilder first, second;
+  for (size_t i = 0; i < 800; ++i)
+    first.file(fmt::format("pkg/m{}/f{}.py", i % 17, i), data_for(i, (i * 53) % 9000), 0644,
+               1600000000 + static_cast<long>(i));
+  first.file("pkg/big.so", data_for(7, 3u << 20));
+  for (size_t i = 0; i < 500; i += 3) second.file(fmt::format("pkg/m{}/f{}.py", i % 17, i), "replaced");
+  std::vector<std::byte> one = in_zstd_frames(first.build(), 64 << 10), two = in_zstd_frames(second.build(), 7001);
+  Outcome out = expect_same_with_8_threads({{"1.tar.zst", one}, {"2.tar.zst", two}});
+  ASSERT_TRUE(out.ok) << out.message;
+  TestDir dir;
+  Outcome eight = extract(dir.path(), {{"1.tar.zst", one}, {"2.tar.zst", two}}, 65536, 8);
+  ASSERT_EQ(eight.result.decoders.size(), 2u);
+  EXPECT_EQ(eight.result.decoders[0].rfind("zstd, ", 0), 0u) << eight.result.decoders[0];
+  EXPECT_NE(eight.result.decoders[0].find(" frames on 8 threads"), std::string::npos);
+  EXPECT_EQ(out.result.decoders[0], "zstd");  // one thread: one streaming decoder
+  EXPECT_EQ(testing::read_file(dir / "pkg/m0/f0.py"), "replaced");
+  EXPECT_GT(eight.result.stats.perf.frame_buffer_bytes, 0u);
+
+  // A corrupt frame in the middle, and a cut one at the end: the same
+  // refusal, naming the bundle. (Not the same counts: one streaming decoder
+  // hands on a cut frame's first bytes, the pool none.)
+  std::vector<std::byte> broken = one;
+  broken[broken.size() / 2] ^= std::byte{0x5a};
+  std::vector<std::byte> cut(one.begin(), one.end() - 5);
+  for (const auto& bad : {broken, cut}) {
+    TestDir a, b;
+    Outcome streamed = extract(a.path(), {{"1.tar.zst", bad}, {"2.tar.zst", two}}, 65536, 1);
+    Outcome pooled = extract(b.path(), {{"1.tar.zst", bad}, {"2.tar.zst", two}}, 65536, 8);
+    EXPECT_FALSE(pooled.ok);
+    EXPECT_EQ(pooled.message, streamed.message);
+    EXPECT_EQ(pooled.message.rfind("bundle '1.tar.zst': ", 0), 0u) << pooled.message;
+  }
 }
 
 }  // namespace

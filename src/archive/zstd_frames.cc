@@ -1,0 +1,345 @@
+#include "archive/zstd_frames.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "util/error.h"
+#include "util/timer.h"
+
+namespace pybcast {
+
+namespace {
+
+constexpr uint32_t kSkippableMagic = 0x184D2A50;  // the low 4 bits are free
+constexpr size_t kPrefixBytes = 5;                // magic + frame header descriptor
+constexpr size_t kMaxBlockBytes = size_t{128} << 10;
+
+uint32_t le(const std::byte* p, int bytes) {
+  uint32_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | std::to_integer<uint32_t>(p[i]);
+  return v;
+}
+
+/// The frame header's size from its descriptor byte (RFC 8878, 3.1.1.1).
+size_t header_bytes(std::byte descriptor) {
+  unsigned d = std::to_integer<unsigned>(descriptor);
+  bool single_segment = (d >> 5) & 1;
+  static constexpr size_t kDictId[] = {0, 1, 2, 4};
+  static constexpr size_t kContentSize[] = {0, 2, 4, 8};
+  size_t content = (d >> 6) == 0 ? (single_segment ? 1 : 0) : kContentSize[d >> 6];
+  return kPrefixBytes + (single_segment ? 0 : 1) + kDictId[d & 3] + content;
+}
+
+struct DCtx {
+  ZSTD_DCtx* d = ZSTD_createDCtx();
+  ~DCtx() { ZSTD_freeDCtx(d); }
+};
+
+/// Cuts the input into frames; whole frames of a stated size go to the pool,
+/// any other frame is streamed here once every earlier frame is handed out.
+class ParallelZstdDecoder : public Decoder {
+ public:
+  explicit ParallelZstdDecoder(FrameDecodePool& pool) : pool_(pool) {}
+
+  std::string name() const override {
+    if (pooled_ == 0) return "zstd";
+    if (streamed_ == 0) return fmt::format("zstd, {} frames on {} threads", pooled_, pool_.threads());
+    return fmt::format("zstd, {} of {} frames on {} threads", pooled_, pooled_ + streamed_, pool_.threads());
+  }
+
+  Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
+    Step step;
+    step.produced = hand_out(out, input_ended_);
+    while (step.produced < out.size()) {
+      if (ready_ && !submit_ready(out, step)) return step;
+      if (mode_ == Mode::kStream) {
+        if (!pending_.empty()) {
+          step.produced += hand_out(out.subspan(step.produced), true);
+          if (!pending_.empty()) return step;  // out is full
+        }
+        if (!stream(in, out, step)) return step;
+        continue;
+      }
+      if (source(in, step).empty()) break;
+      collect(in, step);
+    }
+    // Input used up: hand out what the pool finished meanwhile, without waiting.
+    step.produced += hand_out(out.subspan(step.produced), false);
+    return step;
+  }
+
+  void end_input() override { input_ended_ = true; }
+
+  void finish() override {
+    // An incomplete cut frame: the stream decoder's verdict, in its words
+    // (a bad magic number, say, rather than truncation).
+    if (!frame_.empty()) {
+      std::vector<std::byte> scratch(ZSTD_DStreamOutSize());
+      ZSTD_inBuffer input{frame_.data(), frame_.size(), 0};
+      while (input.pos < input.size) {
+        ZSTD_outBuffer output{scratch.data(), scratch.size(), 0};
+        size_t r = ZSTD_decompressStream(stream_.d, &output, &input);
+        if (ZSTD_isError(r)) fail("corrupt zstd data ({})", ZSTD_getErrorName(r));
+      }
+    }
+    if (!started_ || mode_ == Mode::kStream || !frame_.empty() || ready_ || !rest_.empty())
+      fail("truncated zstd data (the last frame is incomplete)");
+  }
+
+ private:
+  enum class Mode { kCollect, kStream };
+  enum class Stage { kPrefix, kSkippableSize, kHeader, kBlockHeader, kBlock, kLastBlock, kEnd };
+
+  /// Bytes still to decode: those given back by a streamed frame, then `in`.
+  std::span<const std::byte> source(std::span<const std::byte> in, const Step& step) const {
+    if (!rest_.empty()) return std::span<const std::byte>(rest_).subspan(rest_pos_);
+    return in.subspan(step.consumed);
+  }
+  void took(size_t n, Step& step) {
+    if (rest_.empty()) {
+      step.consumed += n;
+    } else if ((rest_pos_ += n) == rest_.size()) {
+      rest_.clear();
+      rest_pos_ = 0;
+    }
+  }
+
+  /// Copies decoded frames out in order; waits for the front one if `wait`.
+  size_t hand_out(std::span<std::byte> out, bool wait) {
+    size_t copied = 0;
+    while (copied < out.size() && !pending_.empty()) {
+      FrameDecodePool::Frame& front = *pending_.front();
+      if (!pool_.is_done(front)) {
+        if (!wait) break;
+        pool_.wait(front);
+      }
+      if (!front.error.empty()) fail("corrupt zstd data ({})", front.error);
+      size_t n = std::min(out.size() - copied, front.out_size - front_pos_);
+      if (n > 0) std::memcpy(out.data() + copied, front.out.get() + front_pos_, n);
+      copied += n;
+      front_pos_ += n;
+      if (front_pos_ == front.out_size) {
+        in_flight_ -= front.cost;
+        pending_.pop_front();
+        front_pos_ = 0;
+      }
+    }
+    return copied;
+  }
+
+  /// Takes source bytes into the frame being cut, as far as it is known to reach.
+  void collect(std::span<const std::byte> in, Step& step) {
+    started_ = true;
+    std::span<const std::byte> src = source(in, step);
+    size_t take = std::min(src.size(), target_ - frame_.size());
+    frame_.insert(frame_.end(), src.begin(), src.begin() + static_cast<ptrdiff_t>(take));
+    took(take, step);
+    while (mode_ == Mode::kCollect && !ready_ && frame_.size() == target_) advance();
+  }
+
+  /// The frame's first `target_` bytes are here: learns what comes next.
+  void advance() {
+    const std::byte* p = frame_.data();
+    switch (stage_) {
+      case Stage::kPrefix: {
+        uint32_t magic = le(p, 4);
+        if ((magic & 0xFFFFFFF0u) == kSkippableMagic) {
+          stage_ = Stage::kSkippableSize;
+          target_ = 8;
+        } else if (magic == ZSTD_MAGICNUMBER) {
+          stage_ = Stage::kHeader;
+          target_ = header_bytes(p[4]);
+        } else {
+          to_stream();  // the stream decoder says what is wrong
+        }
+        return;
+      }
+      case Stage::kSkippableSize:
+        if (le(p + 4, 4) > FrameDecodePool::kMaxFrameBytes) return to_stream();
+        target_ = 8 + le(p + 4, 4);
+        stage_ = Stage::kEnd;
+        return;
+      case Stage::kHeader: {
+        unsigned long long content = ZSTD_getFrameContentSize(p, frame_.size());
+        if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR ||
+            content > FrameDecodePool::kMaxFrameBytes)
+          return to_stream();
+        content_ = static_cast<size_t>(content);
+        checksum_ = (std::to_integer<unsigned>(p[4]) >> 2) & 1;
+        // No valid frame is longer; block headers and checksum are the slack.
+        limit_ = ZSTD_compressBound(content_) + target_;
+        frame_.reserve(limit_ + 8);
+        stage_ = Stage::kBlockHeader;
+        target_ += 3;
+        return;
+      }
+      case Stage::kBlockHeader: {
+        uint32_t block = le(p + target_ - 3, 3);
+        unsigned type = (block >> 1) & 3;
+        size_t size = block >> 3;
+        if (type == 3 || size > kMaxBlockBytes || target_ + size > limit_) return to_stream();
+        target_ += type == 1 ? 1 : size;  // an RLE block stores its byte once
+        stage_ = (block & 1) ? Stage::kLastBlock : Stage::kBlock;
+        return;
+      }
+      case Stage::kBlock:
+        target_ += 3;
+        stage_ = Stage::kBlockHeader;
+        return;
+      case Stage::kLastBlock:
+        stage_ = Stage::kEnd;
+        if (checksum_) {
+          target_ += 4;
+          return;
+        }
+        [[fallthrough]];
+      case Stage::kEnd:
+        if (le(p, 4) != ZSTD_MAGICNUMBER) {
+          next_frame();  // a skippable frame: nothing to decode
+          return;
+        }
+        ready_ = true;
+        return;
+    }
+  }
+
+  /// Sends the cut frame to the pool, first handing out (and waiting for)
+  /// earlier frames while it would exceed the budget. False: `out` is full.
+  bool submit_ready(std::span<std::byte> out, Step& step) {
+    size_t cost = frame_.capacity() + content_;
+    while (!pending_.empty() && in_flight_ + cost > pool_.budget_bytes()) {
+      step.produced += hand_out(out.subspan(step.produced), true);
+      if (step.produced == out.size()) return false;
+    }
+    auto frame = std::make_shared<FrameDecodePool::Frame>();
+    frame->in = std::move(frame_);
+    frame->out = std::make_unique_for_overwrite<std::byte[]>(content_);
+    frame->out_size = content_;
+    frame->cost = cost;
+    in_flight_ += cost;
+    pending_.push_back(frame);
+    pool_.submit(std::move(frame));
+    ++pooled_;
+    next_frame();
+    return true;
+  }
+
+  void next_frame() {
+    frame_ = {};
+    ready_ = false;
+    stage_ = Stage::kPrefix;
+    target_ = kPrefixBytes;
+    content_ = 0;
+  }
+
+  /// Decodes the frame being cut as a stream: its bytes go back to the source.
+  void to_stream() {
+    mode_ = Mode::kStream;
+    frame_.insert(frame_.end(), rest_.begin() + static_cast<ptrdiff_t>(rest_pos_), rest_.end());
+    rest_ = std::move(frame_);
+    rest_pos_ = 0;
+    frame_ = {};
+  }
+
+  /// Streams the current frame. False: `out` is full, or the input is used
+  /// up with room to spare in `out`.
+  bool stream(std::span<const std::byte> in, std::span<std::byte> out, Step& step) {
+    std::span<const std::byte> src = source(in, step);
+    ZSTD_inBuffer input{src.data(), src.size(), 0};
+    ZSTD_outBuffer output{out.data() + step.produced, out.size() - step.produced, 0};
+    size_t r = ZSTD_decompressStream(stream_.d, &output, &input);
+    if (ZSTD_isError(r)) fail("corrupt zstd data ({})", ZSTD_getErrorName(r));
+    step.produced += output.pos;
+    took(input.pos, step);
+    if (r == 0) {  // the frame ended; the bytes after it start the next one
+      ++streamed_;
+      next_frame();
+      mode_ = Mode::kCollect;
+      return true;
+    }
+    if (output.pos == output.size) return false;
+    return !source(in, step).empty();
+  }
+
+  FrameDecodePool& pool_;
+  DCtx stream_;
+  Mode mode_ = Mode::kCollect;
+  Stage stage_ = Stage::kPrefix;
+  std::vector<std::byte> frame_;  ///< the bytes of the frame being cut
+  size_t target_ = kPrefixBytes;  ///< bytes of it known to exist so far
+  size_t limit_ = 0;              ///< the most a frame of its content size can take
+  size_t content_ = 0;
+  bool checksum_ = false;
+  bool ready_ = false;  ///< frame_ is a whole frame, not yet submitted
+  bool started_ = false;
+  bool input_ended_ = false;
+  std::vector<std::byte> rest_;  ///< bytes given back to the source by to_stream()
+  size_t rest_pos_ = 0;
+  std::deque<std::shared_ptr<FrameDecodePool::Frame>> pending_;  ///< submitted, not yet handed out
+  size_t front_pos_ = 0;
+  size_t in_flight_ = 0;
+  uint64_t pooled_ = 0;
+  uint64_t streamed_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Decoder> make_parallel_zstd_decoder(FrameDecodePool& pool) {
+  return std::make_unique<ParallelZstdDecoder>(pool);
+}
+
+FrameDecodePool::FrameDecodePool(unsigned threads)
+    // Room for one frame of the largest size (compressed + decoded), or two
+    // of pack's (4 MiB + about 1.5 MiB) per thread.
+    : budget_(std::max(2 * kMaxFrameBytes + kSlackBytes, size_t{2} * threads * (size_t{6} << 20))) {
+  stats_.resize(std::max(threads, 1u));
+  for (size_t i = 0; i < stats_.size(); ++i) threads_.emplace_back([this, i] { work(i); });
+}
+
+FrameDecodePool::~FrameDecodePool() {
+  work_.close();
+  for (auto& t : threads_) t.join();
+}
+
+void FrameDecodePool::submit(std::shared_ptr<Frame> frame) { work_.push(std::move(frame)); }
+
+bool FrameDecodePool::is_done(const Frame& frame) {
+  std::lock_guard lock(mutex_);
+  return frame.done;
+}
+
+void FrameDecodePool::wait(const Frame& frame) {
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [&] { return frame.done; });
+}
+
+std::vector<FrameThreadStats> FrameDecodePool::stats() {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void FrameDecodePool::work(size_t index) {
+  DCtx ctx;
+  while (auto next = work_.pop()) {
+    Frame& frame = **next;
+    double start = monotonic_seconds();
+    size_t r = ZSTD_decompressDCtx(ctx.d, frame.out.get(), frame.out_size, frame.in.data(), frame.in.size());
+    if (ZSTD_isError(r)) frame.error = ZSTD_getErrorName(r);
+    else if (r != frame.out_size) frame.error = "the frame holds less than its header says";
+    std::vector<std::byte>().swap(frame.in);  // the decoder counts frame.cost, not this
+    {
+      std::lock_guard lock(mutex_);
+      frame.done = true;
+      stats_[index].busy_seconds += monotonic_seconds() - start;
+      stats_[index].frames += 1;
+      stats_[index].bytes += frame.out_size;
+    }
+    done_.notify_all();
+  }
+}
+
+}  // namespace pybcast

@@ -1,0 +1,81 @@
+#pragma once
+// Parallel decoding of a zstd stream made of independent frames, as
+// `pybcast pack` writes (4 MiB of tar per frame) and `zstd`, `pzstd` or a
+// `for part; do zstd; done` loop write too. The decompressor thread only cuts
+// the stream into frames by their block headers (RFC 8878, no decoding); a
+// pool of threads decodes whole frames at once, and the decoded bytes are
+// handed on in stream order. A frame that does not state its content size
+// (`tar --zstd` writes one), or states more than kMaxFrameBytes, is decoded
+// as a stream on the decompressor thread, in order, with bounded memory:
+// such a bundle extracts exactly as before.
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "archive/decoder.h"
+#include "util/blocking_queue.h"
+
+namespace pybcast {
+
+struct FrameThreadStats {
+  double busy_seconds = 0;  ///< inside ZSTD_decompressDCtx
+  uint64_t frames = 0;
+  uint64_t bytes = 0;  ///< decoded
+};
+
+class FrameDecodePool {
+ public:
+  /// One zstd frame: its compressed bytes in, its content out.
+  struct Frame {
+    std::vector<std::byte> in;
+    std::unique_ptr<std::byte[]> out;
+    size_t out_size = 0;
+    size_t cost = 0;    ///< bytes it holds against the decoder's budget
+    std::string error;  ///< what zstd said, if the frame is corrupt
+    bool done = false;  ///< guarded by the pool's mutex
+  };
+
+  /// Frames larger than this are decoded as a stream (memory stays bounded).
+  static constexpr size_t kMaxFrameBytes = size_t{16} << 20;
+  /// Above kMaxFrameBytes, what a frame may take compressed (zstd's bound).
+  static constexpr size_t kSlackBytes = size_t{1} << 20;
+
+  explicit FrameDecodePool(unsigned threads);
+  ~FrameDecodePool();
+  FrameDecodePool(const FrameDecodePool&) = delete;
+  FrameDecodePool& operator=(const FrameDecodePool&) = delete;
+
+  void submit(std::shared_ptr<Frame> frame);
+  bool is_done(const Frame& frame);
+  void wait(const Frame& frame);
+
+  unsigned threads() const { return static_cast<unsigned>(threads_.size()); }
+  /// What each thread did so far (read once every frame is handed out).
+  std::vector<FrameThreadStats> stats();
+  /// Compressed plus decoded bytes of the frames one decoder keeps in flight.
+  size_t budget_bytes() const { return budget_; }
+  /// The most a decoder holds: its budget plus the frame it is cutting.
+  size_t max_bytes() const { return budget_ + kMaxFrameBytes + kSlackBytes; }
+
+ private:
+  void work(size_t index);
+
+  size_t budget_;
+  BlockingQueue<std::shared_ptr<Frame>> work_;
+  std::mutex mutex_;
+  std::condition_variable done_;
+  std::vector<FrameThreadStats> stats_;  ///< guarded by mutex_
+  std::vector<std::thread> threads_;
+};
+
+/// A zstd Decoder that decodes frames on `pool` (see above); the report names
+/// how many frames went to the pool and how many were streamed.
+std::unique_ptr<Decoder> make_parallel_zstd_decoder(FrameDecodePool& pool);
+
+}  // namespace pybcast
