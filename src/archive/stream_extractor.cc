@@ -217,14 +217,21 @@ void StreamExtractor::extract_all() {
                           },
                           {}};
     writer_.set_bundle(bundle);
+    std::optional<std::string> parser_error;
     if (!status_.failed()) {
       try {
         extract_bundle(bundle, feed);
       } catch (const std::exception& e) {
-        status_.fail(e.what());
+        // The decoder's verdict on the bundle comes first: what the parser
+        // choked on may be what the decoder is about to refuse (a corrupt
+        // block's bytes, a stream cut short), and which thread notices first
+        // is timing. So the rest of the bundle is decoded before saying why.
+        if (interrupted()) status_.fail(e.what());
+        else parser_error = e.what();
       }
     }
     feed.drain();
+    if (parser_error) status_.fail(*parser_error);
   }
   // Every body written (or dropped after a failure) before directories get their modes.
   std::vector<WriterThreadStats> writers;
@@ -273,7 +280,7 @@ void StreamExtractor::extract_bundle(size_t bundle, Feed<PlainBlock>& feed) {
   ArchiveReader reader;
   archive_read_support_format_tar(reader.a);
   if (archive_read_open2(reader.a, &feed, nullptr, &Feed<PlainBlock>::read, nullptr, nullptr) != ARCHIVE_OK) {
-    if (status_.failed()) return;  // the decompressor already said why
+    if (status_.failed()) return;  // the decompressor already said why (else extract_all waits for its verdict)
     fail("bundle '{}': not a tar archive: {}", name, archive_message(reader.a));
   }
   size_t entries = 0;

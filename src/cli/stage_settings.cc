@@ -32,8 +32,9 @@ void add_stage_flags(CLI::App& app, StageFlags& f) {
   app.add_option("--chunk-size", f.chunk_size,
                  fmt::format("broadcast chunk size, e.g. 8M [env PYBCAST_CHUNK_SIZE, default {}]", kDefaultChunkSize));
   app.add_option("--extract-threads", f.extract_threads,
-                 "threads writing files on each node leader; 1: the tar parser writes them itself [env "
-                 "PYBCAST_EXTRACT_THREADS, default: the cores available, at most 16]");
+                 "threads writing files, and decoding zstd frames, on each node leader; 1: the tar parser "
+                 "writes them itself, one decoder streams [env PYBCAST_EXTRACT_THREADS, default: the cores "
+                 "available, at most 16]");
   app.add_flag("--verify-cache", f.verify_cache,
                "on a cache hit, re-hash the staged files against the bundles' manifests and stage again if any "
                "changed [env PYBCAST_VERIFY_CACHE=1]");

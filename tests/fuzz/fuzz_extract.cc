@@ -9,11 +9,13 @@
 //    setuid/setgid bits;
 //  - a failure names the bundle; no file descriptor is leaked;
 //  - remove_tree_at leaves nothing behind;
-//  - with 8 extract threads (a writer pool) the outcome is the same as with 1:
-//    refused, or extracted into the same tree (paths, types, modes, sizes,
-//    bytes, symlink targets). Not the same message: when both the decoder and
-//    the parser thread find a fault, whichever finds it first is reported, with
-//    any thread count.
+//  - with 8 extract threads (a writer pool, zstd frames on a decoding pool)
+//    the outcome is the same as with 1: refused, or extracted into the same
+//    tree (paths, types, modes, sizes, bytes, symlink targets). Not always the
+//    same message: a sized zstd frame is decoded whole on the pool and streamed
+//    with 1 thread, and for some corrupt frames libzstd names the fault
+//    differently in the two modes ("Destination buffer is too small" against
+//    "Corrupted block detected").
 // The input is one bundle, or several joined by kBundleSeparator (later
 // bundles merge over earlier ones, as in `pybcast stage a b`). It is pushed in
 // chunks whose size derives from the input length, so splits vary.

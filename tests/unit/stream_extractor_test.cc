@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "archive_builder.h"
@@ -651,6 +652,39 @@ TEST(ParallelExtract, ZstdFramesDecodeOnThePoolInStreamOrder) {
     EXPECT_FALSE(pooled.ok);
     EXPECT_EQ(pooled.message, streamed.message);
     EXPECT_EQ(pooled.message.rfind("bundle '1.tar.zst': ", 0), 0u) << pooled.message;
+  }
+}
+
+
+/// gzip of `data`, its CRC32 trailer flipped: a decoder refuses it only at its end.
+std::vector<std::byte> gzip_with_bad_crc(const std::string& data) {
+  z_stream z{};
+  deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::vector<std::byte> out(deflateBound(&z, data.size()) + 64);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(out.size() - z.avail_out);
+  deflateEnd(&z);
+  out[out.size() - 8] ^= std::byte{0xff};
+  return out;
+}
+
+// The parser chokes on the first block (not a tar), the decoder only at the
+// end (the CRC): the decoder's verdict is the one reported, however the two
+// threads are timed, with 1 or 8 threads.
+TEST(Extractor, TheDecodersRefusalWinsOverWhatTheParserChokedOn) {
+  std::string noise = data_for(5, 6u << 20);
+  for (unsigned threads : {1u, 8u}) {
+    for (int round = 0; round < 3; ++round) {
+      TestDir dir;
+      Outcome out = extract(dir.path(), {{"noise.tar.gz", gzip_with_bad_crc(noise)}}, 65536, threads);
+      EXPECT_FALSE(out.ok);
+      EXPECT_EQ(out.message.rfind("bundle 'noise.tar.gz': corrupt gzip data", 0), 0u)
+          << threads << " threads: " << out.message;
+    }
   }
 }
 
