@@ -325,6 +325,7 @@ std::vector<FrameThreadStats> FrameDecodePool::stats() {
 void FrameDecodePool::work(size_t index) {
   DCtx ctx;
   while (auto next = work_.pop()) {
+    if (next->use_count() == 1) continue;  // its decoder is gone (a failed bundle): nobody waits for it
     Frame& frame = **next;
     double start = monotonic_seconds();
     size_t r = ZSTD_decompressDCtx(ctx.d, frame.out.get(), frame.out_size, frame.in.data(), frame.in.size());
