@@ -47,5 +47,31 @@ TEST(StageReport, ShowsEachWriterThreadAndPeakRssAgainstTheBound) {
   EXPECT_EQ(report.find("peak RSS"), std::string::npos) << report;
 }
 
+TEST(StageReport, ShowsEachFrameDecodingThreadAndItsBufferInTheBound) {
+  ReportContext context;
+  context.record.plan.names = {"site.tar.zst"};
+  context.record.plan.sizes = {1 << 20};
+  context.record.decoders = {"zstd, 148 frames on 2 threads"};
+  ExtractPerf& perf = context.record.stats.perf;
+  perf.writers = {{0.5, 10000, 1 << 20}, {0.25, 4000, 1 << 20}};
+  perf.frame_threads = {{0.5, 76, 300u << 20}, {0.25, 72, 100u << 20}};
+  perf.chunk_window_bytes = 32 << 20;
+  perf.decode_buffer_bytes = 8 << 20;
+  perf.frame_buffer_bytes = 50 << 20;
+  perf.writer_queue_bytes = 68 << 20;
+  perf.peak_rss_bytes = 80 << 20;
+  std::vector<RankSample> samples(1);
+  std::string report = format_report(context, samples);
+  EXPECT_NE(report.find("site.tar.zst"), std::string::npos) << report;
+  EXPECT_NE(report.find("zstd, 148 frames on 2 threads"), std::string::npos) << report;
+  EXPECT_NE(report.find("zstd frame threads: 2"), std::string::npos) << report;
+  EXPECT_NE(report.find("decoder 0  busy  500.0 ms        76 frames"), std::string::npos) << report;
+  EXPECT_NE(report.find("600 MiB/s"), std::string::npos) << report;
+  EXPECT_NE(report.find("400 MiB/s"), std::string::npos) << report;
+  EXPECT_NE(report.find("at most 158 MiB (chunk ring 32.0 MiB + decoded blocks 8.00 MiB + zstd frames 50.0 MiB"),
+            std::string::npos)
+      << report;
+}
+
 }  // namespace
 }  // namespace pybcast
