@@ -31,7 +31,7 @@ class CopyDecoder : public Decoder {
   std::string name() const override { return "uncompressed"; }
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
     size_t n = std::min(in.size(), out.size());
-    std::memcpy(out.data(), in.data(), n);
+    if (n > 0) std::memcpy(out.data(), in.data(), n);  // an empty `in` may have no data pointer
     return {n, n};
   }
   void finish() override {}
