@@ -6,12 +6,12 @@
 #endif
 #include <lzma.h>
 #include <zlib.h>
-#include <zstd.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 
+#include "archive/zstd_frames.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -155,34 +155,6 @@ std::unique_ptr<Decoder> make_gzip_decoder() {
   return std::make_unique<ZlibGzipDecoder>();
 }
 
-/// zstd, any number of frames; frame checksums are verified when present.
-class ZstdDecoder : public Decoder {
- public:
-  std::string name() const override { return "zstd"; }
-  ZstdDecoder() : d_(ZSTD_createDCtx()) {}
-  ~ZstdDecoder() override { ZSTD_freeDCtx(d_); }
-  Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
-    ZSTD_inBuffer input{in.data(), in.size(), 0};
-    ZSTD_outBuffer output{out.data(), out.size(), 0};
-    size_t r = ZSTD_decompressStream(d_, &output, &input);
-    if (ZSTD_isError(r)) fail("corrupt zstd data ({})", ZSTD_getErrorName(r));
-    // 0: a frame just ended. Called without input and giving nothing, it
-    // reports the next frame's header size, which says nothing new.
-    if (r == 0) frame_open_ = false;
-    else if (input.pos > 0 || output.pos > 0) frame_open_ = true;
-    started_ = started_ || !in.empty();
-    return {input.pos, output.pos};
-  }
-  void finish() override {
-    if (!started_ || frame_open_) fail("truncated zstd data (the last frame is incomplete)");
-  }
-
- private:
-  ZSTD_DCtx* d_;
-  bool frame_open_ = true;
-  bool started_ = false;
-};
-
 class XzDecoder : public Decoder {
  public:
   std::string name() const override { return "xz"; }
@@ -271,7 +243,7 @@ const char* compression_name(Compression c) {
 std::unique_ptr<Decoder> make_decoder(Compression c) {
   switch (c) {
     case Compression::kGzip: return make_gzip_decoder();
-    case Compression::kZstd: return std::make_unique<ZstdDecoder>();
+    case Compression::kZstd: return make_zstd_decoder(nullptr);  // zstd_frames: reads pack's trailer too
     case Compression::kXz: return std::make_unique<XzDecoder>();
     case Compression::kBzip2: return std::make_unique<Bzip2Decoder>();
     case Compression::kNone: break;

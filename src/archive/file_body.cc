@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "bundle/manifest_check.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -44,7 +45,52 @@ void finish_file(int fd, const std::string& shown, int64_t written_to, int64_t s
   if (::futimens(fd, times) != 0) refuse_errno(shown, "set mtime", errno);
 }
 
+void ContentHash::zeros(int64_t count) {
+  static constexpr std::byte kZeros[64 << 10]{};
+  while (count > 0) {
+    size_t n = static_cast<size_t>(std::min<int64_t>(count, sizeof kZeros));
+    hash_.update({kZeros, n});
+    count -= static_cast<int64_t>(n);
+  }
+}
+
+void ContentHash::add(int64_t offset, const void* data, size_t size) {
+  if (offset > position_) zeros(offset - position_);
+  hash_.update({static_cast<const std::byte*>(data), size});
+  position_ = std::max(position_, offset + static_cast<int64_t>(size));
+}
+
+uint64_t ContentHash::digest(int64_t size) {
+  if (size > position_) zeros(size - position_);
+  return hash_.digest();
+}
+
+void check_content(const std::string& shown, int64_t size, uint64_t digest, std::optional<uint64_t> expected) {
+  if (!expected) return;
+  if (auto why = ManifestCheck::content(static_cast<uint64_t>(size), digest, static_cast<uint64_t>(size), expected))
+    throw Error("entry '" + shown + "': " + *why);
+}
+
+namespace {
+
+uint64_t body_digest(const FileBody& body) {
+  // The usual case, one run from the start to the end: one call.
+  if (body.extents.size() <= 1 && body.used == static_cast<size_t>(body.size) &&
+      (body.extents.empty() || body.extents.front().offset == 0))
+    return hash64({body.data.get(), body.used});
+  ContentHash hash;
+  size_t from = 0;
+  for (const FileBody::Extent& extent : body.extents) {
+    hash.add(extent.offset, body.data.get() + from, extent.size);
+    from += extent.size;
+  }
+  return hash.digest(body.size);
+}
+
+}  // namespace
+
 void write_file_body(const FileBody& body) {
+  if (body.xxh3) check_content(body.shown, body.size, body_digest(body), body.xxh3);
   int64_t position = 0;
   size_t from = 0;
   for (const FileBody::Extent& extent : body.extents) {

@@ -148,7 +148,8 @@ void SafeWriter::forget_dirs_below(const std::string& path) {
 
 bool SafeWriter::cache_full() const { return dir_fds_.size() >= kMaxCachedDirs; }
 
-void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* entry, bool body_here) {
+void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* entry, bool body_here,
+                             std::optional<uint64_t> xxh3) {
   if (parts.empty()) return;  // the archive's "./" entry: the prefix itself
   // Evict only between entries: fds handed out below stay valid for this entry.
   if (cache_full()) forget_dirs();
@@ -159,7 +160,7 @@ void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* 
     return;
   }
   switch (type) {
-    case AE_IFREG: write_file(dir_fd(parts, parts.size() - 1, true), parts, a, entry, body_here); break;
+    case AE_IFREG: write_file(dir_fd(parts, parts.size() - 1, true), parts, a, entry, body_here, xxh3); break;
     case AE_IFDIR: write_dir(dir_fd(parts, parts.size() - 1, true), parts, entry); break;
     case AE_IFLNK: write_symlink(dir_fd(parts, parts.size() - 1, true), parts, entry); break;
     case AE_IFCHR:
@@ -170,7 +171,8 @@ void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* 
   }
 }
 
-void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, archive_entry* entry, bool body_here) {
+void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, archive_entry* entry, bool body_here,
+                            std::optional<uint64_t> xxh3) {
   const std::string& name = parts.back();
   int fd = io::openat_raw(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
   if (fd == -EEXIST) {
@@ -181,8 +183,8 @@ void SafeWriter::write_file(int parent, const PathParts& parts, archive* a, arch
   io::Fd file(fd);
   int64_t size = archive_entry_size(entry);
   if (pool_ && !body_here && size >= 0 && static_cast<uint64_t>(size) <= WriterPool::kMaxQueuedFile)
-    queue_body(std::move(file), parts, a, entry);
-  else stream_body(fd, parts, a, entry);
+    queue_body(std::move(file), parts, a, entry, xxh3);
+  else stream_body(fd, parts, a, entry, xxh3);
   ++stats_.files;
   if (parts.size() >= 2 && parts[parts.size() - 2] == "__pycache__" && name.ends_with(".pyc"))
     stats_.bytecode.push_back(join_parts(parts));
@@ -205,10 +207,13 @@ void SafeWriter::read_data(const PathParts& parts, archive* a,
   }
 }
 
-void SafeWriter::stream_body(int fd, const PathParts& parts, archive* a, archive_entry* entry) {
+void SafeWriter::stream_body(int fd, const PathParts& parts, archive* a, archive_entry* entry,
+                             std::optional<uint64_t> xxh3) {
   Stopwatch clock;
   int64_t position = 0;
+  ContentHash hash;
   read_data(parts, a, [&](int64_t offset, const void* block, size_t size) {
+    if (xxh3) hash.add(offset, block, size);
     if (offset != position && ::lseek(fd, offset, SEEK_SET) < 0) refuse_errno(parts, "seek", errno);
     try {
       io::write_all(fd, {static_cast<const std::byte*>(block), size}, "write failed");
@@ -218,13 +223,16 @@ void SafeWriter::stream_body(int fd, const PathParts& parts, archive* a, archive
     position = offset + static_cast<int64_t>(size);
     stats_.perf.parser_writes.bytes += size;
   });
-  finish_file(fd, shown_name(join_parts(parts)), position, archive_entry_size(entry),
-              archive_entry_perm(entry) & kKeptFileBits, entry_mtime(entry));
+  std::string shown = shown_name(join_parts(parts));
+  if (xxh3) check_content(shown, archive_entry_size(entry), hash.digest(archive_entry_size(entry)), xxh3);
+  finish_file(fd, shown, position, archive_entry_size(entry), archive_entry_perm(entry) & kKeptFileBits,
+              entry_mtime(entry));
   ++stats_.perf.parser_writes.files;
   stats_.perf.parser_writes.busy_seconds += clock.seconds();  // includes waiting for decoded data
 }
 
-void SafeWriter::queue_body(io::Fd file, const PathParts& parts, archive* a, archive_entry* entry) {
+void SafeWriter::queue_body(io::Fd file, const PathParts& parts, archive* a, archive_entry* entry,
+                            std::optional<uint64_t> xxh3) {
   FileBody body;
   body.fd = std::move(file);
   body.shown = shown_name(join_parts(parts));
@@ -234,6 +242,7 @@ void SafeWriter::queue_body(io::Fd file, const PathParts& parts, archive* a, arc
   if (body.capacity > 0) body.data = std::make_unique_for_overwrite<std::byte[]>(body.capacity);
   body.mode = archive_entry_perm(entry) & kKeptFileBits;
   body.mtime = entry_mtime(entry);
+  body.xxh3 = xxh3;
   read_data(parts, a, [&](int64_t offset, const void* block, size_t size) { body.append(offset, block, size); });
   std::string path = join_parts(parts);
   if (queued_.size() >= kMaxTrackedBodies) {
@@ -316,7 +325,9 @@ std::string SafeWriter::read_back(const PathParts& parts, size_t limit) {
   int fd = io::openat_raw(parent, parts.back().c_str(), O_RDONLY | O_NOFOLLOW);
   if (fd < 0) refuse_errno(parts, "cannot read back", -fd);
   io::Fd file(fd);
-  std::string text(limit, '\0');
+  // Sized from the file, not the limit: zero-filling 64 MiB for a manifest of a few kB cost 0.2 s per bundle.
+  uint64_t size = static_cast<uint64_t>(io::fstat(fd, join_parts(parts)).st_size);
+  std::string text(std::min<uint64_t>(size, limit), '\0');
   size_t n = io::pread_full(fd, std::as_writable_bytes(std::span(text.data(), text.size())), 0, join_parts(parts));
   text.resize(n);
   return text;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <ctime>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,9 +32,10 @@ struct ExtractPerf {
   uint64_t chunk_window_bytes = 0;         ///< the broadcast's chunk buffers
   uint64_t decode_buffer_bytes = 0;        ///< decoded blocks between decoder and parser
   uint64_t frame_buffer_bytes = 0;         ///< zstd frames decoding in parallel (0: none)
-  std::vector<FrameThreadStats> frame_threads;  ///< one per frame-decoding thread (none: no zstd frames decoded in parallel)
-  uint64_t writer_queue_bytes = 0;         ///< the writer queue's cap, plus one body being read (0: no pool)
-  uint64_t peak_rss_bytes = 0;             ///< getrusage ru_maxrss when extraction ended
+  std::vector<FrameThreadStats>
+      frame_threads;                ///< one per frame-decoding thread (none: no zstd frames decoded in parallel)
+  uint64_t writer_queue_bytes = 0;  ///< the writer queue's cap, plus one body being read (0: no pool)
+  uint64_t peak_rss_bytes = 0;      ///< getrusage ru_maxrss when extraction ended
 };
 
 struct ExtractStats {
@@ -65,8 +67,11 @@ class SafeWriter {
   void set_bundle(size_t bundle) { bundle_ = bundle; }
   /// Creates the entry at `parts`; regular-file data is read from `a`.
   /// `body_here`: write the body on this thread (the caller reads it back).
+  /// `xxh3`: what a regular file's content must hash to (its manifest's),
+  /// checked where the body is written; a difference refuses the entry.
   /// Throws Error("entry '<path>': ...") when the entry is refused.
-  void write_entry(const PathParts& parts, archive* a, archive_entry* entry, bool body_here = false);
+  void write_entry(const PathParts& parts, archive* a, archive_entry* entry, bool body_here = false,
+                   std::optional<uint64_t> xxh3 = std::nullopt);
   /// Reads back (at most `limit` bytes of) a file this writer created.
   std::string read_back(const PathParts& parts, size_t limit);
   /// Applies directory modes and mtimes, deepest first. Deferred so that
@@ -90,11 +95,12 @@ class SafeWriter {
   void forget_dirs();
   void forget_dirs_below(const std::string& path);
   bool make_room(int parent, const std::string& name, const PathParts& parts, bool for_dir);
-  void write_file(int parent, const PathParts& parts, archive* a, archive_entry* entry, bool body_here);
+  void write_file(int parent, const PathParts& parts, archive* a, archive_entry* entry, bool body_here,
+                  std::optional<uint64_t> xxh3);
   /// Hands each data block of the current entry to `use`, counting its bytes.
   void read_data(const PathParts& parts, archive* a, const std::function<void(int64_t, const void*, size_t)>& use);
-  void stream_body(int fd, const PathParts& parts, archive* a, archive_entry* entry);
-  void queue_body(io::Fd file, const PathParts& parts, archive* a, archive_entry* entry);
+  void stream_body(int fd, const PathParts& parts, archive* a, archive_entry* entry, std::optional<uint64_t> xxh3);
+  void queue_body(io::Fd file, const PathParts& parts, archive* a, archive_entry* entry, std::optional<uint64_t> xxh3);
   /// A hard link's target may still be queued: its body is written first.
   void wait_for_body(const std::string& path);
   void write_dir(int parent, const PathParts& parts, archive_entry* entry);

@@ -7,9 +7,11 @@
 #include <cstring>
 
 #include "archive/decoder.h"
+#include "archive/member_type.h"
 #include "archive/safe_path.h"
 #include "archive/zstd_frames.h"
 #include "bundle/manifest.h"
+#include "bundle/manifest_check.h"
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "util/io.h"
@@ -23,6 +25,7 @@ namespace {
 constexpr size_t kPlainBlockSize = 1 << 20;
 constexpr size_t kPlainBlocks = 8;
 constexpr size_t kMaxManifestBytes = 64 << 20;
+constexpr int64_t kTarBlock = 512;
 
 std::string archive_message(archive* a) {
   const char* text = archive_error_string(a);
@@ -108,7 +111,7 @@ StreamExtractor::StreamExtractor(int root_fd, std::vector<std::string> bundle_na
     pool_.emplace(
         options.threads, options.queue_bytes, WriterPool::default_max_files(),
         [this](const FileBody& body, const Error& e) {
-          status_.fail(fmt::format("bundle '{}': {}", names_[body.bundle], e.what()));
+          return fmt::format("bundle '{}': {}", names_[body.bundle], e.what());
         },
         [this] { return status_.failed(); });
     writer_.use_pool(&*pool_);
@@ -184,7 +187,7 @@ void StreamExtractor::decompress_bundle(size_t bundle, Feed<StreamChunk>& feed) 
       std::span<const std::byte> in(static_cast<const std::byte*>(piece), size);
       if (!decoder) {
         Compression kind = detect_compression(in);
-        decoder = kind == Compression::kZstd && frames_ ? make_parallel_zstd_decoder(*frames_) : make_decoder(kind);
+        decoder = kind == Compression::kZstd ? make_zstd_decoder(frames_ ? &*frames_ : nullptr) : make_decoder(kind);
         result_.decoders.push_back(decoder->name());
       }
       decode(in);
@@ -221,15 +224,24 @@ void StreamExtractor::extract_all() {
     if (!status_.failed()) {
       try {
         extract_bundle(bundle, feed);
+        if (pool_) pool_->drain();  // this bundle's bodies checked before the next begins
       } catch (const std::exception& e) {
-        // The decoder's verdict on the bundle comes first: what the parser
-        // choked on may be what the decoder is about to refuse (a corrupt
-        // block's bytes, a stream cut short), and which thread notices first
-        // is timing. So the rest of the bundle is decoded before saying why.
         if (interrupted()) status_.fail(e.what());
         else parser_error = e.what();
       }
     }
+    // A writer may have found a difference earlier in the stream than the
+    // parser's: bodies queued before the parser's failure are written (and
+    // checked) first, and the earliest failure is the one said.
+    if (pool_ && (parser_error || pool_->failed())) {
+      if (parser_error) pool_->fail_at_next(*parser_error);
+      pool_->drain();
+      parser_error = pool_->failure();
+    }
+    // The decoder's verdict on the bundle comes first: what the parser
+    // choked on may be what the decoder is about to refuse (a corrupt
+    // block's bytes, a stream cut short), and which thread notices first
+    // is timing. So the rest of the bundle is decoded before saying why.
     feed.drain();
     if (parser_error) status_.fail(*parser_error);
   }
@@ -239,6 +251,8 @@ void StreamExtractor::extract_all() {
   if (pool_) {
     writers = pool_->finish();
     blocked = pool_->blocked_seconds();
+    // A body of the last bundle that failed after the parser was done with it.
+    if (std::optional<std::string> failure = pool_->failure()) status_.fail(*failure);
   }
   if (!status_.failed()) {
     try {
@@ -267,8 +281,7 @@ void StreamExtractor::extract_all() {
   if (first_byte_ >= 0) result_.busy_seconds = monotonic_seconds() - first_byte_;
 }
 
-void StreamExtractor::check_space_for(const std::string& bundle, const std::string& manifest_text) {
-  Manifest manifest = parse_manifest(manifest_text);
+void StreamExtractor::check_space_for(const std::string& bundle, const Manifest& manifest) {
   uint64_t free = io::free_bytes(root_fd_, "the node-local file system");
   if (manifest.unpacked_bytes > free)
     fail("bundle '{}' unpacks to {} but only {} are free on the node-local file system", bundle,
@@ -283,12 +296,28 @@ void StreamExtractor::extract_bundle(size_t bundle, Feed<PlainBlock>& feed) {
     if (status_.failed()) return;  // the decompressor already said why (else extract_all waits for its verdict)
     fail("bundle '{}': not a tar archive: {}", name, archive_message(reader.a));
   }
+  // A bundle that starts with its manifest (every bundle pack makes) is
+  // checked member by member against it.
+  std::optional<ManifestCheck> check;
   size_t entries = 0;
   for (;;) {
+    // Where the next header, or the end-of-archive marker, starts.
+    if (entries > 0) archive_read_data_skip(reader.a);
+    int64_t header_at = archive_filter_bytes(reader.a, 0);
     archive_entry* entry = nullptr;
     int r = archive_read_next_header(reader.a, &entry);
-    if (status_.failed()) return;
-    if (r == ARCHIVE_EOF) break;
+    if (status_.failed() || (pool_ && pool_->failed())) return;
+    if (r == ARCHIVE_EOF) {
+      // libarchive also stops, silently, where the stream just ends at a
+      // header: a bundle cut at a member's end. The marker is at least one
+      // block of zeros, which it consumes.
+      if (archive_filter_bytes(reader.a, 0) < header_at + kTarBlock)
+        fail("bundle '{}' ends after {} entries without the end-of-archive marker: it was cut short", name, entries);
+      break;
+    }
+    if (r == ARCHIVE_RETRY)
+      fail("bundle '{}': damaged tar header after {} entries ({}); refusing to skip to the next one", name, entries,
+           archive_message(reader.a));
     if (r < ARCHIVE_WARN) {
       if (entries == 0) fail("bundle '{}': not a tar archive: {}", name, archive_message(reader.a));
       fail("bundle '{}': corrupt archive after {} entries: {}", name, entries, archive_message(reader.a));
@@ -296,13 +325,24 @@ void StreamExtractor::extract_bundle(size_t bundle, Feed<PlainBlock>& feed) {
     if (int signo = interrupted()) fail("{}", Interrupted(signo).what());
     const char* raw_name = archive_entry_pathname(entry);
     std::string member = raw_name ? raw_name : "";
-    PathParts parts;
     try {
-      parts = split_member_path(member);
-      bool manifest = join_parts(parts) == kManifestMember;
+      PathParts parts = split_member_path(member);
+      std::string path = join_parts(parts);
+      bool manifest = entries == 0 && path == kManifestMember && archive_entry_filetype(entry) == AE_IFREG;
+      std::optional<uint64_t> xxh3;
+      if (check && !parts.empty()) {
+        const char* link = archive_entry_symlink(entry);
+        if (auto why = check->member(path, member_type(entry), static_cast<uint64_t>(archive_entry_size(entry)),
+                                     link ? link : "", &xxh3))
+          fail("{}", *why);
+      }
       place_bundle_metadata(parts, name);
-      writer_.write_entry(parts, reader.a, entry, /*body_here=*/manifest);
-      if (manifest) check_space_for(name, writer_.read_back(parts, kMaxManifestBytes));
+      writer_.write_entry(parts, reader.a, entry, /*body_here=*/manifest, xxh3);
+      if (manifest) {
+        Manifest parsed = parse_manifest(writer_.read_back(parts, kMaxManifestBytes));
+        check_space_for(name, parsed);
+        check.emplace(parsed);
+      }
     } catch (const Error& e) {
       std::string what = e.what();
       if (what.rfind("entry '", 0) != 0) what = "entry '" + shown_name(member) + "': " + what;
@@ -311,6 +351,8 @@ void StreamExtractor::extract_bundle(size_t bundle, Feed<PlainBlock>& feed) {
     ++entries;
   }
   if (entries == 0) fail("bundle '{}' contains no entries", name);
+  if (check)
+    if (auto why = check->missing_summary()) fail("bundle '{}': {}", name, *why);
 }
 
 }  // namespace pybcast

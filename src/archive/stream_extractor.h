@@ -17,6 +17,7 @@
 #include "archive/safe_writer.h"
 #include "archive/writer_pool.h"
 #include "archive/zstd_frames.h"
+#include "bundle/manifest.h"
 #include "util/blocking_queue.h"
 #include "util/buffer_pool.h"
 #include "util/local_status.h"
@@ -36,9 +37,9 @@ struct StreamChunk {
 
 struct ExtractResult {
   ExtractStats stats;
-  uint64_t tar_bytes = 0;   ///< decompressed stream size
+  uint64_t tar_bytes = 0;             ///< decompressed stream size
   std::vector<std::string> decoders;  ///< per bundle: what decoded it ("gzip (ISA-L)", "zstd", ...)
-  double busy_seconds = 0;  ///< first byte in to last entry written
+  double busy_seconds = 0;            ///< first byte in to last entry written
 };
 
 struct ExtractOptions {
@@ -79,7 +80,7 @@ class StreamExtractor {
   void extract_all();
   void extract_bundle(size_t bundle, Feed<PlainBlock>& feed);
   /// Refuses a bundle whose manifest says it will not fit, before extracting the rest.
-  void check_space_for(const std::string& bundle, const std::string& manifest_text);
+  void check_space_for(const std::string& bundle, const Manifest& manifest);
   void flush_plain(size_t bundle, bool last);
 
   int root_fd_;
@@ -92,7 +93,7 @@ class StreamExtractor {
   std::byte* plain_fill_ = nullptr;
   size_t plain_used_ = 0;
   SafeWriter writer_;
-  std::optional<WriterPool> pool_;  ///< before the threads: they use it
+  std::optional<WriterPool> pool_;         ///< before the threads: they use it
   std::optional<FrameDecodePool> frames_;  ///< decodes zstd frames when threads > 1
   ExtractResult result_;
   std::atomic<double> first_byte_{-1};

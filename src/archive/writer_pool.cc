@@ -39,10 +39,10 @@ size_t WriterPool::default_max_files() {
   return std::clamp<size_t>(limit.rlim_cur / 4, 16, 4096);
 }
 
-WriterPool::WriterPool(unsigned threads, size_t max_bytes, size_t max_files, OnError on_error, Stopped stopped)
+WriterPool::WriterPool(unsigned threads, size_t max_bytes, size_t max_files, Describe describe, Stopped stopped)
     : max_bytes_(std::max(max_bytes, kMaxQueuedFile)),
       max_files_(std::max<size_t>(max_files, 1)),
-      on_error_(std::move(on_error)),
+      describe_(std::move(describe)),
       stopped_(std::move(stopped)),
       stats_(std::max(threads, 1u)) {
   for (size_t i = 0; i < stats_.size(); ++i) threads_.emplace_back([this, i] { run(i); });
@@ -107,6 +107,24 @@ std::vector<WriterThreadStats> WriterPool::finish() {
   return stats_;
 }
 
+void WriterPool::record_failure(uint64_t seq, std::string message) {
+  if (seq >= failed_seq_) return;
+  failed_seq_ = seq;
+  failure_ = std::move(message);
+  failed_.store(true, std::memory_order_release);
+}
+
+void WriterPool::fail_at_next(std::string message) {
+  std::lock_guard lock(mutex_);
+  record_failure(next_seq_, std::move(message));
+}
+
+std::optional<std::string> WriterPool::failure() {
+  std::lock_guard lock(mutex_);
+  if (!failed_.load(std::memory_order_relaxed)) return std::nullopt;
+  return failure_;
+}
+
 void WriterPool::run(size_t index) {
   WriterThreadStats& mine = stats_[index];
   std::unique_lock lock(mutex_);
@@ -118,22 +136,25 @@ void WriterPool::run(size_t index) {
     uint64_t seq = next_taken_++;
     in_flight_.push_back(seq);
     size_t held = body.capacity;
+    bool after_failure = seq > failed_seq_;
     lock.unlock();
-    if (!stopped_()) {
+    std::optional<std::string> failed;
+    if (!after_failure && !stopped_()) {
       Stopwatch clock;
       try {
         write_file_body(body);
         ++mine.files;
         mine.bytes += body.used;
       } catch (const Error& e) {
-        on_error_(body, e);
+        failed = describe_(body, e);
       } catch (const std::exception& e) {  // bad_alloc: still one failure, never terminate()
-        on_error_(body, Error("entry '" + body.shown + "': " + e.what()));
+        failed = describe_(body, Error("entry '" + body.shown + "': " + e.what()));
       }
       mine.busy_seconds += clock.seconds();
     }
     body = FileBody{};  // close the fd before the body counts as done
     lock.lock();
+    if (failed) record_failure(seq, std::move(*failed));
     std::erase(in_flight_, seq);
     queued_bytes_ -= held;
     room_.notify_all();

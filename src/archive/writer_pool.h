@@ -4,13 +4,18 @@
 // operation in stream order. Queued and in-flight bodies together are bounded
 // in bytes and in open fds, so a fast parser blocks instead of growing memory
 // or running out of fds.
-// After a failure the bodies still queued are dropped (closed unwritten), so
-// the pool always drains and no thread waits for ever.
+// A failure is kept with its place in the stream: bodies queued after it are
+// dropped (closed unwritten), bodies before it are still written, so that the
+// failure reported is the first in stream order whatever the thread count.
+// The pool always drains and no thread waits for ever.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -27,12 +32,12 @@ struct WriterThreadStats {
 
 class WriterPool {
  public:
-  /// Called on a writer thread when a body fails (the caller records it, e.g. in LocalStatus).
-  using OnError = std::function<void(const FileBody&, const Error&)>;
-  /// True once the extraction failed: queued bodies are then dropped unwritten.
+  /// Words a body's failure, on the writer thread (e.g. naming its bundle).
+  using Describe = std::function<std::string(const FileBody&, const Error&)>;
+  /// True once the extraction failed elsewhere: every queued body is then dropped unwritten.
   using Stopped = std::function<bool()>;
 
-  WriterPool(unsigned threads, size_t max_bytes, size_t max_files, OnError on_error, Stopped stopped);
+  WriterPool(unsigned threads, size_t max_bytes, size_t max_files, Describe describe, Stopped stopped);
   ~WriterPool();
   WriterPool(const WriterPool&) = delete;
   WriterPool& operator=(const WriterPool&) = delete;
@@ -47,6 +52,12 @@ class WriterPool {
   void drain();
   /// Drains, stops the threads and returns what each did.
   std::vector<WriterThreadStats> finish();
+  /// Records a failure found before the next body is submitted (the parser's):
+  /// bodies already queued are still written, and may fail earlier in the stream.
+  void fail_at_next(std::string message);
+  /// The failure earliest in the stream so far, if any (final once drained).
+  std::optional<std::string> failure();
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
   /// Time submit() spent waiting for room: the parser outran the writers.
   double blocked_seconds() const { return blocked_seconds_; }
   /// Bytes of bodies that may be queued or being written at once.
@@ -62,9 +73,12 @@ class WriterPool {
   void run(size_t index);
   uint64_t done_below_locked() const;
 
+  /// Under mutex_: keeps `message` if it comes before the failure recorded so far.
+  void record_failure(uint64_t seq, std::string message);
+
   size_t max_bytes_;
   size_t max_files_;
-  OnError on_error_;
+  Describe describe_;
   Stopped stopped_;
   std::mutex mutex_;
   std::condition_variable work_;  ///< writers: a body arrived, or closing
@@ -75,6 +89,9 @@ class WriterPool {
   uint64_t next_taken_ = 0;          ///< of the next body a writer takes
   size_t queued_bytes_ = 0;          ///< of the bodies queued or being written
   bool closing_ = false;
+  uint64_t failed_seq_ = UINT64_MAX;  ///< stream position of the first failure
+  std::string failure_;
+  std::atomic<bool> failed_{false};
   double blocked_seconds_ = 0;
   std::vector<WriterThreadStats> stats_;
   std::vector<std::thread> threads_;

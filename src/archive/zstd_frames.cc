@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "archive/zstd_trailer.h"
 #include "util/error.h"
 #include "util/timer.h"
 
@@ -39,16 +40,18 @@ struct DCtx {
   ~DCtx() { ZSTD_freeDCtx(d); }
 };
 
-/// Cuts the input into frames; whole frames of a stated size go to the pool,
-/// any other frame is streamed here once every earlier frame is handed out.
+/// Cuts the input into frames; whole frames of a stated size go to the pool
+/// (if there is one), any other frame is streamed here once every earlier
+/// frame is handed out. Skippable frames are read: pack's trailer is held
+/// against the frames before it.
 class ParallelZstdDecoder : public Decoder {
  public:
-  explicit ParallelZstdDecoder(FrameDecodePool& pool) : pool_(pool) {}
+  explicit ParallelZstdDecoder(FrameDecodePool* pool) : pool_(pool) {}
 
   std::string name() const override {
     if (pooled_ == 0) return "zstd";
-    if (streamed_ == 0) return fmt::format("zstd, {} frames on {} threads", pooled_, pool_.threads());
-    return fmt::format("zstd, {} of {} frames on {} threads", pooled_, pooled_ + streamed_, pool_.threads());
+    if (streamed_ == 0) return fmt::format("zstd, {} frames on {} threads", pooled_, pool_->threads());
+    return fmt::format("zstd, {} of {} frames on {} threads", pooled_, pooled_ + streamed_, pool_->threads());
   }
 
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
@@ -113,9 +116,9 @@ class ParallelZstdDecoder : public Decoder {
     size_t copied = 0;
     while (copied < out.size() && !pending_.empty()) {
       FrameDecodePool::Frame& front = *pending_.front();
-      if (!pool_.is_done(front)) {
+      if (!pool_->is_done(front)) {
         if (!wait) break;
-        pool_.wait(front);
+        pool_->wait(front);
       }
       if (!front.error.empty()) fail("corrupt zstd data ({})", front.error);
       size_t n = std::min(out.size() - copied, front.out_size - front_pos_);
@@ -159,11 +162,15 @@ class ParallelZstdDecoder : public Decoder {
         return;
       }
       case Stage::kSkippableSize:
-        if (le(p + 4, 4) > FrameDecodePool::kMaxFrameBytes) return to_stream();
+        if (le(p + 4, 4) > FrameDecodePool::kMaxFrameBytes) {
+          streaming_skippable_ = true;  // libzstd skips it; it is nobody's trailer
+          return to_stream();
+        }
         target_ = 8 + le(p + 4, 4);
         stage_ = Stage::kEnd;
         return;
       case Stage::kHeader: {
+        if (pool_ == nullptr) return to_stream();
         unsigned long long content = ZSTD_getFrameContentSize(p, frame_.size());
         if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR ||
             content > FrameDecodePool::kMaxFrameBytes)
@@ -198,8 +205,9 @@ class ParallelZstdDecoder : public Decoder {
         }
         [[fallthrough]];
       case Stage::kEnd:
-        if (le(p, 4) != ZSTD_MAGICNUMBER) {
-          next_frame();  // a skippable frame: nothing to decode
+        if (le(p, 4) != ZSTD_MAGICNUMBER) {  // a skippable frame: nothing to decode
+          tally_.skippable_frame(le(p, 4), std::span(frame_).subspan(8));
+          next_frame();
           return;
         }
         ready_ = true;
@@ -211,7 +219,7 @@ class ParallelZstdDecoder : public Decoder {
   /// earlier frames while it would exceed the budget. False: `out` is full.
   bool submit_ready(std::span<std::byte> out, Step& step) {
     size_t cost = frame_.capacity() + content_;
-    while (!pending_.empty() && in_flight_ + cost > pool_.budget_bytes()) {
+    while (!pending_.empty() && in_flight_ + cost > pool_->budget_bytes()) {
       step.produced += hand_out(out.subspan(step.produced), true);
       if (step.produced == out.size()) return false;
     }
@@ -222,8 +230,9 @@ class ParallelZstdDecoder : public Decoder {
     frame->cost = cost;
     in_flight_ += cost;
     pending_.push_back(frame);
-    pool_.submit(std::move(frame));
+    pool_->submit(std::move(frame));
     ++pooled_;
+    tally_.data_frame(content_);
     next_frame();
     return true;
   }
@@ -254,9 +263,15 @@ class ParallelZstdDecoder : public Decoder {
     size_t r = ZSTD_decompressStream(stream_.d, &output, &input);
     if (ZSTD_isError(r)) fail("corrupt zstd data ({})", ZSTD_getErrorName(r));
     step.produced += output.pos;
+    stream_content_ += output.pos;
     took(input.pos, step);
     if (r == 0) {  // the frame ended; the bytes after it start the next one
-      ++streamed_;
+      if (!streaming_skippable_) {
+        ++streamed_;
+        tally_.data_frame(stream_content_);
+      }
+      streaming_skippable_ = false;
+      stream_content_ = 0;
       next_frame();
       mode_ = Mode::kCollect;
       return true;
@@ -265,8 +280,11 @@ class ParallelZstdDecoder : public Decoder {
     return !source(in, step).empty();
   }
 
-  FrameDecodePool& pool_;
+  FrameDecodePool* pool_;  ///< null: every frame is streamed here
   DCtx stream_;
+  ZstdFrameTally tally_;
+  uint64_t stream_content_ = 0;       ///< decoded so far of the frame being streamed
+  bool streaming_skippable_ = false;  ///< the frame being streamed is a skippable one
   Mode mode_ = Mode::kCollect;
   Stage stage_ = Stage::kPrefix;
   std::vector<std::byte> frame_;  ///< the bytes of the frame being cut
@@ -288,7 +306,7 @@ class ParallelZstdDecoder : public Decoder {
 
 }  // namespace
 
-std::unique_ptr<Decoder> make_parallel_zstd_decoder(FrameDecodePool& pool) {
+std::unique_ptr<Decoder> make_zstd_decoder(FrameDecodePool* pool) {
   return std::make_unique<ParallelZstdDecoder>(pool);
 }
 

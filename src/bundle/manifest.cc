@@ -79,6 +79,7 @@ std::string manifest_to_json(const Manifest& m) {
       {"unpacked_bytes", m.unpacked_bytes},
       {"entries", entries},
   };
+  if (m.dirs) j["dirs"] = *m.dirs;
   if (m.links) {
     const ManifestLinks& l = *m.links;
     j["links"] = {{"inside", l.inside},
@@ -121,6 +122,7 @@ Manifest parse_manifest(std::string_view text) {
           fail("manifest: layout.{} '{}' is not a path inside the bundle (relative, without '..')", field, *value);
     }
     if (j.contains("links")) m.links = parse_links(j.at("links"));
+    if (j.contains("dirs")) m.dirs = j.at("dirs").get<std::vector<std::string>>();
     m.files = count(j, "files");
     m.unpacked_bytes = count(j, "unpacked_bytes");
     uint64_t total = 0;

@@ -64,6 +64,9 @@ struct Manifest {
   uint64_t files = 0;           ///< entries.size(): regular files and symlinks
   uint64_t unpacked_bytes = 0;  ///< sum of the entries' sizes
   std::vector<ManifestEntry> entries;
+  /// Every directory member, so that the member set is complete. Absent from
+  /// bundles made before staging checked it: their directories go unchecked.
+  std::optional<std::vector<std::string>> dirs;
 };
 
 std::string manifest_to_json(const Manifest& manifest);

@@ -3,9 +3,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include <map>
 #include <memory>
+#include <optional>
 
+#include "archive/member_type.h"
+#include "bundle/manifest_check.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -101,56 +103,34 @@ VerifyReport verify_bundle(const std::string& bundle) {
   VerifyReport report;
   report.manifest_text = reader.manifest_text();
   report.manifest = parse_for(bundle, report.manifest_text);
-  std::map<std::string, const ManifestEntry*> expected;
-  uint64_t total = 0;
-  for (const auto& e : report.manifest.entries) {
-    expected[e.path] = &e;
-    total += e.size;
+  std::optional<ManifestCheck> check;
+  try {
+    check.emplace(report.manifest);
+  } catch (const Error& e) {
+    report.problems.push_back(e.what());
+    return report;
   }
   auto& problems = report.problems;
-  if (report.manifest.files != report.manifest.entries.size())
-    problems.push_back(fmt::format("manifest says {} files but lists {}", report.manifest.files, expected.size()));
-  if (report.manifest.unpacked_bytes != total)
-    problems.push_back(
-        fmt::format("manifest says {} bytes but its entries add up to {}", report.manifest.unpacked_bytes, total));
-
   while (archive_entry* e = reader.next()) {
     std::string name = BundleReader::name(e);
-    auto type = archive_entry_filetype(e);
-    if (type == AE_IFDIR) continue;
-    ++report.checked;
-    auto it = expected.find(name);
-    if (it == expected.end()) {
-      problems.push_back(fmt::format("{}: in the bundle but not in the manifest", name));
-      continue;
-    }
-    const ManifestEntry& want = *it->second;
-    expected.erase(it);
-    const char* hardlink = archive_entry_hardlink(e);
-    if (hardlink != nullptr) {
-      problems.push_back(fmt::format("{}: a hard link, the manifest lists a file", name));
-    } else if (type == AE_IFLNK) {
-      std::string target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
-      if (target != want.link)
-        problems.push_back(fmt::format("{}: symlink to '{}', the manifest says '{}'", name, target, want.link));
-    } else if (type == AE_IFREG) {
+    MemberType type = member_type(e);
+    if (type != MemberType::directory) ++report.checked;
+    std::string target = type == MemberType::symlink && archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+    std::optional<uint64_t> xxh3;
+    std::optional<std::string> why =
+        check->member(name, type, static_cast<uint64_t>(archive_entry_size(e)), target, &xxh3);
+    if (!why && type == MemberType::file) {
       StreamHash hash;
       uint64_t size = 0;
       reader.data([&](const char* p, size_t n) {
         hash.update(std::as_bytes(std::span(p, n)));
         size += n;
       });
-      if (!want.link.empty()) problems.push_back(fmt::format("{}: a file, the manifest lists a symlink", name));
-      else if (size != want.size)
-        problems.push_back(fmt::format("{}: {} bytes, the manifest says {}", name, size, want.size));
-      else if (hex64(hash.digest()) != want.xxh3)
-        problems.push_back(fmt::format("{}: content differs from the manifest (xxh3 {}, expected {})", name,
-                                       hex64(hash.digest()), want.xxh3));
-    } else {
-      problems.push_back(fmt::format("{}: unexpected member type", name));
+      why = ManifestCheck::content(size, hash.digest(), static_cast<uint64_t>(archive_entry_size(e)), xxh3);
     }
+    if (why) problems.push_back(fmt::format("{}: {}", name, *why));
   }
-  for (const auto& [name, entry] : expected)
+  for (const auto& name : check->missing())
     problems.push_back(fmt::format("{}: in the manifest but not in the bundle", name));
   return report;
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "archive/zstd_trailer.h"
 #include "util/error.h"
 #include "util/io.h"
 
@@ -112,10 +113,16 @@ void FrameCompressor::write(std::span<const std::byte> data) {
 void FrameCompressor::finish() {
   if (!buffer_.empty()) submit();
   write_ready(0);
+  if (options_.kind == Compression::kZstd) {
+    std::vector<std::byte> trailer = encode_zstd_trailer({frames_, bytes_in_});
+    io::write_all(fd_, trailer, shown_);
+    bytes_out_ += trailer.size();
+  }
 }
 
 void FrameCompressor::submit() {
   auto frame = std::make_shared<Frame>();
+  ++frames_;
   frame->input.swap(buffer_);
   buffer_.reserve(options_.frame_bytes);
   if (inline_encoder_) {

@@ -1,7 +1,8 @@
 #pragma once
 // Compresses a byte stream as a sequence of independent frames (zstd frames
 // or gzip members) of a fixed amount of input each, on a pool of threads,
-// and writes them in order. Independent frames let a later reader
+// and writes them in order; a zstd stream ends with a trailer frame that
+// counts them (archive/zstd_trailer.h). Independent frames let a later reader
 // decompress in parallel; compressing each with one thread makes the bytes
 // the same whatever --threads is.
 #include <condition_variable>
@@ -59,6 +60,7 @@ class FrameCompressor {
   std::string shown_;
   std::vector<std::byte> buffer_;
   uint64_t bytes_in_ = 0, bytes_out_ = 0;
+  uint64_t frames_ = 0;
 
   std::deque<std::shared_ptr<Frame>> in_flight_;  ///< in stream order
   BlockingQueue<std::shared_ptr<Frame>> work_;

@@ -158,6 +158,7 @@ TreeTar& LiveTree::stream() {
   }
   manifest.name = name_;
   manifest.kind = walk_.venv ? "venv" : "dir";
+  manifest.dirs.emplace();
   std::vector<PackEntry> entries;
   entries.reserve(merged.size());
   for (auto& [member, e] : merged) {
@@ -167,6 +168,8 @@ TreeTar& LiveTree::stream() {
     if (e.type != EntryType::directory) {
       manifest.entries.push_back({e.member, e.size, "", e.link});
       manifest.unpacked_bytes += e.size;
+    } else {
+      manifest.dirs->push_back(e.member);
     }
     entries.push_back(std::move(e));
   }

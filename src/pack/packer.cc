@@ -185,8 +185,12 @@ void drop_output(PackSource& source, const OutputFile& out) {
 
 Manifest finish_manifest(Manifest m, const std::vector<PackEntry>& entries, const std::string& name) {
   m.name = name;
+  m.dirs.emplace();
   for (const auto& e : entries) {
-    if (e.type == EntryType::directory) continue;
+    if (e.type == EntryType::directory) {
+      m.dirs->push_back(e.member);
+      continue;
+    }
     m.entries.push_back({e.member, e.size, e.xxh3, e.link});
     m.unpacked_bytes += e.size;
   }

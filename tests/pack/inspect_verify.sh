@@ -38,7 +38,7 @@ echo new >X/lib/pkg/extra.py
 (cd X && tar --zstd -cf ../extra.tar.zst .pybcast/manifest.json bin lib)
 run_pybcast inspect --verify extra.tar.zst
 [ "$STATUS" = 1 ] || fail "--verify accepted an extra member"
-expect_in stderr "lib/pkg/extra.py: in the bundle but not in the manifest"
+expect_in stderr "lib/pkg/extra.py: in the bundle but not in its manifest"
 expect_in stderr "lib/pkg/alias.py: symlink to 'blob.bin', the manifest says 'mod.py'"
 
 size=$(stat -c %s b.tar.zst)

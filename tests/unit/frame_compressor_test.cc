@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "archive/zstd_trailer.h"
 #include "test_dir.h"
 #include "util/io.h"
 
@@ -53,12 +54,21 @@ TEST(FrameCompressor, ZstdFramesAreIndependentAndThreadCountDoesNotMatter) {
   auto three = compress(input, Compression::kZstd, 3, 100000);
   EXPECT_EQ(one, three);
 
-  // Six frames (five full, one short), each decodable on its own.
+  // Six frames (five full, one short), each decodable on its own, then the trailer that counts them.
   size_t at = 0, frames = 0;
   std::vector<std::byte> all;
+  std::optional<ZstdTrailer> trailer;
   while (at < one.size()) {
     size_t size = ZSTD_findFrameCompressedSize(one.data() + at, one.size() - at);
     ASSERT_FALSE(ZSTD_isError(size));
+    uint32_t magic = 0;
+    for (int i = 3; i >= 0; --i) magic = (magic << 8) | std::to_integer<uint32_t>(one[at + static_cast<size_t>(i)]);
+    if ((magic & 0xFFFFFFF0u) == 0x184D2A50u) {
+      trailer = parse_zstd_trailer(magic, std::span(one).subspan(at + 8, size - 8));
+      at += size;
+      EXPECT_EQ(at, one.size()) << "the trailer is last";
+      continue;
+    }
     unsigned long long content = ZSTD_getFrameContentSize(one.data() + at, size);
     ASSERT_EQ(content, frames < 5 ? 100000u : 17u);
     std::vector<std::byte> out(content);
@@ -69,6 +79,9 @@ TEST(FrameCompressor, ZstdFramesAreIndependentAndThreadCountDoesNotMatter) {
   }
   EXPECT_EQ(frames, 6u);
   EXPECT_EQ(all, input);
+  ASSERT_TRUE(trailer);
+  EXPECT_EQ(trailer->frames, 6u);
+  EXPECT_EQ(trailer->content_bytes, input.size());
 }
 
 TEST(FrameCompressor, GzipMembersHaveNoTimestampAndDecodeAlone) {

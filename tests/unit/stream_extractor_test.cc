@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include "archive_builder.h"
 #include "bundle/manifest.h"
 #include "test_dir.h"
+#include "util/hash.h"
 #include "util/io.h"
 
 namespace pybcast {
@@ -172,21 +174,31 @@ TEST(Extractor, SymlinksOutsideAreCreatedAndListed) {
   EXPECT_EQ(out.result.stats.outside_symlinks[0], "lib/sitecustomize.py -> /etc/python3.11/sitecustomize.py");
 }
 
-std::string manifest_json(const std::string& name, uint64_t unpacked) {
+/// A manifest listing `files` (path -> content), or one file of `unpacked` bytes that is not there.
+std::string manifest_json(const std::string& name, uint64_t unpacked,
+                          const std::vector<std::pair<std::string, std::string>>& files = {}) {
   Manifest m;
   m.name = name;
-  m.unpacked_bytes = unpacked;
+  for (const auto& [path, content] : files) {
+    m.entries.push_back({path, content.size(), hex64(hash64(std::as_bytes(std::span(content)))), ""});
+    m.unpacked_bytes += content.size();
+  }
+  if (files.empty() && unpacked > 0) {
+    m.entries.push_back({"absent", unpacked, "0000000000000000", ""});
+    m.unpacked_bytes = unpacked;
+  }
+  m.files = m.entries.size();
   return manifest_to_json(m);
 }
 
 TEST(Extractor, BundleMetadataIsKeptPerBundle) {
   TestDir dir;
-  auto a = ArchiveBuilder().file(".pybcast/manifest.json", manifest_json("a", 1)).file("x", "x").build();
-  auto b = ArchiveBuilder().file("./.pybcast/manifest.json", manifest_json("b", 1)).build();
+  auto a = ArchiveBuilder().file(".pybcast/manifest.json", manifest_json("a", 0, {{"x", "x"}})).file("x", "x").build();
+  auto b = ArchiveBuilder().file("./.pybcast/manifest.json", manifest_json("b", 0)).build();
   Outcome out = extract(dir.path(), {{"a.tar", a}, {"b.tar", b}});
   ASSERT_TRUE(out.ok) << out.message;
-  EXPECT_EQ(testing::read_file(dir / ".pybcast/bundles/a.tar/manifest.json"), manifest_json("a", 1));
-  EXPECT_EQ(testing::read_file(dir / ".pybcast/bundles/b.tar/manifest.json"), manifest_json("b", 1));
+  EXPECT_EQ(testing::read_file(dir / ".pybcast/bundles/a.tar/manifest.json"), manifest_json("a", 0, {{"x", "x"}}));
+  EXPECT_EQ(testing::read_file(dir / ".pybcast/bundles/b.tar/manifest.json"), manifest_json("b", 0));
 }
 
 TEST(Extractor, RefusesABundleTooBigForTheFreeSpaceBeforeExtractingIt) {
@@ -267,6 +279,197 @@ INSTANTIATE_TEST_SUITE_P(
         Hostile{"long_name", ArchiveBuilder().file(std::string(300, 'n'), "x"), "NAME_MAX"},
         Hostile{"zero_entries", ArchiveBuilder(), "contains no entries"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+/// A tree as pack bundles it: the manifest first (files with sizes and
+/// hashes, symlinks, directories), then the members in order.
+struct Member {
+  char type;  ///< 'd', 'f', 'l' (symlink), 'h' (hard link)
+  std::string path, data;
+};
+
+const std::vector<Member> kPacked = {
+    {'d', "lib", ""},          {'f', "lib/a.py", "alpha"}, {'f', "lib/b.py", std::string(300000, 'b')},
+    {'l', "lib/c.py", "a.py"}, {'d', "lib/empty", ""},     {'f', "z.txt", "zed"},
+};
+
+std::string packed_manifest(const std::vector<Member>& members) {
+  Manifest m;
+  m.name = "packed";
+  m.dirs.emplace();
+  for (const auto& e : members) {
+    if (e.type == 'd') m.dirs->push_back(e.path);
+    else if (e.type == 'l') m.entries.push_back({e.path, 0, "", e.data});
+    else m.entries.push_back({e.path, e.data.size(), hex64(hash64(std::as_bytes(std::span(e.data)))), ""});
+    if (e.type == 'f') m.unpacked_bytes += e.data.size();
+  }
+  m.files = m.entries.size();
+  return manifest_to_json(m);
+}
+
+/// The bundle of `members` whose manifest describes `described` (the tree as packed).
+ArchiveBuilder packed_bundle(const std::vector<Member>& members, const std::vector<Member>& described = kPacked) {
+  ArchiveBuilder b;
+  b.file(".pybcast/manifest.json", packed_manifest(described));
+  for (const auto& e : members) {
+    if (e.type == 'd') b.dir(e.path);
+    else if (e.type == 'f') b.file(e.path, e.data);
+    else if (e.type == 'l') b.symlink(e.path, e.data);
+    else b.hardlink(e.path, e.data);
+  }
+  return b;
+}
+
+struct Damaged {
+  const char* name;
+  std::vector<Member> members;
+  const char* expected;  ///< substring of the error
+};
+
+std::vector<Member> with(std::vector<Member> members, size_t at, const Member& m) {
+  members[at] = m;
+  return members;
+}
+std::vector<Member> without(std::vector<Member> members, size_t at) {
+  members.erase(members.begin() + static_cast<ptrdiff_t>(at));
+  return members;
+}
+std::vector<Member> plus(std::vector<Member> members, const Member& m) {
+  members.push_back(m);
+  return members;
+}
+
+class ExtractorVerifies : public ::testing::TestWithParam<Damaged> {};
+
+// A bundle that starts with its manifest is refused where any member differs
+// from it, with the same words for 1 and 8 extract threads (hashes checked
+// on the writer threads), and nothing of it is left to publish but the tmp
+// directory the caller removes.
+TEST_P(ExtractorVerifies, AMemberThatDiffersFromTheManifest) {
+  std::vector<std::string> messages;
+  for (unsigned threads : {1u, 8u}) {
+    SCOPED_TRACE(::testing::Message() << threads << " extract threads");
+    for (Filter filter : {Filter::kNone, Filter::kZstdChecked}) {
+      TestDir dir;
+      Outcome out = extract(dir.path(), {{"p.tar", packed_bundle(GetParam().members).build(filter)}}, 4096, threads);
+      ASSERT_FALSE(out.ok);
+      EXPECT_EQ(out.message.find("bundle 'p.tar': "), 0u) << out.message;
+      EXPECT_NE(out.message.find(GetParam().expected), std::string::npos) << out.message;
+      messages.push_back(out.message);
+    }
+  }
+  for (const auto& m : messages) EXPECT_EQ(m, messages.front());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Damage, ExtractorVerifies,
+    ::testing::Values(
+        Damaged{"content", with(kPacked, 2, {'f', "lib/b.py", std::string(299999, 'b') + "c"}),
+                "entry 'lib/b.py': content differs from the manifest (xxh3 "},
+        Damaged{"size", with(kPacked, 1, {'f', "lib/a.py", "alpha!"}),
+                "entry 'lib/a.py': 6 bytes, the manifest says 5"},
+        Damaged{"file_lost", without(kPacked, 1), "'lib/a.py' is in the manifest but not in the bundle"},
+        Damaged{"empty_dir_lost", without(kPacked, 4), "'lib/empty' is in the manifest but not in the bundle"},
+        Damaged{"tail_lost", std::vector<Member>(kPacked.begin(), kPacked.begin() + 2),
+                "4 members of the manifest are not in the bundle, the first 'lib/b.py'"},
+        Damaged{"added", plus(kPacked, {'f', "lib/extra.py", "x"}),
+                "entry 'lib/extra.py': in the bundle but not in its manifest"},
+        Damaged{"repeated", plus(kPacked, kPacked[1]), "entry 'lib/a.py': appears twice in the bundle"},
+        Damaged{"symlink_target", with(kPacked, 3, {'l', "lib/c.py", "b.py"}),
+                "entry 'lib/c.py': symlink to 'b.py', the manifest says 'a.py'"},
+        Damaged{"file_for_symlink", with(kPacked, 3, {'f', "lib/c.py", "alpha"}),
+                "entry 'lib/c.py': a file, the manifest lists a symlink"},
+        Damaged{"hard_link", with(kPacked, 5, {'h', "z.txt", "lib/a.py"}),
+                "entry 'z.txt': a hard link, the manifest lists a file"},
+        // Two differences: the first in the stream is said, however many threads check.
+        Damaged{"two_contents",
+                with(with(kPacked, 2, {'f', "lib/b.py", std::string(299999, 'b') + "c"}), 5, {'f', "z.txt", "zee"}),
+                "entry 'lib/b.py': content differs"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Extractor, AnIntactPackedBundleAndOneFromBeforeDirectoriesWereListedStage) {
+  for (unsigned threads : {1u, 8u}) {
+    TestDir dir;
+    Outcome out = extract(dir.path(), {{"p.tar", packed_bundle(kPacked).build(Filter::kZstdChecked)}}, 4096, threads);
+    ASSERT_TRUE(out.ok) << out.message;
+    EXPECT_EQ(testing::read_file(dir / "lib/b.py"), kPacked[2].data);
+    EXPECT_TRUE(S_ISDIR(mode_of(dir / "lib/empty")));
+    // Older manifests list no directories: theirs are not checked, the rest is.
+    std::string old = packed_manifest(kPacked);
+    old.replace(old.find("\"dirs\""), std::string("\"dirs\"").size(), "\"dirz\"");
+    ArchiveBuilder b;
+    b.file(".pybcast/manifest.json", old).dir("lib").file("lib/a.py", "alpha").file("lib/b.py", kPacked[2].data);
+    b.symlink("lib/c.py", "a.py").dir("extra").file("z.txt", "zed");
+    TestDir older;
+    out = extract(older.path(), {{"old.tar", b.build()}}, 4096, threads);
+    EXPECT_TRUE(out.ok) << out.message;
+  }
+}
+
+/// `bytes` without its end-of-archive marker (the zero blocks after the last member).
+std::vector<std::byte> without_end_marker(std::vector<std::byte> bytes) {
+  while (bytes.size() >= 512 &&
+         std::all_of(bytes.end() - 512, bytes.end(), [](std::byte b) { return b == std::byte{0}; }))
+    bytes.resize(bytes.size() - 512);
+  return bytes;
+}
+
+std::vector<std::byte> compressed(const std::vector<std::byte>& tar, Filter filter) {
+  if (filter == Filter::kNone) return tar;
+  archive* a = archive_write_new();
+  archive_write_set_format_raw(a);
+  if (filter == Filter::kGzip) archive_write_add_filter_gzip(a);
+  else archive_write_add_filter_zstd(a);
+  std::vector<std::byte> out(tar.size() + 4096);
+  size_t used = 0;
+  archive_write_open_memory(a, out.data(), out.size(), &used);
+  archive_entry* e = archive_entry_new();
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_write_header(a, e);
+  archive_write_data(a, tar.data(), tar.size());
+  archive_entry_free(e);
+  archive_write_close(a);
+  archive_write_free(a);
+  out.resize(used);
+  return out;
+}
+
+// A bundle cut where a member ends decodes cleanly (at a gzip member's or a
+// zstd frame's end too); without the tar end-of-archive marker it is refused.
+TEST(Extractor, RefusesATarCutAtAMemberBoundary) {
+  auto whole = ArchiveBuilder().dir("d").file("d/one.py", "1").file("d/two.py", "2").build();
+  auto cut = without_end_marker(whole);
+  ASSERT_LT(cut.size(), whole.size());
+  for (Filter filter : {Filter::kNone, Filter::kGzip, Filter::kZstd}) {
+    TestDir dir;
+    Outcome out = extract_one(dir.path(), compressed(cut, filter), "cut.tar");
+    ASSERT_FALSE(out.ok);
+    EXPECT_EQ(out.message, "bundle 'cut.tar' ends after 3 entries without the end-of-archive marker: it was cut short");
+    TestDir intact;
+    EXPECT_TRUE(extract_one(intact.path(), compressed(whole, filter)).ok);
+  }
+  // One block of zeros is a marker as libarchive and GNU tar take it.
+  auto half = cut;
+  half.resize(cut.size() + 512, std::byte{0});
+  TestDir dir;
+  EXPECT_TRUE(extract_one(dir.path(), half).ok);
+}
+
+// libarchive skips a header whose checksum fails (ARCHIVE_RETRY) and resyncs
+// at the next one; GNU tar says "Skipping to next header" and exits 2. Refused.
+TEST(Extractor, RefusesADamagedTarHeaderInsteadOfSkippingIt) {
+  auto bytes = ArchiveBuilder().file("one.py", "1").file("two.py", "2").file("three.py", "3").build();
+  // pax_restricted writes plain ustar headers for these: one block each, then one block of data.
+  ASSERT_EQ(std::memcmp(bytes.data() + 1024, "two.py", 6), 0);
+  bytes[1024 + 1] ^= std::byte{0x01};  // a bit of the second member's name
+  for (Filter filter : {Filter::kNone, Filter::kGzip, Filter::kZstd}) {
+    for (unsigned threads : {1u, 8u}) {
+      TestDir dir;
+      Outcome out = extract(dir.path(), {{"d.tar", compressed(bytes, filter)}}, 4096, threads);
+      ASSERT_FALSE(out.ok);
+      EXPECT_EQ(out.message.find("bundle 'd.tar': damaged tar header after 1 entries"), 0u) << out.message;
+    }
+  }
+}
 
 TEST(Extractor, DirectoryReplacedByFileAndBack) {
   TestDir dir;
@@ -600,7 +803,6 @@ TEST(ParallelExtract, AWriteFailureOnAWriterThreadStopsEverythingAndNamesTheEntr
   EXPECT_NE(out.message.find("write failed"), std::string::npos) << out.message;
 }
 
-
 /// A tar stream cut into independent zstd frames that state their size, as
 /// pack writes them (there 4 MiB each; here small, so there are many).
 std::vector<std::byte> in_zstd_frames(const std::vector<std::byte>& tar, size_t frame_bytes) {
@@ -654,7 +856,6 @@ TEST(ParallelExtract, ZstdFramesDecodeOnThePoolInStreamOrder) {
     EXPECT_EQ(pooled.message.rfind("bundle '1.tar.zst': ", 0), 0u) << pooled.message;
   }
 }
-
 
 /// gzip of `data`, its CRC32 trailer flipped: a decoder refuses it only at its end.
 std::vector<std::byte> gzip_with_bad_crc(const std::string& data) {

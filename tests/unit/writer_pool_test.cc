@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "test_dir.h"
+#include "util/hash.h"
 #include "util/io.h"
 
 namespace pybcast {
@@ -39,7 +40,7 @@ TEST(WriterPool, WritesEveryBodyWithModeAndMtimeAndCountsPerThread) {
   std::vector<WriterThreadStats> stats;
   {
     WriterPool pool(
-        4, 1 << 20, 64, [](const FileBody&, const Error& e) { FAIL() << e.what(); }, [] { return false; });
+        4, 1 << 20, 64, [](const FileBody&, const Error& e) { return std::string(e.what()); }, [] { return false; });
     for (int i = 0; i < 500; ++i) pool.submit(body_for(dir, fmt::format("f{}", i), std::string(i, 'x')));
     stats = pool.finish();
   }
@@ -58,7 +59,7 @@ TEST(WriterPool, WritesEveryBodyWithModeAndMtimeAndCountsPerThread) {
 TEST(WriterPool, WaitForReturnsOnceThatBodyIsWrittenAndClosed) {
   TestDir dir;
   WriterPool pool(
-      3, 1 << 20, 64, [](const FileBody&, const Error& e) { FAIL() << e.what(); }, [] { return false; });
+      3, 1 << 20, 64, [](const FileBody&, const Error& e) { return std::string(e.what()); }, [] { return false; });
   for (int i = 0; i < 200; ++i) {
     uint64_t seq = pool.submit(body_for(dir, fmt::format("f{}", i), fmt::format("body {}", i)));
     pool.wait_for(seq);
@@ -99,7 +100,7 @@ TEST(WriterPool, AFullQueueBlocksTheSubmitter) {
     return false;
   };
   WriterPool pool(
-      1, 1 << 20, 2, [](const FileBody&, const Error& e) { FAIL() << e.what(); }, held);
+      1, 1 << 20, 2, [](const FileBody&, const Error& e) { return std::string(e.what()); }, held);
   std::atomic<int> submitted{0};
   std::thread parser([&] {
     for (int i = 0; i < 6; ++i) {
@@ -122,7 +123,6 @@ TEST(WriterPool, AFullQueueBlocksTheSubmitter) {
 
 TEST(WriterPool, AfterAFailureTheRestIsDroppedAndThePoolStillDrains) {
   TestDir dir;
-  std::atomic<bool> failed{false};
   std::atomic<int> errors{0};
   std::vector<WriterThreadStats> stats;
   {
@@ -130,24 +130,90 @@ TEST(WriterPool, AfterAFailureTheRestIsDroppedAndThePoolStillDrains) {
         4, 1 << 20, 16,
         [&](const FileBody& body, const Error& e) {
           ++errors;
-          EXPECT_EQ(body.bundle, 7u);
-          EXPECT_NE(std::string(e.what()).find("entry 'bad'"), std::string::npos) << e.what();
-          failed = true;
+          return fmt::format("bundle {}: {}", body.bundle, e.what());
         },
-        [&] { return failed.load(); });
+        [] { return false; });
     FileBody bad = body_for(dir, "bad", "data", 7);
     bad.fd = io::open(dir / "bad", O_RDONLY);  // writing fails: EBADF
     pool.submit(std::move(bad));
     pool.drain();
+    EXPECT_TRUE(pool.failed());
     for (int i = 0; i < 300; ++i) pool.submit(body_for(dir, fmt::format("f{}", i), "x"));
     pool.drain();
     stats = pool.finish();
+    ASSERT_TRUE(pool.failure());
+    EXPECT_NE(pool.failure()->find("bundle 7: entry 'bad'"), std::string::npos) << *pool.failure();
   }
   EXPECT_EQ(errors.load(), 1);
   uint64_t written = 0;
   for (const auto& s : stats) written += s.files;
   EXPECT_EQ(written, 0u);  // dropped (closed unwritten) once failed
   EXPECT_EQ(testing::read_file(dir / "f299"), "");
+}
+
+// The failure said is the first in the stream, whichever thread finds it
+// first: bodies queued before a failure are still written and checked.
+TEST(WriterPool, TheFailureEarliestInTheStreamWinsAndLaterBodiesAreDropped) {
+  TestDir dir;
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool second_failed = false;
+  // Where two threads take the two bodies, the first body's failure is
+  // recorded after the second's (its thread waits); either way it wins.
+  WriterPool pool(
+      2, 1 << 20, 64,
+      [&](const FileBody& body, const Error&) {
+        std::unique_lock lock(mutex);
+        if (body.shown == "first") cv.wait_for(lock, std::chrono::seconds(1), [&] { return second_failed; });
+        else second_failed = true, cv.notify_all();
+        return body.shown;
+      },
+      [] { return false; });
+  FileBody first = body_for(dir, "first", "0123");
+  first.xxh3 = 1;  // not its hash
+  FileBody second = body_for(dir, "second", "abcd");
+  second.xxh3 = 2;
+  pool.submit(std::move(first));
+  pool.submit(std::move(second));
+  pool.fail_at_next("parser");  // the parser's failure comes after both
+  pool.submit(body_for(dir, "third", "later"));
+  pool.drain();
+  EXPECT_EQ(pool.failure(), "first");
+  EXPECT_EQ(testing::read_file(dir / "third"), "");  // after a failure: dropped
+}
+
+TEST(WriterPool, ABodyWhoseContentIsNotTheExpectedHashIsRefusedUnwritten) {
+  TestDir dir;
+  FileBody body = body_for(dir, "f", "content");
+  body.xxh3 = hash64(std::as_bytes(std::span(std::string_view("content")))) + 1;
+  try {
+    write_file_body(body);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("entry 'f': content differs from the manifest"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(testing::read_file(dir / "f"), "");
+  FileBody good = body_for(dir, "g", "content");
+  good.xxh3 = hash64(std::as_bytes(std::span(std::string_view("content"))));
+  write_file_body(good);
+  EXPECT_EQ(testing::read_file(dir / "g"), "content");
+}
+
+// A sparse body hashes as the file it makes: holes and the tail are zeros.
+TEST(WriterPool, ASparseBodyHashesAsTheFileItWrites) {
+  TestDir dir;
+  FileBody body;
+  body.fd = io::open(dir / "sparse", O_WRONLY | O_CREAT | O_EXCL, 0600);
+  body.shown = "sparse";
+  body.size = 300;
+  body.append(100, "abc", 3);
+  body.mode = 0644;
+  std::string whole(300, '\0');
+  whole.replace(100, 3, "abc");
+  body.xxh3 = hash64(std::as_bytes(std::span(whole)));
+  write_file_body(body);
+  EXPECT_EQ(testing::read_file(dir / "sparse"), whole);
 }
 
 TEST(WriterPool, DefaultThreadsAreTheAvailableCoresAtMost16) {

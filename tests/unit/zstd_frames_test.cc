@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "archive/zstd_trailer.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -106,17 +107,17 @@ TEST_P(ParallelZstd, DecodesEveryKindOfFrameInOrder) {
   auto [piece, room] = GetParam();
   Stream s;
   for (unsigned i = 0; i < 12; ++i) s.sized((i % 4 + 1) * 300000 + i, i, i % 3 != 0);
-  s.sized(0, 99);                         // an empty frame
+  s.sized(0, 99);                            // an empty frame
   append(s.compressed, skippable_frame(3));  // as pzstd writes in front of its frames
-  s.streamed(700000, 7);                  // no stated size: streamed in order
-  s.sized(5, 8);                          // a frame shorter than the longest header
+  s.streamed(700000, 7);                     // no stated size: streamed in order
+  s.sized(5, 8);                             // a frame shorter than the longest header
   append(s.compressed, skippable_frame(0));
   s.sized((FrameDecodePool::kMaxFrameBytes) + 4096, 9);  // larger than a pooled frame
   for (unsigned i = 0; i < 5; ++i) s.sized(4u << 20, 20 + i);
   s.streamed(3, 30);
 
   FrameDecodePool pool(3);
-  auto d = make_parallel_zstd_decoder(pool);
+  auto d = make_zstd_decoder(&pool);
   Bytes out;
   EXPECT_EQ(decode_all(*d, s.compressed, piece, room, out), "");
   ASSERT_EQ(out.size(), s.plain.size());
@@ -135,7 +136,7 @@ TEST(ParallelZstd, NamesHowManyFramesWentToThePool) {
   Stream all_sized, one_streamed;
   for (unsigned i = 0; i < 4; ++i) all_sized.sized(100000, i);
   one_streamed.streamed(100000, 1);
-  auto a = make_parallel_zstd_decoder(pool), b = make_parallel_zstd_decoder(pool);
+  auto a = make_zstd_decoder(&pool), b = make_zstd_decoder(&pool);
   Bytes out;
   EXPECT_EQ(decode_all(*a, all_sized.compressed, 4096, 1 << 20, out), "");
   EXPECT_EQ(a->name(), "zstd, 4 frames on 2 threads");
@@ -179,7 +180,7 @@ TEST(ParallelZstd, RefusesCorruptTruncatedAndTrailingBytes) {
   for (const auto& c : cases) {
     for (size_t piece : {size_t{4096}, size_t{1} << 22}) {
       FrameDecodePool pool(4);
-      auto d = make_parallel_zstd_decoder(pool);
+      auto d = make_zstd_decoder(&pool);
       Bytes out;
       std::string message = decode_all(*d, c.bytes, piece, 1 << 20, out);
       EXPECT_EQ(message.rfind(c.expected, 0), 0u) << c.what << ", pieces of " << piece << ": " << message;
@@ -203,7 +204,7 @@ TEST(ParallelZstd, AFrameThatFillsTheOutputExactlyEnds) {
     for (size_t piece : {size_t{4} << 20, size_t{65536}})
       for (size_t room : {size_t{1} << 20, size_t{65536}, size_t{1000}})
         for (int parallel = 0; parallel < 2; ++parallel) {
-          auto d = parallel ? make_parallel_zstd_decoder(pool) : make_decoder(Compression::kZstd);
+          auto d = parallel ? make_zstd_decoder(&pool) : make_decoder(Compression::kZstd);
           Bytes out;
           EXPECT_EQ(decode_all(*d, s->compressed, piece, room, out), "")
               << (s == &sized ? "sized" : "streamed") << ", pieces " << piece << ", room " << room << ", parallel "
@@ -222,9 +223,91 @@ TEST(ParallelZstd, RefusesAFrameShorterThanItsHeaderSays) {
   size_t at = 4 + 1 + ((std::to_integer<unsigned>(frame[4]) >> 5) & 1 ? 0 : 1);
   frame[at] = static_cast<std::byte>(std::to_integer<unsigned>(frame[at]) + 1);
   FrameDecodePool pool(2);
-  auto d = make_parallel_zstd_decoder(pool);
+  auto d = make_zstd_decoder(&pool);
   Bytes out;
   EXPECT_NE(decode_all(*d, frame, 4096, 1 << 20, out).find("corrupt zstd data"), std::string::npos);
+}
+
+/// pack's trailer frame counts the frames before it: lost, repeated and
+/// added frames, and frames after it, are refused by the pooled and the
+/// streaming decoder alike, in the same words; an intact stream decodes
+/// and a stream cut before its trailer decodes too (the manifest and the
+/// tar end-of-archive marker are what refuse that cut).
+TEST(ZstdTrailer, FramesLostRepeatedOrAfterTheEndAreRefused) {
+  std::vector<Bytes> frames, plains;
+  uint64_t content = 0;
+  for (unsigned i = 0; i < 5; ++i) {
+    plains.push_back(data_of(i == 4 ? 1234 : 300000, i));
+    frames.push_back(i == 2 ? streamed_frame(plains.back()) : sized_frame(plains.back()));
+    content += plains.back().size();
+  }
+  Bytes trailer = encode_zstd_trailer({frames.size(), content});
+  auto join = [&](std::vector<size_t> order, bool with_trailer) {
+    Bytes out;
+    for (size_t i : order) append(out, frames[i]);
+    if (with_trailer) append(out, trailer);
+    return out;
+  };
+  struct Case {
+    const char* what;
+    Bytes bytes;
+    const char* expected;  ///< "" when it decodes
+  };
+  Bytes after = join({0, 1, 2, 3, 4}, true);
+  append(after, frames[4]);
+  Bytes twice = join({0, 1, 2, 3, 4}, true);
+  append(twice, trailer);
+  Bytes foreign = join({0, 1, 2, 3, 4}, false);
+  append(foreign, skippable_frame(32));  // someone else's skippable frame
+  append(foreign, trailer);
+  Bytes replaced = join({0, 1, 2, 3}, false);
+  append(replaced, sized_frame(data_of(1235, 4)));
+  append(replaced, trailer);
+  std::vector<Case> cases = {
+      {"intact", join({0, 1, 2, 3, 4}, true), ""},
+      {"cut before the trailer", join({0, 1, 2, 3, 4}, false), ""},
+      {"another skippable frame", foreign, ""},
+      {"first frame lost", join({1, 2, 3, 4}, true), "corrupt zstd data (4 of the 5 frames pack wrote: 1 lost)"},
+      {"middle frame lost", join({0, 1, 3, 4}, true), "corrupt zstd data (4 of the 5 frames pack wrote: 1 lost)"},
+      {"frame repeated", join({0, 1, 1, 2, 3, 4}, true),
+       "corrupt zstd data (6 frames where pack wrote 5: repeated or added)"},
+      {"last frame replaced", replaced,
+       "corrupt zstd data (its frames decode to 1201235 bytes, pack wrote 1201234: frames replaced)"},
+      {"a frame after the trailer", after, "corrupt zstd data (a frame after the end of the bundle pack wrote)"},
+      {"the trailer twice", twice, "corrupt zstd data (its end-of-bundle frame appears twice)"},
+  };
+  for (const auto& c : cases) {
+    for (size_t piece : {size_t{7}, size_t{4096}, size_t{1} << 22}) {
+      FrameDecodePool pool(2);
+      Bytes pooled_out, streamed_out;
+      auto pooled = make_zstd_decoder(&pool);
+      std::string message = decode_all(*pooled, c.bytes, piece, 1 << 20, pooled_out);
+      EXPECT_EQ(message, c.expected) << c.what << ", pieces of " << piece;
+      auto streaming = make_zstd_decoder(nullptr);
+      EXPECT_EQ(decode_all(*streaming, c.bytes, piece, 1 << 20, streamed_out), message)
+          << c.what << ", pieces of " << piece;
+      if (message.empty()) {
+        EXPECT_TRUE(pooled_out == streamed_out) << c.what;
+      }
+    }
+  }
+}
+
+TEST(ZstdTrailer, OnlyOurTrailerIsRead) {
+  Bytes trailer = encode_zstd_trailer({7, 123456789});
+  ASSERT_EQ(trailer.size(), 40u);
+  uint32_t magic = 0;
+  for (int i = 3; i >= 0; --i) magic = (magic << 8) | std::to_integer<uint32_t>(trailer[static_cast<size_t>(i)]);
+  std::span<const std::byte> payload = std::span(trailer).subspan(8);
+  auto parsed = parse_zstd_trailer(magic, payload);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->frames, 7u);
+  EXPECT_EQ(parsed->content_bytes, 123456789u);
+  EXPECT_FALSE(parse_zstd_trailer(magic ^ 1, payload));
+  EXPECT_FALSE(parse_zstd_trailer(magic, payload.first(31)));
+  Bytes other(payload.begin(), payload.end());
+  other[0] = std::byte{'P'};
+  EXPECT_FALSE(parse_zstd_trailer(magic, other));
 }
 
 }  // namespace
