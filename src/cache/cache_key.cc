@@ -9,7 +9,9 @@ namespace pybcast {
 namespace {
 // Bump when extraction semantics change, so old cache entries are not reused.
 // v2: ctime and device in the key; entries carry their bytecode mirror (stage/bytecode_mirror).
-constexpr const char* kKeyVersion = "pybcast-cache-v2";
+// v3: no device; directories' entries' ctimes; entries verified against their manifests while
+// extracted; read-only bytecode mirrors recorded in the stage record.
+constexpr const char* kKeyVersion = "pybcast-cache-v3";
 }  // namespace
 
 std::string derive_cache_key(const std::vector<BundleIdentity>& bundles) {
@@ -17,8 +19,8 @@ std::string derive_cache_key(const std::vector<BundleIdentity>& bundles) {
   text += '\n';
   // Length-prefixed path, so no path can mimic another field.
   for (const auto& b : bundles)
-    text += fmt::format("{}:{} size={} mtime_ns={} inode={} ctime_ns={} device={}{}\n", b.path.size(), b.path, b.size,
-                        b.mtime_ns, b.inode, b.ctime_ns, b.device, b.tree.empty() ? "" : " tree=" + b.tree);
+    text += fmt::format("{}:{} size={} mtime_ns={} inode={} ctime_ns={}{}\n", b.path.size(), b.path, b.size, b.mtime_ns,
+                        b.inode, b.ctime_ns, b.tree.empty() ? "" : " tree=" + b.tree);
   return hex128(text);
 }
 

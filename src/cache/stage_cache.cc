@@ -5,8 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <dirent.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <thread>
@@ -97,32 +95,9 @@ CacheLock StageCache::lock_file(const std::string& key) const {
                               layout::lock_path(root_.path, key)));
 }
 
-namespace {
+std::vector<std::string> StageCache::list_root() const { return io::list_dir(root_.fd.get(), root_.path); }
 
-std::vector<std::string> list_names(int dirfd, const std::string& shown) {
-  int copy = ::dup(dirfd);
-  if (copy < 0) throw_errno(shown, errno);
-  DIR* dir = ::fdopendir(copy);
-  if (dir == nullptr) {
-    ::close(copy);
-    throw_errno(shown, errno);
-  }
-  ::rewinddir(dir);
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(dir)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  ::closedir(dir);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-}  // namespace
-
-std::vector<std::string> StageCache::list_root() const { return list_names(root_.fd.get(), root_.path); }
-
-std::vector<std::string> StageCache::list_entries() const { return list_names(cache_.get(), root_.path + "/cache"); }
+std::vector<std::string> StageCache::list_entries() const { return io::list_dir(cache_.get(), root_.path + "/cache"); }
 
 size_t StageCache::remove_stale_tmp(const std::string& key) const {
   size_t removed = 0;
@@ -171,6 +146,13 @@ io::Fd StageCache::fresh_bytecode_mirror(const std::string& key) const {
   return io::Fd(fd);
 }
 
+io::Fd StageCache::open_bytecode_mirror(const std::string& key) const {
+  int fd = io::open_dir_path_raw(pycache_.get(), layout::bytecode_mirror_parts(root_.path, key), false, 0);
+  if (fd == -ENOENT || fd == -ELOOP || fd == -ENOTDIR) return io::Fd();  // gone, or something else in its place
+  if (fd < 0) throw_errno(layout::pycache_path(root_.path) + entry_path(key), -fd);
+  return io::Fd(fd);
+}
+
 ExtractionDir StageCache::make_tmp(const std::string& key) const {
   for (int attempt = 0; attempt < 16; ++attempt) {
     std::string name = layout::new_tmp_name(key);
@@ -209,9 +191,10 @@ Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lo
       return Claim::kHit;
     }
     if (!lock.try_exclusive())
-      fail("cache entry {} {}; another job on this node is using it, so it cannot be replaced now (`pybcast gc` "
-           "removes it once unused)",
-           cache.entry_path(key), *problem);
+      fail(
+          "cache entry {} {}; another job on this node is using it, so it cannot be replaced now (`pybcast gc` "
+          "removes it once unused)",
+          cache.entry_path(key), *problem);
     cache.remove_entry(key);
     cache.remove_stale_tmp(key);
     return Claim::kExtract;

@@ -98,6 +98,8 @@ class StageCache {
   /// The (new, empty) bytecode mirror directory of `key` under pycache/,
   /// replacing what a killed job may have left (caller holds the exclusive lock).
   io::Fd fresh_bytecode_mirror(const std::string& key) const;
+  /// The bytecode mirror of `key`, or an invalid Fd if there is none (or a non-directory is in its place).
+  io::Fd open_bytecode_mirror(const std::string& key) const;
   /// Renames tmp to cache/<key>; if another job published it first, keeps theirs.
   void publish(ExtractionDir& tmp, const std::string& key) const;
   /// Bytes available to us on the node-local file system.

@@ -19,7 +19,6 @@
 #include "doctor/package_dirs.h"
 #include "launch/mpi_abi.h"
 #include "stage/entry_check.h"
-#include "stage/stage_record.h"
 #include "util/child_process.h"
 #include "util/error.h"
 
@@ -68,8 +67,8 @@ std::vector<CacheEntryCheck> check_cache_entries(const std::string& chroot) {
       try {
         io::Fd entry = cache.open_entry(key);
         if (!entry.valid()) continue;
-        StageRecord record = read_stage_record(entry.get(), check.path);
-        ContentCheck content = check_entry_content(entry.get(), record.plan.names);
+        io::Fd mirror = cache.open_bytecode_mirror(key);
+        ContentCheck content = check_staged_entry(entry.get(), mirror.get(), check.path);
         check.files = content.files;
         check.differing = content.problem_count;
         check.problems = content.problems;

@@ -53,18 +53,27 @@ PackEntry make_entry(const std::string& member, EntryType type, const std::strin
   return e;
 }
 
-/// The walk's view of an entry, kept for the cache key and the change check.
-PackEntry with_identity(PackEntry e, const struct stat& st) {
-  e.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
-  e.inode = st.st_ino;
-  return e;
-}
-
 std::string child(const std::string& parent, const std::string& name) {
   return parent.empty() ? name : parent + "/" + name;
 }
 
 }  // namespace
+
+namespace {
+int64_t ns(const timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; }
+}  // namespace
+
+PackEntry with_identity(PackEntry e, const struct stat& st) {
+  e.mtime_ns = ns(st.st_mtim);
+  e.ctime_ns = ns(st.st_ctim);
+  e.inode = st.st_ino;
+  return e;
+}
+
+bool same_as_walk(const PackEntry& e, const struct stat& st) {
+  return S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == e.size && ns(st.st_mtim) == e.mtime_ns &&
+         ns(st.st_ctim) == e.ctime_ns && (e.inode == 0 || st.st_ino == e.inode);
+}
 
 std::optional<std::string> normalize_member(std::string_view path) {
   if (!path.empty() && path.front() == '/') return std::nullopt;

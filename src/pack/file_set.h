@@ -2,6 +2,8 @@
 // The members of a bundle being built: where each comes from on disk and the
 // prefix-relative name it gets. Trees are read without following symlinks,
 // so a symlink is packed as a symlink, wherever it points.
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -27,8 +29,15 @@ struct PackEntry {
   /// What the walk's lstat saw (0 for made-up entries): a tree staged as it
   /// is keys its cache on these and refuses a file that changed since.
   int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;  ///< a rewrite in place with size and mtime kept (`cp -p`) changes it
   uint64_t inode = 0;
 };
+
+/// The walk's view of an entry from its lstat (made-up entries have none).
+PackEntry with_identity(PackEntry e, const struct stat& st);
+/// False if `st` (an fstat of the opened file) is not what the walk saw:
+/// not a regular file, or another size, mtime, ctime or inode.
+bool same_as_walk(const PackEntry& e, const struct stat& st);
 
 /// "a/./b/../c" -> "a/c"; nullopt for absolute paths and paths that climb
 /// above the root. "" for the root itself.

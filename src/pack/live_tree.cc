@@ -124,8 +124,8 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
     }
     for (const auto& e : part.files.entries()) {
       if (e.type == EntryType::file) walk_.bytes += e.size;
-      text += fmt::format("{} {} {} {} {}:{}\n", type_letter(e.type), e.size, e.mtime_ns, e.inode, e.member.size(),
-                          e.member);
+      text += fmt::format("{} {} {} {} {} {}:{}\n", type_letter(e.type), e.size, e.mtime_ns, e.ctime_ns, e.inode,
+                          e.member.size(), e.member);
       if (e.type == EntryType::symlink) text += e.link + "\n";
       ++walk_.entries;
     }

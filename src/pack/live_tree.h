@@ -49,7 +49,7 @@ class LiveTree {
   ~LiveTree();
 
   /// The cache key's view of the tree: every entry's path, type, size,
-  /// mtime and inode, in walk order, hashed.
+  /// mtime, ctime and inode, in walk order, hashed.
   const std::string& digest() const { return digest_; }
   const LiveTreeWalk& walk() const { return walk_; }
   /// Entries left out or kept in a way worth saying (FIFOs, sockets, dangling links).

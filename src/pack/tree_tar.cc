@@ -139,17 +139,12 @@ void TreeTar::read_body(const Member& m, uint64_t at, std::span<std::byte> out) 
 void TreeTar::open_body(const PackEntry& e) {
   body_ = io::open(e.source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   ++files_opened_;
-  struct stat st = io::fstat(body_.get(), e.source);
-  int64_t mtime = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
-  if (!S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) != e.size || mtime != e.mtime_ns ||
-      (e.inode != 0 && st.st_ino != e.inode))
+  if (!same_as_walk(e, io::fstat(body_.get(), e.source)))
     fail("{} changed while being staged (since the walk of its tree); stage again once it is stable", e.source);
 }
 
 void TreeTar::close_body(const PackEntry& e) {
-  struct stat st = io::fstat(body_.get(), e.source);
-  int64_t mtime = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
-  if (static_cast<uint64_t>(st.st_size) != e.size || mtime != e.mtime_ns)
+  if (!same_as_walk(e, io::fstat(body_.get(), e.source)))
     fail("{} changed while being staged (modified during the read); stage again once it is stable", e.source);
   body_ = io::Fd();
   body_member_ = kInline;

@@ -44,7 +44,6 @@ BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>&
                         nanoseconds(st.st_mtim),
                         st.st_ino,
                         nanoseconds(st.st_ctim),
-                        static_cast<uint64_t>(st.st_dev),
                         ""};
       if (tree) id.tree = tree->digest();
       identities_.push_back(std::move(id));

@@ -12,7 +12,9 @@
 
 #include "archive/safe_path.h"
 #include "bundle/manifest.h"
+#include "bundle/manifest_check.h"
 #include "bundle/metadata_layout.h"
+#include "stage/bytecode_mirror.h"
 #include "stage/stage_record.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -70,11 +72,8 @@ std::optional<std::string> compare(int entry_fd, const ManifestEntry& entry) {
     hash.update({buffer.data(), static_cast<size_t>(n)});
     size += static_cast<uint64_t>(n);
   }
-  if (size != entry.size) return fmt::format("{} bytes, the bundle has {}", size, entry.size);
   // Trees staged as they are carry sizes only: there is nothing to compare the hash with.
-  if (!entry.xxh3.empty() && hex64(hash.digest()) != entry.xxh3)
-    return fmt::format("content changed (xxh3 {}, the bundle has {})", hex64(hash.digest()), entry.xxh3);
-  return std::nullopt;
+  return ManifestCheck::content(size, hash.digest(), entry.size, parse_xxh3(entry.xxh3));
 }
 
 }  // namespace
@@ -115,19 +114,45 @@ ContentCheck check_entry_content(int entry_fd, const std::vector<std::string>& b
   return check;
 }
 
-std::optional<std::string> check_published_entry(int entry_fd, const std::string& shown, const std::string& key,
-                                                 const std::vector<std::string>& bundles, bool verify_content) {
+ContentCheck check_staged_entry(int entry_fd, int mirror_fd, const std::string& shown) {
+  StageRecord record = read_stage_record(entry_fd, shown);
+  ContentCheck check = check_entry_content(entry_fd, record.plan.names);
+  if (mirror_fd < 0) {
+    if (record.bytecode_linked > 0) {
+      check.problems.push_back("bytecode mirror: missing");
+      ++check.problem_count;
+    }
+    return check;
+  }
+  MirrorCheck mirror =
+      check_mirror_links(entry_fd, mirror_fd, record.bytecode_linked, ContentCheck::kMaxListedProblems);
+  check.files += mirror.files;
+  check.problem_count += mirror.problem_count;
+  for (auto& p : mirror.problems)
+    if (check.problems.size() < ContentCheck::kMaxListedProblems) check.problems.push_back(std::move(p));
+  return check;
+}
+
+std::optional<std::string> check_published_entry(int entry_fd, int mirror_fd, const std::string& shown,
+                                                 const std::string& key, bool verify_content,
+                                                 std::vector<std::string>& unverified) {
+  StageRecord record;
   try {
-    StageRecord record = read_stage_record(entry_fd, shown);
+    record = read_stage_record(entry_fd, shown);
     if (record.plan.key != key) return fmt::format("holds the stage record of key {}", record.plan.key);
   } catch (const Error& e) {
     return fmt::format("has no usable stage record ({})", e.what());
   }
+  if (record.bytecode_linked > 0)
+    if (auto why = check_mirror_identity(mirror_fd, record.bytecode_mirror_inode)) return why;
   if (!verify_content) return std::nullopt;
-  ContentCheck check = check_entry_content(entry_fd, bundles);
+  ContentCheck check = check_staged_entry(entry_fd, mirror_fd, shown);
+  for (const auto& bundle : check.unverifiable) unverified.push_back(bundle);
   if (check.problem_count == 0) return std::nullopt;
-  return fmt::format("was changed after staging ({} of {} files differ from the bundles' manifests; first: {})",
-                     check.problem_count, check.files, check.problems.front());
+  return fmt::format(
+      "was changed after staging ({} of {} files differ from the bundles' manifests or the entry; "
+      "first: {})",
+      check.problem_count, check.files, check.problems.front());
 }
 
 }  // namespace pybcast

@@ -32,6 +32,7 @@ std::string stage_record_to_json(const StageRecord& record) {
       {"bytes", s.bytes},
       {"tar_bytes", record.tar_bytes},
       {"bytecode_linked", record.bytecode_linked},
+      {"bytecode_mirror_inode", record.bytecode_mirror_inode},
       {"decoders", record.decoders},
       {"conflicts", s.conflicts},
       {"outside_symlink_count", s.outside_symlink_count},
@@ -60,6 +61,7 @@ StageRecord stage_record_from_json(const std::string& text) {
     s.outside_symlinks = j.at("outside_symlinks").get<std::vector<std::string>>();
     record.tar_bytes = j.at("tar_bytes").get<uint64_t>();
     record.bytecode_linked = j.value("bytecode_linked", uint64_t{0});
+    record.bytecode_mirror_inode = j.value("bytecode_mirror_inode", uint64_t{0});
     record.decoders = j.value("decoders", std::vector<std::string>{});  // absent in entries of earlier versions
   } catch (const nlohmann::json::exception& e) {
     fail("malformed stage record: {}", e.what());

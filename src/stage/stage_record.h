@@ -14,8 +14,9 @@ struct StageRecord {
   StagePlan plan;
   ExtractStats stats;
   uint64_t tar_bytes = 0;
-  std::vector<std::string> decoders;  ///< per bundle, as the extractor reported them
-  uint64_t bytecode_linked = 0;  ///< .pyc linked into the PYTHONPYCACHEPREFIX mirror (stage/bytecode_mirror)
+  std::vector<std::string> decoders;   ///< per bundle, as the extractor reported them
+  uint64_t bytecode_linked = 0;        ///< .pyc linked into the PYTHONPYCACHEPREFIX mirror (stage/bytecode_mirror)
+  uint64_t bytecode_mirror_inode = 0;  ///< of the mirror's top directory: a hit checks it is the same one
 };
 
 /// Writes the record beneath an entry being built (through its dir fd).

@@ -180,8 +180,9 @@ void Stager::extract_stream(MPI_Comm stream) {
   guarded([&] {
     StageRecord record{plan_, result.stats, result.tar_bytes, result.decoders};
     io::Fd mirror = cache_->fresh_bytecode_mirror(plan_.key);
-    record.bytecode_linked =
-        link_bytecode_mirror(tmp->fd(), result.stats.bytecode, mirror.get(), layout::pycache_path(cache_->root_path()));
+    std::string mirror_path = layout::pycache_path(cache_->root_path()) + cache_->entry_path(plan_.key);
+    record.bytecode_linked = link_bytecode_mirror(tmp->fd(), result.stats.bytecode, mirror.get(), mirror_path);
+    record.bytecode_mirror_inode = io::fstat(mirror.get(), mirror_path).st_ino;
     record.stats.bytecode.clear();  // kept only until linked
     write_stage_record(tmp->fd(), record);
     cache_->publish(*tmp, plan_.key);
@@ -227,10 +228,17 @@ void Stager::wait_for_other_job() {
 Claim Stager::claim() {
   std::string shown = cache_->entry_path(plan_.key);
   std::optional<std::string> problem;
+  std::vector<std::string> unverified;
   Claim claim = claim_entry(*cache_, plan_.key, lock_, [&](int entry_fd) {
-    problem = check_published_entry(entry_fd, shown, plan_.key, plan_.names, request_.verify_cache);
+    io::Fd mirror = cache_->open_bytecode_mirror(plan_.key);
+    problem = check_published_entry(entry_fd, mirror.get(), shown, plan_.key, request_.verify_cache, unverified);
     return problem;
   });
+  for (const auto& bundle : unverified)
+    fmt::print(stderr,
+               "pybcast: warning: {}: --verify-cache cannot check what bundle '{}' staged in {}: it has no manifest "
+               "(not made by pybcast pack); the decoders' checks when it was staged are all there was\n",
+               topology_.label(), escape_control(bundle), shown);
   if (problem) {
     fmt::print(stderr, "pybcast: warning: {}: cache entry {} {}; staging it again\n", topology_.label(), shown,
                escape_control(*problem));

@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -94,23 +95,6 @@ bool mkdirat(int dirfd, const std::string& name, mode_t mode, const std::string&
 
 namespace {
 
-std::vector<std::string> child_names(int dirfd, const std::string& shown) {
-  int dup = ::dup(dirfd);
-  if (dup < 0) throw_errno(shown, errno);
-  DIR* dir = ::fdopendir(dup);
-  if (dir == nullptr) {
-    ::close(dup);
-    throw_errno(shown, errno);
-  }
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(dir)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  ::closedir(dir);
-  return names;
-}
-
 /// Opens directory parent/name to empty it, made 0700 first: ours, but
 /// maybe read-only (published entries) or mode 000 (from a bundle, before
 /// extraction added u+rwx). An invalid Fd if it is gone.
@@ -159,6 +143,25 @@ uint64_t free_bytes(int fd, const std::string& shown) {
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
+std::vector<std::string> list_dir(int dirfd, const std::string& shown) {
+  int dup = ::dup(dirfd);
+  if (dup < 0) throw_errno(shown, errno);
+  DIR* dir = ::fdopendir(dup);
+  if (dir == nullptr) {
+    ::close(dup);
+    throw_errno(shown, errno);
+  }
+  ::rewinddir(dir);  // a dup shares the offset of an fd read before
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(dir)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 void remove_tree_at(int dirfd, const std::string& name, const std::string& shown) {
   if (unlink_non_dir(dirfd, name, shown)) return;
   // Depth first with one directory fd open at a time (back up through ".."),
@@ -171,7 +174,7 @@ void remove_tree_at(int dirfd, const std::string& name, const std::string& shown
   Fd current = open_to_empty(dirfd, name, shown);
   if (!current.valid()) return;
   std::vector<Level> levels;
-  levels.push_back({name, shown, child_names(current.get(), shown)});
+  levels.push_back({name, shown, list_dir(current.get(), shown)});
   for (;;) {
     Level& level = levels.back();
     if (!level.children.empty()) {
@@ -182,7 +185,7 @@ void remove_tree_at(int dirfd, const std::string& name, const std::string& shown
       Fd next = open_to_empty(current.get(), child, child_shown);
       if (!next.valid()) continue;
       current = std::move(next);
-      levels.push_back({child, child_shown, child_names(current.get(), child_shown)});
+      levels.push_back({child, child_shown, list_dir(current.get(), child_shown)});
       continue;
     }
     Level done = std::move(levels.back());

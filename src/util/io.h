@@ -56,6 +56,9 @@ bool mkdirat(int dirfd, const std::string& name, mode_t mode, const std::string&
 /// Returns -errno (ENOENT, ELOOP, ENOTDIR, ...) instead of throwing.
 int open_dir_path_raw(int base_fd, const std::vector<std::string>& components, bool create, mode_t mode);
 
+/// The names in a directory (its fd), sorted, without "." and "..".
+std::vector<std::string> list_dir(int dirfd, const std::string& shown);
+
 /// Removes dirfd/name and everything below it without following symlinks.
 /// Missing names are not an error.
 void remove_tree_at(int dirfd, const std::string& name, const std::string& shown);

@@ -8,6 +8,10 @@
 #      found, named, and staged again; `pybcast doctor` names it too;
 #   4. a bundle with a mode-000 directory (ordinary user): staged, then gc
 #      removes the entry and a killed extraction's tmp directory; nothing left.
+#   5. (issue 24) the bytecode mirror is as trustworthy as the entry: a job of
+#      an ordinary user cannot replace mirror bytecode (EACCES); a mirror
+#      replaced or removed (root can) is not a hit; a mirror file root
+#      changed is named by doctor and by --verify-cache, which stages again.
 . "$(dirname "$0")/../lib/mpi.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
 command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
@@ -55,6 +59,26 @@ leftover=$(find "$SHM"/nobody/chroot/pybcast-65534/vnode-*/cache -mindepth 1 -pe
 [ -z "$leftover" ] || fail "writable in a published entry: $leftover"
 echo "ok: published entries are read-only; a job's edit of the staged stdlib is refused and the next job runs the original"
 
+# 5a. The bytecode mirror, where CPython reads the bundle's unchecked-hash
+# .pyc without looking at the source: a job cannot replace one. (python-mpi
+# sets PYTHONPYCACHEPREFIX unless PYTHONDONTWRITEBYTECODE is set, as users' shells do not.)
+nobody_job env -u PYTHONDONTWRITEBYTECODE "$NOBODY_PYTHON_MPI" -c '
+import importlib.util, os, sys, json.decoder as d
+mirror = importlib.util.cache_from_source(d.__file__)
+assert mirror.startswith(sys.pycache_prefix), mirror
+try:
+    with open(mirror + ".new", "wb") as f:
+        f.write(b"poison")
+    os.replace(mirror + ".new", mirror)
+    print("REPLACED")
+except PermissionError:
+    print("DENIED")'
+[ "$STATUS" -eq 0 ] || fail "nobody's mirror job: $(cat "$SCRATCH/out")"
+[ "$(count_matches DENIED)" -eq 2 ] || fail "the bytecode mirror was writable: $(cat "$SCRATCH/out")"
+leftover=$(find "$SHM"/nobody/chroot/pybcast-65534/vnode-*/pycache -mindepth 1 -path '*/cache/*' -perm /222 ! -type l -print -quit)
+[ -z "$leftover" ] || fail "writable in a bytecode mirror: $leftover"
+echo "ok: the bytecode mirror is published read-only; a job cannot replace its bytecode"
+
 # 4. A mode-000 directory in a bundle, as nobody: staged, and gc removes
 # everything, also a killed extraction's tmp directory holding such a directory.
 python3 - "$SHM/bundles/locked.tar" <<'PY'
@@ -98,7 +122,7 @@ decoder=$(ls "$prefix"/lib/python3*/json/decoder.py | head -1)
 original=$(md5sum <"$decoder")
 echo '# changed' >>"$decoder"
 "$PYBCAST" doctor --chroot "$CHROOT" >"$SCRATCH/doctor" 2>&1 || true
-grep -q "${decoder#"$prefix"/}: .*content changed\|${decoder#"$prefix"/}: .*bytes, the bundle has" "$SCRATCH/doctor" ||
+grep -q "${decoder#"$prefix"/}: .*content differs from the manifest\|${decoder#"$prefix"/}: .*bytes, the manifest says" "$SCRATCH/doctor" ||
   fail "doctor does not name the changed file: $(cat "$SCRATCH/doctor")"
 stage 2 --virtual-nodes 1 python.tar.zst
 grep -q "warning" "$SCRATCH/out" && fail "without --verify-cache a hit stays cheap (no re-hash): $(cat "$SCRATCH/out")"
@@ -110,3 +134,55 @@ grep -q "cache entry $prefix was changed after staging (1 of [0-9]* files differ
 stage 2 --virtual-nodes 1 --verify-cache python.tar.zst
 ! grep -q warning "$SCRATCH/out" || fail "a verified clean entry warned: $(cat "$SCRATCH/out")"
 echo "ok: --verify-cache and doctor re-hash against the manifests and name the changed file; the entry is staged again"
+
+# 5b. The mirror of the entry replaced by another directory, or removed
+# (root, or a chmod, can): not a hit, staged again, even without --verify-cache.
+mirror=$CHROOT/pybcast-0/vnode-0/pycache$prefix
+[ -d "$mirror" ] || fail "no bytecode mirror at $mirror"
+mv "$mirror" "$mirror.old" && cp -a "$mirror.old" "$mirror" && rm -rf "$mirror.old"
+stage 2 --virtual-nodes 1 python.tar.zst
+[ "$STATUS" -eq 0 ] || fail "stage after the mirror was replaced: $(cat "$SCRATCH/out")"
+grep -q "cache entry $prefix has a bytecode mirror that is not the one staged with it (replaced); staging it again" \
+  "$SCRATCH/out" || fail "a replaced mirror was a hit: $(cat "$SCRATCH/out")"
+chmod -R u+w "$mirror" && rm -rf "$mirror"
+stage 2 --virtual-nodes 1 python.tar.zst
+grep -q "cache entry $prefix has lost its bytecode mirror; staging it again" "$SCRATCH/out" ||
+  fail "a removed mirror was a hit: $(cat "$SCRATCH/out")"
+[ -d "$mirror" ] || fail "the mirror was not staged again"
+echo "ok: a hit checks that the entry's bytecode mirror is the one staged with it; a replaced or removed one is staged again"
+
+# 5c. One mirror file replaced by root (the modes do not stop root): doctor and
+# --verify-cache name it (not a hard link to the entry's __pycache__ file), and
+# --verify-cache stages again.
+pyc=$(cd "$mirror" && ls lib/python3*/json/decoder.*.pyc | head -1)
+rm -f "$mirror/$pyc" && cp "$prefix/${pyc%/*}/__pycache__/${pyc##*/}" "$mirror/$pyc"
+"$PYBCAST" doctor --chroot "$CHROOT" >"$SCRATCH/doctor" 2>&1 || true
+grep -qF "bytecode mirror: $pyc: not the entry's" "$SCRATCH/doctor" || fail "doctor does not name the mirror file: $(cat "$SCRATCH/doctor")"
+stage 2 --virtual-nodes 1 --verify-cache python.tar.zst
+[ "$STATUS" -eq 0 ] || fail "stage --verify-cache: $(cat "$SCRATCH/out")"
+grep -qF "first: bytecode mirror: $pyc: not the entry's ${pyc%/*}/__pycache__/${pyc##*/} (replaced))" "$SCRATCH/out" ||
+  fail "--verify-cache does not name the mirror file: $(cat "$SCRATCH/out")"
+[ "$(stat -c %i "$mirror/$pyc")" = "$(stat -c %i "$prefix/${pyc%/*}/__pycache__/${pyc##*/}")" ] ||
+  fail "the mirror file was not repaired"
+stage 2 --virtual-nodes 1 --verify-cache python.tar.zst
+! grep -q warning "$SCRATCH/out" || fail "a repaired entry warned: $(cat "$SCRATCH/out")"
+echo "ok: doctor and --verify-cache check each mirror file is the entry's own; a replaced one is named and repaired"
+
+# 6. --verify-cache verifies by identity, however the bundles are spelled
+# (the key is built from resolved paths; the manifests were looked up by the
+# typed names and silently skipped), and names what it cannot verify.
+echo '# changed again' >>"$decoder"
+for spelling in ./python.tar.zst "$PKGROOT/python.tar.zst"; do
+  stage 2 --virtual-nodes 1 --verify-cache "$spelling"
+  [ "$STATUS" -eq 0 ] || fail "stage --verify-cache $spelling: $(cat "$SCRATCH/out")"
+  grep -q "cache entry $prefix was changed after staging (1 of [0-9]* files differ .*first: ${decoder#"$prefix"/}: " \
+    "$SCRATCH/out" || fail "--verify-cache $spelling did not verify the entry staged as python.tar.zst: $(cat "$SCRATCH/out")"
+  echo '# changed again' >>"$decoder"
+done
+tar -C "$SCRATCH" -czf "$PKGROOT/plain.tar.gz" out
+stage 2 --virtual-nodes 1 python.tar.zst plain.tar.gz
+stage 2 --virtual-nodes 1 --verify-cache python.tar.zst plain.tar.gz
+[ "$STATUS" -eq 0 ] || fail "stage --verify-cache with a plain tarball: $(cat "$SCRATCH/out")"
+grep -q "warning: .*--verify-cache cannot check what bundle 'plain.tar.gz' staged in .*: it has no manifest" \
+  "$SCRATCH/out" || fail "an unverifiable bundle was skipped in silence: $(cat "$SCRATCH/out")"
+echo "ok: --verify-cache verifies by the bundles' identity whatever their spelling, and names a bundle it cannot verify"
