@@ -84,6 +84,60 @@ else
   ROWS+=("| bomb | skipped: cannot mount a small tmpfs here | | |")
 fi
 
+# Damaged bundles (issue 24): a partial copy, a broken transfer, bit rot, at
+# the granularity of zstd frames and tar members. Each is refused on every
+# rank naming the bundle, nothing is published, and the intact bundle then
+# stages. A pack-made bundle of 4+ frames (incompressible files, 4 MiB of tar
+# per frame), and the same tree as a plain tar.
+DAMAGE="$(dirname "$0")/../tools/damage_bundle.py"
+python3 - "$SCRATCH/tree" <<'PY'
+import os, random, sys
+rng = random.Random(24)
+for d in range(24):
+    os.makedirs(f"{sys.argv[1]}/lib/pkg{d:02}", exist_ok=True)
+    for f in range(25):
+        with open(f"{sys.argv[1]}/lib/pkg{d:02}/m{f:02}.py", "wb") as out:
+            out.write(rng.randbytes(24000 + f))
+PY
+"$PYBCAST" pack dir "$SCRATCH/tree" --no-compile -o "$PKGROOT/packed.tar.zst" >/dev/null 2>&1 || fail "pack dir"
+tar -C "$SCRATCH/tree" -cf "$PKGROOT/plain.tar" .
+frames=$("$DAMAGE" frames "$PKGROOT/packed.tar.zst" | grep -c ' data$')
+[ "$frames" -ge 4 ] || fail "the packed bundle has $frames frames, the cases need 4"
+
+damaged() {
+  local kind=$1 expected=$2
+  shift 2
+  rm -rf "$CHROOT" && mkdir -p "$CHROOT"
+  "$DAMAGE" "$@"
+  stage 4 --virtual-nodes 2 --extract-threads "$THREADS" "$kind"
+  expect_failure_everywhere 4 "bundle '$kind'"
+  grep -qE -- "$expected" "$SCRATCH/out" || fail "$kind: message lacks '$expected': $(grep -m1 error "$SCRATCH/out")"
+  expect_clean_cache
+  ROWS+=("| $kind | refused | $STATUS | $(grep -m1 -o 'pybcast: error: .*' "$SCRATCH/out" | cut -c17-170) |")
+}
+P=$PKGROOT/packed.tar.zst
+damaged header-flip.tar "damaged tar header after 3 entries" flip-header "$PKGROOT/plain.tar" "$PKGROOT/header-flip.tar" 3
+damaged header-flip.tar.gz "damaged tar header after 3 entries" flip-header "$PKGROOT/plain.tar" "$PKGROOT/header-flip.tar.gz" 3 gz
+damaged header-flip.tar.zst "damaged tar header after 3 entries" flip-header "$PKGROOT/plain.tar" "$PKGROOT/header-flip.tar.zst" 3 zst
+damaged frame-lost.tar.zst "corrupt zstd data \($((frames - 1)) of the $frames frames pack wrote: 1 lost\)" \
+  drop-frame "$P" "$PKGROOT/frame-lost.tar.zst" 1
+damaged first-frame-lost.tar.zst "corrupt zstd data \($((frames - 1)) of the $frames frames pack wrote: 1 lost\)" \
+  drop-frame "$P" "$PKGROOT/first-frame-lost.tar.zst" 0
+damaged frame-repeated.tar.zst "corrupt zstd data \($((frames + 1)) frames where pack wrote $frames: repeated or added\)" \
+  dup-frame "$P" "$PKGROOT/frame-repeated.tar.zst" 1
+damaged frames-swapped.tar.zst "damaged tar header|content differs from the manifest|not in its manifest" \
+  swap-frames "$P" "$PKGROOT/frames-swapped.tar.zst" 1 2
+damaged cut-at-frame.tar.zst "entry '[^']*': .*Truncated tar archive|without the end-of-archive marker|not in the bundle" \
+  cut-frames "$P" "$PKGROOT/cut-at-frame.tar.zst" 2
+damaged cut-at-member.tar "bundle 'cut-at-member.tar' ends after 300 entries without the end-of-archive marker" \
+  cut-members "$PKGROOT/plain.tar" "$PKGROOT/cut-at-member.tar" 300
+# The intact bundle then stages and runs: nothing of the refusals was kept.
+rm -rf "$CHROOT" && mkdir -p "$CHROOT"
+stage 4 --virtual-nodes 2 --extract-threads "$THREADS" packed.tar.zst plain.tar
+[ "$STATUS" -eq 0 ] || fail "the intact bundles after the damaged ones: $(cat "$SCRATCH/out")"
+cmp "$(vnode_prefix 1)/lib/pkg23/m24.py" "$SCRATCH/tree/lib/pkg23/m24.py" || fail "the intact bundle staged wrong"
+ROWS+=("| the intact bundles after them | staged | 0 | |")
+
 staged setuid
 # Published read-only (issue 18, C4): no write bit survives either.
 [ "$(stat -c %a "$PREFIX/bin/suid")" = 555 ] || fail "setuid: mode $(stat -c %a "$PREFIX/bin/suid")"
