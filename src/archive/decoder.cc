@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <vector>
 
+#include "archive/frame_trailer.h"
 #include "archive/zstd_frames.h"
 #include "util/error.h"
 
@@ -37,13 +39,91 @@ class CopyDecoder : public Decoder {
   void finish() override {}
 };
 
+/// Watches the bytes of one gzip member as the inflater consumes them
+/// (RFC 1952: the header with its optional fields, then the deflate data,
+/// then CRC32 and size): keeps its extra field, where pack's trailer is, and
+/// its last 8 bytes, whose first 4 are its CRC32. It only looks: the inflater
+/// parses and checks everything itself.
+class GzipMemberWatch {
+ public:
+  void reset() { *this = GzipMemberWatch{}; }
+  void consumed(std::span<const std::byte> bytes) {
+    for (std::byte b : bytes) {
+      tail_ = (tail_ << 8) | std::to_integer<uint64_t>(b);
+      if (stage_ != Stage::kData) header_byte(std::to_integer<unsigned>(b));
+    }
+  }
+  std::span<const std::byte> extra() const { return extra_; }
+  /// The CRC32 of a member that has ended.
+  uint32_t crc() const {
+    uint32_t crc = 0;  // bytes -8..-5 of the member, little-endian
+    for (int i = 0; i < 4; ++i) crc |= static_cast<uint32_t>((tail_ >> (8 * (7 - i))) & 0xff) << (8 * i);
+    return crc;
+  }
+
+ private:
+  enum class Stage { kFixed, kExtraLength, kExtra, kName, kComment, kHeaderCrc, kData };
+  static constexpr unsigned kExtraFlag = 4, kNameFlag = 8, kCommentFlag = 16, kHeaderCrcFlag = 2;
+  static constexpr size_t kMaxExtraKept = 1024;
+
+  void header_byte(unsigned b) {
+    switch (stage_) {
+      case Stage::kFixed:
+        if (++seen_ == 4) flags_ = b;
+        if (seen_ == 10) next_optional();
+        return;
+      case Stage::kExtraLength:
+        extra_left_ |= b << (8 * seen_++);
+        if (seen_ < 2) return;
+        if (extra_left_ > 0) stage_ = Stage::kExtra;
+        else next_optional();
+        return;
+      case Stage::kExtra:
+        if (extra_.size() < kMaxExtraKept) extra_.push_back(static_cast<std::byte>(b));
+        if (--extra_left_ == 0) next_optional();
+        return;
+      case Stage::kName:
+      case Stage::kComment:
+        if (b == 0) next_optional();
+        return;
+      case Stage::kHeaderCrc:
+        if (++seen_ == 2) next_optional();
+        return;
+      case Stage::kData: return;
+    }
+  }
+  /// The next optional field the flags announce, in their order, or the data.
+  void next_optional() {
+    seen_ = 0;
+    auto take = [&](unsigned flag) {
+      bool present = flags_ & flag;
+      flags_ &= ~flag;
+      return present;
+    };
+    if (take(kExtraFlag)) stage_ = Stage::kExtraLength;
+    else if (take(kNameFlag)) stage_ = Stage::kName;
+    else if (take(kCommentFlag)) stage_ = Stage::kComment;
+    else if (take(kHeaderCrcFlag)) stage_ = Stage::kHeaderCrc;
+    else stage_ = Stage::kData;
+  }
+
+  Stage stage_ = Stage::kFixed;
+  unsigned flags_ = 0;
+  size_t seen_ = 0;
+  size_t extra_left_ = 0;
+  std::vector<std::byte> extra_;
+  uint64_t tail_ = 0;  ///< the last 8 bytes consumed, the latest lowest
+};
+
 /// gzip, including concatenated members (as `cat a.gz b.gz` or some parallel
 /// gzips write), and zero padding after the last one. The inflater (zlib or
-/// ISA-L) decodes one member at a time and checks its CRC32 and length.
+/// ISA-L) decodes one member at a time and checks its CRC32 and length;
+/// pack's trailer member is held against the members before it.
 class GzipDecoder : public Decoder {
  public:
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
-    if (member_done_ && !in.empty()) {
+    if (member_done_ && in.empty()) return {0, 0};
+    if (member_done_) {
       // Zero bytes after the last member are padding (tape blocking, some
       // writers), which gzip -t and tar -xzf accept; anything after them is not.
       size_t zeros = 0;
@@ -55,11 +135,19 @@ class GzipDecoder : public Decoder {
       }
       next_member();
       member_done_ = false;
+      watch_.reset();
+      member_bytes_ = 0;
     }
     // Both inflaters count in 32 bits.
     constexpr size_t kMax = std::numeric_limits<uint32_t>::max();
     Step step = inflate_some(in.first(std::min(in.size(), kMax)), out.first(std::min(out.size(), kMax)));
+    watch_.consumed(in.first(step.consumed));
+    member_bytes_ += step.produced;
     started_ = true;
+    if (member_done_) {
+      if (auto trailer = parse_gzip_trailer(watch_.extra())) tally_.trailer(*trailer);
+      else tally_.data_frame(member_bytes_, watch_.crc());
+    }
     return step;
   }
   void finish() override {
@@ -75,6 +163,9 @@ class GzipDecoder : public Decoder {
  private:
   bool started_ = false;
   bool padding_ = false;
+  GzipMemberWatch watch_;
+  uint64_t member_bytes_ = 0;
+  FrameTally tally_{"gzip", "member"};
 };
 
 class ZlibGzipDecoder : public GzipDecoder {

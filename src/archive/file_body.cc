@@ -89,8 +89,12 @@ uint64_t body_digest(const FileBody& body) {
 
 }  // namespace
 
-void write_file_body(const FileBody& body) {
+void check_file_body(const FileBody& body) {
   if (body.xxh3) check_content(body.shown, body.size, body_digest(body), body.xxh3);
+}
+
+void write_file_body(const FileBody& body) {
+  check_file_body(body);
   int64_t position = 0;
   size_t from = 0;
   for (const FileBody::Extent& extent : body.extents) {

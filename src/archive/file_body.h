@@ -60,6 +60,9 @@ class ContentHash {
 /// Throws Error("entry '<shown>': ...").
 void write_file_body(const FileBody& body);
 
+/// Only the check of write_file_body: throws Error("entry '<shown>': content differs ...").
+void check_file_body(const FileBody& body);
+
 /// Throws Error("entry '<shown>': content differs ...") unless `digest` is `expected` (or nothing is expected).
 void check_content(const std::string& shown, int64_t size, uint64_t digest, std::optional<uint64_t> expected);
 

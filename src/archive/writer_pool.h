@@ -5,8 +5,9 @@
 // in bytes and in open fds, so a fast parser blocks instead of growing memory
 // or running out of fds.
 // A failure is kept with its place in the stream: bodies queued after it are
-// dropped (closed unwritten), bodies before it are still written, so that the
-// failure reported is the first in stream order whatever the thread count.
+// dropped (closed unwritten), bodies before it are still checked against
+// their manifest (not written), so that the failure reported is the first in
+// stream order whatever the thread count.
 // The pool always drains and no thread waits for ever.
 #include <atomic>
 #include <condition_variable>
@@ -53,7 +54,7 @@ class WriterPool {
   /// Drains, stops the threads and returns what each did.
   std::vector<WriterThreadStats> finish();
   /// Records a failure found before the next body is submitted (the parser's):
-  /// bodies already queued are still written, and may fail earlier in the stream.
+  /// bodies already queued are still checked, and may fail earlier in the stream.
   void fail_at_next(std::string message);
   /// The failure earliest in the stream so far, if any (final once drained).
   std::optional<std::string> failure();

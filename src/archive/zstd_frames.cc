@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "archive/zstd_trailer.h"
+#include "archive/frame_trailer.h"
 #include "util/error.h"
 #include "util/timer.h"
 
@@ -206,7 +206,7 @@ class ParallelZstdDecoder : public Decoder {
         [[fallthrough]];
       case Stage::kEnd:
         if (le(p, 4) != ZSTD_MAGICNUMBER) {  // a skippable frame: nothing to decode
-          tally_.skippable_frame(le(p, 4), std::span(frame_).subspan(8));
+          if (auto trailer = parse_zstd_trailer(le(p, 4), std::span(frame_).subspan(8))) tally_.trailer(*trailer);
           next_frame();
           return;
         }
@@ -223,6 +223,7 @@ class ParallelZstdDecoder : public Decoder {
       step.produced += hand_out(out.subspan(step.produced), true);
       if (step.produced == out.size()) return false;
     }
+    tally_.data_frame(content_, checksum_ ? le(frame_.data() + frame_.size() - 4, 4) : 0);
     auto frame = std::make_shared<FrameDecodePool::Frame>();
     frame->in = std::move(frame_);
     frame->out = std::make_unique_for_overwrite<std::byte[]>(content_);
@@ -232,7 +233,6 @@ class ParallelZstdDecoder : public Decoder {
     pending_.push_back(frame);
     pool_->submit(std::move(frame));
     ++pooled_;
-    tally_.data_frame(content_);
     next_frame();
     return true;
   }
@@ -248,6 +248,9 @@ class ParallelZstdDecoder : public Decoder {
   /// Decodes the frame being cut as a stream: its bytes go back to the source.
   void to_stream() {
     mode_ = Mode::kStream;
+    // A frame's checksum, if its header says it has one, is its last 4 bytes.
+    stream_checksum_ = frame_.size() >= kPrefixBytes && le(frame_.data(), 4) == ZSTD_MAGICNUMBER &&
+                       ((std::to_integer<unsigned>(frame_[4]) >> 2) & 1);
     frame_.insert(frame_.end(), rest_.begin() + static_cast<ptrdiff_t>(rest_pos_), rest_.end());
     rest_ = std::move(frame_);
     rest_pos_ = 0;
@@ -264,11 +267,13 @@ class ParallelZstdDecoder : public Decoder {
     if (ZSTD_isError(r)) fail("corrupt zstd data ({})", ZSTD_getErrorName(r));
     step.produced += output.pos;
     stream_content_ += output.pos;
+    for (size_t i = input.pos > 4 ? input.pos - 4 : 0; i < input.pos; ++i)  // the frame's last 4 bytes so far
+      stream_tail_ = (stream_tail_ >> 8) | (std::to_integer<uint32_t>(src[i]) << 24);
     took(input.pos, step);
     if (r == 0) {  // the frame ended; the bytes after it start the next one
       if (!streaming_skippable_) {
         ++streamed_;
-        tally_.data_frame(stream_content_);
+        tally_.data_frame(stream_content_, stream_checksum_ ? stream_tail_ : 0);
       }
       streaming_skippable_ = false;
       stream_content_ = 0;
@@ -282,8 +287,10 @@ class ParallelZstdDecoder : public Decoder {
 
   FrameDecodePool* pool_;  ///< null: every frame is streamed here
   DCtx stream_;
-  ZstdFrameTally tally_;
+  FrameTally tally_{"zstd", "frame"};
   uint64_t stream_content_ = 0;       ///< decoded so far of the frame being streamed
+  uint32_t stream_tail_ = 0;          ///< its last 4 compressed bytes so far (little-endian)
+  bool stream_checksum_ = false;      ///< it has a checksum
   bool streaming_skippable_ = false;  ///< the frame being streamed is a skippable one
   Mode mode_ = Mode::kCollect;
   Stage stage_ = Stage::kPrefix;

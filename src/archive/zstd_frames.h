@@ -77,7 +77,7 @@ class FrameDecodePool {
 /// A zstd Decoder that decodes frames on `pool` (see above), or streams
 /// every frame itself when `pool` is null; the report names how many frames
 /// went to the pool and how many were streamed. Either way it checks pack's
-/// trailer frame (zstd_trailer.h) when the stream has one.
+/// trailer frame (frame_trailer.h) when the stream has one.
 std::unique_ptr<Decoder> make_zstd_decoder(FrameDecodePool* pool);
 
 }  // namespace pybcast

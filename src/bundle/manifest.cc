@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/hash.h"
 
 namespace pybcast {
 
@@ -25,6 +26,23 @@ uint64_t count(const json& object, const char* key) {
   const json& value = object.at(key);
   if (!value.is_number_unsigned()) fail("manifest: '{}' is not an integer from 0 to 2^64-1: {}", key, value.dump());
   return value.get<uint64_t>();
+}
+
+constexpr const char* kSelfHashPlaceholder = "0000000000000000";
+
+std::string self_hash_field(const std::string& value) { return "\"self_xxh3\": \"" + value + "\""; }
+
+/// A manifest that states its own hash must have it (older ones do not state one).
+void check_self_hash(std::string_view text, const json& j) {
+  auto it = j.find("self_xxh3");
+  if (it == j.end()) return;
+  std::string stated = it->get<std::string>();
+  std::string zeroed(text);
+  size_t at = zeroed.find(self_hash_field(stated));
+  if (at == std::string::npos) fail("manifest: its self_xxh3 field is not where pack writes it");
+  zeroed.replace(at, self_hash_field(stated).size(), self_hash_field(kSelfHashPlaceholder));
+  std::string actual = hex64(hash64(std::as_bytes(std::span(zeroed))));
+  if (actual != stated) fail("manifest: damaged: its text hashes to xxh3 {}, it says {}", actual, stated);
 }
 
 std::vector<std::string> bounded(const std::vector<std::string>& items) {
@@ -90,7 +108,15 @@ std::string manifest_to_json(const Manifest& m) {
                   {"replaced_links", bounded(l.replaced_links)},
                   {"dangling_links", bounded(l.dangling_links)}};
   }
-  return j.dump(1) + "\n";
+  // Its own hash, so that damage to the manifest itself is found where no
+  // compression checksums it (a plain tar bundle): the text's xxh3 with
+  // this field's value zeroed.
+  j["self_xxh3"] = kSelfHashPlaceholder;
+  std::string text = j.dump(1) + "\n";
+  size_t at = text.find(self_hash_field(kSelfHashPlaceholder));
+  std::string digest = hex64(hash64(std::as_bytes(std::span(text))));
+  text.replace(at, self_hash_field(kSelfHashPlaceholder).size(), self_hash_field(digest));
+  return text;
 }
 
 Manifest parse_manifest(std::string_view text) {
@@ -98,6 +124,7 @@ Manifest parse_manifest(std::string_view text) {
   try {
     json j = json::parse(text);
     if (!j.is_object()) fail("manifest: not a JSON object");
+    check_self_hash(text, j);
     m.format = j.at("format").get<std::string>();
     if (m.format != kManifestFormat) fail("manifest: unsupported format '{}' (expected {})", m.format, kManifestFormat);
     m.name = j.at("name").get<std::string>();

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "archive/zstd_trailer.h"
+#include "archive/frame_trailer.h"
 #include "util/error.h"
 #include "util/io.h"
 
@@ -72,10 +72,53 @@ class FrameCompressor::Encoder {
 
 struct FrameCompressor::Frame {
   std::vector<std::byte> input;
+  size_t content = 0;  ///< input.size(), kept once the input is freed
   std::vector<std::byte> output;
   bool done = false;
   std::exception_ptr error;
 };
+
+namespace {
+
+uint32_t le32(const std::byte* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | std::to_integer<uint32_t>(p[i]);
+  return v;
+}
+
+/// A frame's own checksum, as the trailer counts it: a zstd frame's content
+/// checksum (its last 4 bytes), a gzip member's CRC32 (before its size).
+uint32_t frame_checksum(Compression kind, const std::vector<std::byte>& frame) {
+  if (kind == Compression::kZstd && frame.size() >= 4) return le32(frame.data() + frame.size() - 4);
+  if (kind == Compression::kGzip && frame.size() >= 8) return le32(frame.data() + frame.size() - 8);
+  return 0;
+}
+
+/// An empty gzip member whose extra field carries the trailer.
+std::vector<std::byte> gzip_trailer(const FrameTrailer& trailer) {
+  std::vector<std::byte> payload = encode_trailer_payload(trailer);
+  std::vector<unsigned char> extra = {
+      static_cast<unsigned char>(kGzipTrailerId[0]), static_cast<unsigned char>(kGzipTrailerId[1]),
+      static_cast<unsigned char>(payload.size() & 0xff), static_cast<unsigned char>(payload.size() >> 8)};
+  for (std::byte b : payload) extra.push_back(std::to_integer<unsigned char>(b));
+  z_stream z{};
+  if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) fail("zlib: init failed");
+  gz_header header{};
+  header.os = 3;  // Unix, as zlib's default header says
+  header.extra = extra.data();
+  header.extra_len = static_cast<uInt>(extra.size());
+  deflateSetHeader(&z, &header);
+  std::vector<std::byte> out(256);
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  int r = deflate(&z, Z_FINISH);
+  out.resize(out.size() - z.avail_out);
+  deflateEnd(&z);
+  if (r != Z_STREAM_END) fail("zlib: the trailer member did not finish");
+  return out;
+}
+
+}  // namespace
 
 int default_level(Compression kind) { return kind == Compression::kZstd ? 3 : kind == Compression::kGzip ? 6 : 0; }
 
@@ -113,17 +156,17 @@ void FrameCompressor::write(std::span<const std::byte> data) {
 void FrameCompressor::finish() {
   if (!buffer_.empty()) submit();
   write_ready(0);
-  if (options_.kind == Compression::kZstd) {
-    std::vector<std::byte> trailer = encode_zstd_trailer({frames_, bytes_in_});
-    io::write_all(fd_, trailer, shown_);
-    bytes_out_ += trailer.size();
-  }
+  std::vector<std::byte> trailer;
+  if (options_.kind == Compression::kZstd) trailer = encode_zstd_trailer(tally_.so_far());
+  if (options_.kind == Compression::kGzip) trailer = gzip_trailer(tally_.so_far());
+  io::write_all(fd_, trailer, shown_);
+  bytes_out_ += trailer.size();
 }
 
 void FrameCompressor::submit() {
   auto frame = std::make_shared<Frame>();
-  ++frames_;
   frame->input.swap(buffer_);
+  frame->content = frame->input.size();
   buffer_.reserve(options_.frame_bytes);
   if (inline_encoder_) {
     frame->output = inline_encoder_->encode(frame->input);
@@ -145,6 +188,7 @@ void FrameCompressor::write_ready(size_t keep) {
       else if (!front->done) return;
     }
     if (front->error) std::rethrow_exception(front->error);
+    tally_.data_frame(front->content, frame_checksum(options_.kind, front->output));
     io::write_all(fd_, front->output, shown_);
     bytes_out_ += front->output.size();
     in_flight_.pop_front();

@@ -1,8 +1,8 @@
 #pragma once
 // Compresses a byte stream as a sequence of independent frames (zstd frames
 // or gzip members) of a fixed amount of input each, on a pool of threads,
-// and writes them in order; a zstd stream ends with a trailer frame that
-// counts them (archive/zstd_trailer.h). Independent frames let a later reader
+// and writes them in order; the stream ends with a trailer that counts them
+// (archive/frame_trailer.h). Independent frames let a later reader
 // decompress in parallel; compressing each with one thread makes the bytes
 // the same whatever --threads is.
 #include <condition_variable>
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "archive/decoder.h"
+#include "archive/frame_trailer.h"
 #include "util/blocking_queue.h"
 
 namespace pybcast {
@@ -60,7 +61,7 @@ class FrameCompressor {
   std::string shown_;
   std::vector<std::byte> buffer_;
   uint64_t bytes_in_ = 0, bytes_out_ = 0;
-  uint64_t frames_ = 0;
+  FrameTally tally_{"", ""};  ///< the frames written, for the trailer
 
   std::deque<std::shared_ptr<Frame>> in_flight_;  ///< in stream order
   BlockingQueue<std::shared_ptr<Frame>> work_;

@@ -5,6 +5,7 @@
 #                    and real small tars written by GNU tar (gnu, pax, sparse,
 #                    long names, hard links, concatenated streams)
 #   OUT/member_path  names and link targets       OUT/manifest  manifests
+#   OUT/verify       damage to a pack-made bundle (fuzz_verify)
 # Usage: make_seeds.sh SEED_WRITER OUT
 set -euo pipefail
 writer=${1:?seed writer} out=${2:?output dir}
@@ -49,6 +50,25 @@ t --format=gnu -cf "$src/sized.tar" json hard soft
 split -b 16K "$src/sized.tar" "$src/sized.part."
 for part in "$src"/sized.part.*; do zstd -q -c "$part"; done >"$ex/real-sized-frames.tar.zst"
 chmod 0755 "$src/deep"
+# fuzz_verify: an encoding byte (plain, zstd, gzip), then operations of 3
+# bytes (below 128: on tar members; from 128: on compressed frames).
+v=$out.part/verify
+mkdir -p "$v"
+seed() { printf "$2" >"$v/$1"; }
+seed plain '\x00'
+seed zstd '\x01'
+seed gzip '\x02'
+seed member-dropped '\x00\x00\x03\x00'
+seed members-swapped '\x01\x01\x02\x05'
+seed member-repeated '\x02\x02\x04\x00'
+seed cut-after-member '\x00\x03\x05\x00'
+seed manifest-byte-flipped '\x00\x04\x00\x21'
+seed end-marker-dropped '\x00\x00\x09\x00'
+seed frame-dropped '\x01\x80\x00\x00'
+seed frames-swapped '\x01\x81\x01\x02'
+seed frame-repeated '\x02\x82\x01\x00'
+seed cut-after-frame '\x01\x83\x02\x00'
+seed frame-byte-flipped '\x02\x84\x01\x07'
 mv "$out.part" "$out"
 echo "seeds: $(find "$out/extract" -type f | wc -l) bundles, $(find "$out/member_path" -type f | wc -l) names," \
-  "$(find "$out/manifest" -type f | wc -l) manifests in $out"
+  "$(find "$out/manifest" -type f | wc -l) manifests, $(find "$out/verify" -type f | wc -l) damages in $out"

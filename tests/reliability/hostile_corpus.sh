@@ -125,8 +125,11 @@ damaged first-frame-lost.tar.zst "corrupt zstd data \($((frames - 1)) of the $fr
   drop-frame "$P" "$PKGROOT/first-frame-lost.tar.zst" 0
 damaged frame-repeated.tar.zst "corrupt zstd data \($((frames + 1)) frames where pack wrote $frames: repeated or added\)" \
   dup-frame "$P" "$PKGROOT/frame-repeated.tar.zst" 1
-damaged frames-swapped.tar.zst "damaged tar header|content differs from the manifest|not in its manifest" \
+damaged frames-swapped.tar.zst "corrupt zstd data \(its frames are not those pack wrote, in its order" \
   swap-frames "$P" "$PKGROOT/frames-swapped.tar.zst" 1 2
+"$PYBCAST" pack dir "$SCRATCH/tree" --no-compile -o "$PKGROOT/packed.tar.gz" >/dev/null 2>&1 || fail "pack dir (gz)"
+damaged first-member-lost.tar.gz "corrupt gzip data \([0-9]+ of the [0-9]+ members pack wrote: 1 lost\)" \
+  drop-gzip-member "$PKGROOT/packed.tar.gz" "$PKGROOT/first-member-lost.tar.gz" 0
 damaged cut-at-frame.tar.zst "entry '[^']*': .*Truncated tar archive|without the end-of-archive marker|not in the bundle" \
   cut-frames "$P" "$PKGROOT/cut-at-frame.tar.zst" 2
 damaged cut-at-member.tar "bundle 'cut-at-member.tar' ends after 300 entries without the end-of-archive marker" \

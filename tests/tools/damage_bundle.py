@@ -7,6 +7,7 @@ at the granularity of zstd frames and tar members. Usage:
   damage_bundle.py swap-frames IN OUT I J         data frames I and J exchanged
   damage_bundle.py dup-frame IN OUT I             data frame I written twice
   damage_bundle.py cut-frames IN OUT N            only the first N data frames (no trailer)
+  damage_bundle.py drop-gzip-member IN OUT I      gzip member I removed
   damage_bundle.py cut-members IN OUT N           a plain tar cut after its first N members
   damage_bundle.py flip-header IN OUT I [gz|zst]  a bit of member I's header checksum flipped
                                                   in a plain tar, then compressed as asked
@@ -14,6 +15,7 @@ at the granularity of zstd frames and tar members. Usage:
 import gzip
 import subprocess
 import sys
+import zlib
 
 SKIPPABLE = 0x184D2A50
 ZSTD = 0xFD2FB528
@@ -50,6 +52,17 @@ def zstd_frames(data):
     return out
 
 
+def gzip_members(data):
+    """The bytes of each gzip member, in order."""
+    out, rest = [], data
+    while rest:
+        d = zlib.decompressobj(31)
+        d.decompress(rest)
+        out.append(rest[:len(rest) - len(d.unused_data)])
+        rest = d.unused_data
+    return out
+
+
 def tar_members(data):
     """(header offset, end offset) of each member of a plain ustar/pax tar."""
     out, pos = [], 0
@@ -73,7 +86,11 @@ def main():
             print(i, start, end - start, "data" if is_data else "skippable")
         return
     out, args = sys.argv[3], sys.argv[4:]
-    if command == "cut-members":
+    if command == "drop-gzip-member":
+        members = gzip_members(data)
+        del members[int(args[0])]
+        result = b"".join(members)
+    elif command == "cut-members":
         result = data[:tar_members(data)[int(args[0]) - 1][1]]
     elif command == "flip-header":
         start = tar_members(data)[int(args[0])][0]

@@ -9,8 +9,9 @@
 
 #include <gtest/gtest.h>
 
-#include "archive/zstd_trailer.h"
+#include "archive/frame_trailer.h"
 #include "test_dir.h"
+#include "util/error.h"
 #include "util/io.h"
 
 namespace pybcast {
@@ -57,7 +58,7 @@ TEST(FrameCompressor, ZstdFramesAreIndependentAndThreadCountDoesNotMatter) {
   // Six frames (five full, one short), each decodable on its own, then the trailer that counts them.
   size_t at = 0, frames = 0;
   std::vector<std::byte> all;
-  std::optional<ZstdTrailer> trailer;
+  std::optional<FrameTrailer> trailer;
   while (at < one.size()) {
     size_t size = ZSTD_findFrameCompressedSize(one.data() + at, one.size() - at);
     ASSERT_FALSE(ZSTD_isError(size));
@@ -90,11 +91,17 @@ TEST(FrameCompressor, GzipMembersHaveNoTimestampAndDecodeAlone) {
   EXPECT_EQ(one, compress(input, Compression::kGzip, 2, 65536));
   size_t at = 0, members = 0;
   std::vector<std::byte> all;
+  std::optional<FrameTrailer> trailer;
   while (at < one.size()) {
     ASSERT_EQ(static_cast<unsigned>(one[at]), 0x1fu);
     for (int i = 4; i < 8; ++i) EXPECT_EQ(static_cast<unsigned>(one[at + i]), 0u) << "MTIME byte " << i;
     z_stream z{};
     ASSERT_EQ(inflateInit2(&z, 16 + 15), Z_OK);
+    unsigned char extra[256];
+    gz_header header{};
+    header.extra = extra;
+    header.extra_max = sizeof extra;
+    inflateGetHeader(&z, &header);
     std::vector<std::byte> out(65536 + 1);
     z.next_in = reinterpret_cast<Bytef*>(one.data() + at);
     z.avail_in = static_cast<uInt>(one.size() - at);
@@ -102,19 +109,106 @@ TEST(FrameCompressor, GzipMembersHaveNoTimestampAndDecodeAlone) {
     z.avail_out = static_cast<uInt>(out.size());
     ASSERT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);  // ends at the member's end
     out.resize(out.size() - z.avail_out);
-    EXPECT_EQ(out.size(), 65536u);
-    all.insert(all.end(), out.begin(), out.end());
     at = one.size() - z.avail_in;
     inflateEnd(&z);
+    if (header.extra_len > 0) {  // the trailer: an empty last member, its extra field counting the others
+      trailer = parse_gzip_trailer(std::as_bytes(std::span(extra, header.extra_len)));
+      EXPECT_TRUE(out.empty());
+      EXPECT_EQ(at, one.size()) << "the trailer is last";
+      continue;
+    }
+    EXPECT_EQ(out.size(), 65536u);
+    all.insert(all.end(), out.begin(), out.end());
     ++members;
   }
   EXPECT_EQ(members, 3u);
   EXPECT_EQ(all, input);
+  ASSERT_TRUE(trailer);
+  EXPECT_EQ(trailer->frames, 3u);
+  EXPECT_EQ(trailer->content_bytes, input.size());
 }
 
 TEST(FrameCompressor, PlainTarIsCopied) {
   auto input = sample(250000);
   EXPECT_EQ(compress(input, Compression::kNone, 4, 100000), input);
+}
+
+/// pack's gzip bundles end with an empty member whose extra field counts the
+/// members before it: members lost, repeated, reordered, or data after it,
+/// are refused by both inflaters in the same words; without the trailer (a
+/// cut where a member ends) the stream decodes, and other tools read it all.
+TEST(FrameCompressor, GzipTrailerRefusesMembersLostRepeatedOrReordered) {
+  auto input = sample(4 * 65536 + 100);
+  auto whole = compress(input, Compression::kGzip, 1, 65536);
+  std::vector<std::vector<std::byte>> members;  // five data members, then the trailer
+  for (size_t at = 0; at < whole.size();) {
+    z_stream z{};
+    ASSERT_EQ(inflateInit2(&z, 16 + 15), Z_OK);
+    std::vector<std::byte> out(65536 + 1);
+    z.next_in = reinterpret_cast<Bytef*>(whole.data() + at);
+    z.avail_in = static_cast<uInt>(whole.size() - at);
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    ASSERT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t end = whole.size() - z.avail_in;
+    inflateEnd(&z);
+    members.emplace_back(whole.begin() + static_cast<ptrdiff_t>(at), whole.begin() + static_cast<ptrdiff_t>(end));
+    at = end;
+  }
+  ASSERT_EQ(members.size(), 6u);
+  auto join = [&](std::vector<size_t> order) {
+    std::vector<std::byte> out;
+    for (size_t i : order) out.insert(out.end(), members[i].begin(), members[i].end());
+    return out;
+  };
+  struct Case {
+    const char* what;
+    std::vector<std::byte> bytes;
+    const char* expected;
+  };
+  std::vector<Case> cases = {
+      {"intact", whole, ""},
+      {"cut before the trailer", join({0, 1, 2, 3, 4}), ""},
+      {"first member lost", join({1, 2, 3, 4, 5}), "corrupt gzip data (4 of the 5 members pack wrote: 1 lost)"},
+      {"member repeated", join({0, 1, 1, 2, 3, 4, 5}),
+       "corrupt gzip data (6 members where pack wrote 5: repeated or added)"},
+      {"members swapped", join({0, 2, 1, 3, 4, 5}),
+       "corrupt gzip data (its members are not those pack wrote, in its order: members replaced or reordered)"},
+      {"a member after the trailer", join({0, 1, 2, 3, 4, 5, 4}),
+       "corrupt gzip data (a member after the end of the bundle pack wrote)"},
+  };
+  for (const char* inflater : {"isal", "zlib"}) {
+    ::setenv("PYBCAST_GZIP_INFLATER", inflater, 1);
+    for (const auto& c : cases) {
+      for (size_t piece : {size_t{5}, size_t{1} << 20}) {
+        auto d = make_decoder(Compression::kGzip);
+        std::vector<std::byte> out, buffer(1 << 16);
+        std::string message;
+        try {
+          auto run = [&](std::span<const std::byte> rest) {
+            for (;;) {
+              Decoder::Step step = d->decode(rest, buffer);
+              rest = rest.subspan(step.consumed);
+              out.insert(out.end(), buffer.begin(), buffer.begin() + static_cast<ptrdiff_t>(step.produced));
+              if (rest.empty() && step.produced < buffer.size()) break;
+            }
+          };
+          for (size_t at = 0; at < c.bytes.size(); at += piece)
+            run(std::span<const std::byte>(c.bytes).subspan(at, std::min(piece, c.bytes.size() - at)));
+          d->end_input();
+          run({});
+          d->finish();
+        } catch (const Error& e) {
+          message = e.what();
+        }
+        EXPECT_EQ(message, c.expected) << c.what << ", " << inflater << ", pieces of " << piece;
+        if (message.empty()) {
+          EXPECT_EQ(out, input) << c.what;
+        }
+      }
+    }
+  }
+  ::unsetenv("PYBCAST_GZIP_INFLATER");
 }
 
 }  // namespace

@@ -117,5 +117,25 @@ TEST(Manifest, RefusesSizesThatAreNotUnsigned64BitIntegers) {
   }
 }
 
+// Its own xxh3, so that damage to the manifest itself is found where no
+// compression checksums it (a plain tar bundle); manifests of older packs,
+// without one, are read as before.
+TEST(Manifest, StatesItsOwnHashAndADamagedOneIsRefused) {
+  std::string text = manifest_to_json(sample());
+  EXPECT_NE(text.find("\"self_xxh3\": \""), std::string::npos);
+  EXPECT_EQ(manifest_to_json(parse_manifest(text)), text);
+  std::string damaged = text;
+  damaged[damaged.find("\"name\": \"") + 9] ^= 0x01;
+  try {
+    parse_manifest(damaged);
+    FAIL() << "a damaged manifest was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("manifest: damaged: its text hashes to xxh3 ", 0), 0u) << e.what();
+  }
+  std::string older = text;
+  older.erase(older.find(",\n \"self_xxh3\""), std::string(",\n \"self_xxh3\": \"0123456789abcdef\"").size());
+  EXPECT_EQ(parse_manifest(older).name, sample().name);
+}
+
 }  // namespace
 }  // namespace pybcast

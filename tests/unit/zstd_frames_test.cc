@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "archive/zstd_trailer.h"
+#include "archive/frame_trailer.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -233,7 +233,7 @@ TEST(ParallelZstd, RefusesAFrameShorterThanItsHeaderSays) {
 /// streaming decoder alike, in the same words; an intact stream decodes
 /// and a stream cut before its trailer decodes too (the manifest and the
 /// tar end-of-archive marker are what refuse that cut).
-TEST(ZstdTrailer, FramesLostRepeatedOrAfterTheEndAreRefused) {
+TEST(FrameTrailer, FramesLostRepeatedOrAfterTheEndAreRefused) {
   std::vector<Bytes> frames, plains;
   uint64_t content = 0;
   for (unsigned i = 0; i < 5; ++i) {
@@ -241,7 +241,15 @@ TEST(ZstdTrailer, FramesLostRepeatedOrAfterTheEndAreRefused) {
     frames.push_back(i == 2 ? streamed_frame(plains.back()) : sized_frame(plains.back()));
     content += plains.back().size();
   }
-  Bytes trailer = encode_zstd_trailer({frames.size(), content});
+  FrameTally written("", "");
+  for (const auto& f : frames) {
+    uint32_t checksum = 0;  // the frames' own: the last 4 bytes of those that have one
+    if ((std::to_integer<unsigned>(f[4]) >> 2) & 1)
+      for (int i = 3; i >= 0; --i)
+        checksum = (checksum << 8) | std::to_integer<uint32_t>(f[f.size() - 4 + static_cast<size_t>(i)]);
+    written.data_frame(0, checksum);
+  }
+  Bytes trailer = encode_zstd_trailer({frames.size(), content, written.so_far().checksums});
   auto join = [&](std::vector<size_t> order, bool with_trailer) {
     Bytes out;
     for (size_t i : order) append(out, frames[i]);
@@ -271,6 +279,8 @@ TEST(ZstdTrailer, FramesLostRepeatedOrAfterTheEndAreRefused) {
       {"middle frame lost", join({0, 1, 3, 4}, true), "corrupt zstd data (4 of the 5 frames pack wrote: 1 lost)"},
       {"frame repeated", join({0, 1, 1, 2, 3, 4}, true),
        "corrupt zstd data (6 frames where pack wrote 5: repeated or added)"},
+      {"frames swapped", join({0, 2, 1, 3, 4}, true),
+       "corrupt zstd data (its frames are not those pack wrote, in its order: frames replaced or reordered)"},
       {"last frame replaced", replaced,
        "corrupt zstd data (its frames decode to 1201235 bytes, pack wrote 1201234: frames replaced)"},
       {"a frame after the trailer", after, "corrupt zstd data (a frame after the end of the bundle pack wrote)"},
@@ -293,9 +303,9 @@ TEST(ZstdTrailer, FramesLostRepeatedOrAfterTheEndAreRefused) {
   }
 }
 
-TEST(ZstdTrailer, OnlyOurTrailerIsRead) {
-  Bytes trailer = encode_zstd_trailer({7, 123456789});
-  ASSERT_EQ(trailer.size(), 40u);
+TEST(FrameTrailer, OnlyOurTrailerIsRead) {
+  Bytes trailer = encode_zstd_trailer({7, 123456789, 42});
+  ASSERT_EQ(trailer.size(), 48u);
   uint32_t magic = 0;
   for (int i = 3; i >= 0; --i) magic = (magic << 8) | std::to_integer<uint32_t>(trailer[static_cast<size_t>(i)]);
   std::span<const std::byte> payload = std::span(trailer).subspan(8);
@@ -303,8 +313,9 @@ TEST(ZstdTrailer, OnlyOurTrailerIsRead) {
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->frames, 7u);
   EXPECT_EQ(parsed->content_bytes, 123456789u);
+  EXPECT_EQ(parsed->checksums, 42u);
   EXPECT_FALSE(parse_zstd_trailer(magic ^ 1, payload));
-  EXPECT_FALSE(parse_zstd_trailer(magic, payload.first(31)));
+  EXPECT_FALSE(parse_zstd_trailer(magic, payload.first(39)));
   Bytes other(payload.begin(), payload.end());
   other[0] = std::byte{'P'};
   EXPECT_FALSE(parse_zstd_trailer(magic, other));
