@@ -9,6 +9,7 @@
 #      bytecode) at 256, staged and then imported by python-mpi;
 #   3. 1,100 tiny bundles at 1024 (rank 0 kept every bundle file open).
 # Every run must exit 0 and give the tree tar -x gives (3: every file).
+# Below what MPI and staging need at least, every rank fails saying so.
 . "$(dirname "$0")/../lib/mpi.sh"
 command -v prlimit >/dev/null || skip "needs prlimit (util-linux)"
 
@@ -78,6 +79,13 @@ for limit in 64 128 256; do
   [ "$linked" -eq 400 ] || fail "ulimit -n $limit: $linked of 400 .pyc linked into the bytecode mirror"
   echo "ok: 400 directory pairs at ulimit -n $limit (tar -x works there too): the tree of tar -x, 400 .pyc mirrored"
 done
+
+rm -rf "$CHROOT" && mkdir -p "$CHROOT"
+run_mpi 4 prlimit --nofile=40: "$PYBCAST" stage --chroot "$CHROOT" --pkgroot "$PKGROOT" --virtual-nodes 2 pairs.tar.gz
+expect_failure_everywhere 4 "RLIMIT_NOFILE is 40; staging needs at least "
+grep -q 'raise `ulimit -n`' "$SCRATCH/out" || fail "no advice: $(grep -m1 error "$SCRATCH/out")"
+expect_clean_cache
+echo "ok: at ulimit -n 40 every rank fails: $(grep -m1 -o 'RLIMIT_NOFILE.*' "$SCRATCH/out")"
 
 # 2. The demo stack at 256 (demo/run-demo.sh packs it so): staged like tar -x,
 # then imported by python-mpi.
