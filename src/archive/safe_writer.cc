@@ -20,7 +20,6 @@ namespace pybcast {
 
 namespace {
 
-constexpr size_t kMaxCachedDirs = 256;
 /// Queued paths remembered for hard links; done ones are forgotten beyond this.
 constexpr size_t kMaxTrackedBodies = 16384;
 constexpr mode_t kImplicitDirMode = 0555;
@@ -54,7 +53,7 @@ timespec entry_mtime(archive_entry* entry) {
 
 }  // namespace
 
-SafeWriter::SafeWriter(int root_fd) : root_fd_(root_fd) {}
+SafeWriter::SafeWriter(int root_fd, size_t max_dirs) : root_fd_(root_fd), max_dirs_(std::max<size_t>(max_dirs, 1)) {}
 
 SafeWriter::~SafeWriter() { forget_dirs(); }
 
@@ -104,7 +103,7 @@ int SafeWriter::dir_fd(const PathParts& parts, size_t count, bool create) {
   io::Fd passed;
   for (size_t index = have; index + 1 < count; ++index) {
     int fd = open_child_dir(at, parts, index, create);
-    if (dir_fds_.size() + 1 < kMaxCachedDirs) {
+    if (dir_fds_.size() + 1 < max_dirs_) {
       dir_fds_.emplace(join_parts(parts, index + 1), fd);
       passed.reset();
     } else {
@@ -146,7 +145,7 @@ void SafeWriter::forget_dirs_below(const std::string& path) {
   }
 }
 
-bool SafeWriter::cache_full() const { return dir_fds_.size() >= kMaxCachedDirs; }
+bool SafeWriter::cache_full() const { return dir_fds_.size() >= max_dirs_; }
 
 void SafeWriter::write_entry(const PathParts& parts, archive* a, archive_entry* entry, bool body_here,
                              std::optional<uint64_t> xxh3) {

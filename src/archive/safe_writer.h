@@ -55,8 +55,10 @@ struct ExtractStats {
 
 class SafeWriter {
  public:
-  /// Writes beneath root_fd, which the caller keeps open.
-  explicit SafeWriter(int root_fd);
+  /// Writes beneath root_fd, which the caller keeps open, caching at most
+  /// `max_dirs` directory fds (archive/fd_budget; at least 1). Within one
+  /// entry it may hold 3 more (fd_budget.cc counts them).
+  SafeWriter(int root_fd, size_t max_dirs);
   ~SafeWriter();
   SafeWriter(const SafeWriter&) = delete;
   SafeWriter& operator=(const SafeWriter&) = delete;
@@ -108,6 +110,7 @@ class SafeWriter {
   void write_hardlink(int parent, const PathParts& parts, archive_entry* entry);
 
   int root_fd_;
+  size_t max_dirs_;
   std::unordered_map<std::string, int> dir_fds_;  ///< "a/b" -> open fd (root excluded)
   std::unordered_map<std::string, DirAttrs> dir_attrs_;
   ExtractStats stats_;

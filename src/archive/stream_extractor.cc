@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "archive/decoder.h"
+#include "archive/fd_budget.h"
 #include "archive/member_type.h"
 #include "archive/safe_path.h"
 #include "archive/zstd_frames.h"
@@ -44,6 +45,17 @@ void place_bundle_metadata(PathParts& parts, const std::string& bundle_name) {
   PathParts placed = staged_metadata_dir(bundle_name);
   placed.insert(placed.end(), parts.begin() + 1, parts.end());
   parts = std::move(placed);
+}
+
+/// The caller's fd caps, or those of an extracting process's own budget.
+ExtractOptions with_fd_caps(ExtractOptions options) {
+  bool pool = options.threads > 1;
+  if (options.dir_fds == 0 || (pool && options.queued_files == 0)) {
+    FdShares shares = share_fds(measure_fd_usage(), FdNeeds{true, pool, 0});
+    if (options.dir_fds == 0) options.dir_fds = shares.dir_cache;
+    if (options.queued_files == 0) options.queued_files = shares.queued_bodies;
+  }
+  return options;
 }
 
 }  // namespace
@@ -105,17 +117,18 @@ StreamExtractor::StreamExtractor(int root_fd, std::vector<std::string> bundle_na
       status_(status),
       release_(std::move(release)),
       plain_pool_(kPlainBlocks, kPlainBlockSize),
-      writer_(root_fd_) {
-  result_.stats.perf.chunk_window_bytes = options.chunk_window_bytes;
-  if (options.threads > 1) {
+      options_(with_fd_caps(std::move(options))),
+      writer_(root_fd_, options_.dir_fds) {
+  result_.stats.perf.chunk_window_bytes = options_.chunk_window_bytes;
+  if (options_.threads > 1) {
     pool_.emplace(
-        options.threads, options.queue_bytes, WriterPool::default_max_files(),
+        options_.threads, options_.queue_bytes, options_.queued_files,
         [this](const FileBody& body, const Error& e) {
           return fmt::format("bundle '{}': {}", names_[body.bundle], e.what());
         },
         [this] { return status_.failed(); });
     writer_.use_pool(&*pool_);
-    frames_.emplace(options.threads);
+    frames_.emplace(options_.threads);
   }
   decompressor_ = std::thread([this] { decompress_all(); });
   extractor_ = std::thread([this] { extract_all(); });

@@ -46,6 +46,10 @@ struct ExtractOptions {
   /// 1: the parser writes every file itself; N > 1: N writer threads besides it.
   unsigned threads = 1;
   size_t queue_bytes = WriterPool::kDefaultQueueBytes;
+  /// The fds it may hold (archive/fd_budget): directory fds SafeWriter caches,
+  /// bodies queued for the writers. 0: this process's own budget, measured now.
+  size_t dir_fds = 0;
+  size_t queued_files = 0;
   uint64_t chunk_window_bytes = 0;  ///< the caller's chunk buffers, for the memory bound in the report
 };
 
@@ -92,6 +96,7 @@ class StreamExtractor {
   BufferPool plain_pool_;
   std::byte* plain_fill_ = nullptr;
   size_t plain_used_ = 0;
+  ExtractOptions options_;  ///< with the fd caps decided
   SafeWriter writer_;
   std::optional<WriterPool> pool_;         ///< before the threads: they use it
   std::optional<FrameDecodePool> frames_;  ///< decodes zstd frames when threads > 1

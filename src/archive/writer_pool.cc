@@ -1,7 +1,6 @@
 #include "archive/writer_pool.h"
 
 #include <sched.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 
@@ -32,12 +31,6 @@ unsigned available_cores() {
 // cores: the decoder and the parser) the pool only adds a copy of every body:
 // 2 writers were 8-13% slower than none there (bench/extract_threads_bench.sh).
 unsigned default_extract_threads() { return std::min(available_cores(), kMaxDefaultExtractThreads); }
-
-size_t WriterPool::default_max_files() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 4096;
-  return std::clamp<size_t>(limit.rlim_cur / 4, 16, 4096);
-}
 
 WriterPool::WriterPool(unsigned threads, size_t max_bytes, size_t max_files, Describe describe, Stopped stopped)
     : max_bytes_(std::max(max_bytes, kMaxQueuedFile)),

@@ -38,6 +38,7 @@ class WriterPool {
   /// True once the extraction failed elsewhere: every queued body is then dropped unwritten.
   using Stopped = std::function<bool()>;
 
+  /// `max_files`: bodies queued or being written at once (archive/fd_budget), at least 1.
   WriterPool(unsigned threads, size_t max_bytes, size_t max_files, Describe describe, Stopped stopped);
   ~WriterPool();
   WriterPool(const WriterPool&) = delete;
@@ -67,8 +68,6 @@ class WriterPool {
   /// Bodies larger than this are written by the parser itself, streaming.
   static constexpr size_t kMaxQueuedFile = size_t{4} << 20;
   static constexpr size_t kDefaultQueueBytes = size_t{64} << 20;
-  /// Open fds the queue may hold: a quarter of RLIMIT_NOFILE, within [16, 4096].
-  static size_t default_max_files();
 
  private:
   void run(size_t index);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -18,6 +19,18 @@ namespace {
 
 int64_t nanoseconds(const timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; }
 
+/// Throws unless `st` is the file `id` was made from, as it was then (the
+/// device is not compared: a network file system may number it anew).
+void check_unchanged(const struct stat& st, const BundleIdentity& id, const std::string& name) {
+  if (st.st_ino != id.inode || !S_ISREG(st.st_mode))
+    fail("bundle '{}' changed while being read (replaced by another file); stage again once it is stable", name);
+  if (static_cast<uint64_t>(st.st_size) != id.size)
+    fail("bundle '{}' changed while being read (size {} -> {} bytes); stage again once it is stable", name, id.size,
+         st.st_size);
+  if (nanoseconds(st.st_mtim) != id.mtime_ns || nanoseconds(st.st_ctim) != id.ctime_ns)
+    fail("bundle '{}' changed while being read (modified during the read); stage again once it is stable", name);
+}
+
 }  // namespace
 
 std::string BundleSet::resolve(const std::string& pkgroot, const std::string& name) {
@@ -26,9 +39,13 @@ std::string BundleSet::resolve(const std::string& pkgroot, const std::string& na
   return std::filesystem::absolute(path).lexically_normal().string();
 }
 
-BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>& names, const LiveTreeOptions& trees)
+BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>& names, const LiveTreeOptions& trees,
+                     size_t max_open)
     : names_(names) {
   if (names.empty()) fail("no bundles to stage: give bundle names, --packages, or set PYTHON_MPI_PACKAGES");
+  // All kept if they fit; else one fd is left for the others' turns.
+  max_open = std::max<size_t>(max_open, 1);
+  size_t keep = names.size() <= max_open ? names.size() : max_open - 1;
   std::vector<std::string> problems;
   for (const auto& name : names) {
     std::string path = resolve(pkgroot, name);
@@ -47,6 +64,9 @@ BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>&
                         ""};
       if (tree) id.tree = tree->digest();
       identities_.push_back(std::move(id));
+      // A directory is read through its walk, never through this fd.
+      if (tree || keep == 0) fd.reset();
+      else --keep;
       files_.push_back(std::move(fd));
       trees_.push_back(std::move(tree));
     } catch (const Error& e) {
@@ -100,9 +120,24 @@ std::vector<std::string> BundleSet::tree_warnings() const {
   return warnings;
 }
 
+int BundleSet::file_for(size_t bundle) {
+  if (files_[bundle].valid()) return files_[bundle].get();
+  if (reopened_ != SIZE_MAX) files_[reopened_].reset();  // a turn that ended early (the stream stopped)
+  const BundleIdentity& id = identities_[bundle];
+  try {
+    files_[bundle] = io::open(id.path, O_RDONLY);
+  } catch (const Error& e) {
+    fail("bundle '{}' changed while being read (cannot open it again: {}); stage again once it is stable",
+         names_[bundle], e.what());
+  }
+  reopened_ = bundle;
+  check_unchanged(io::fstat(files_[bundle].get(), id.path), id, names_[bundle]);
+  ::posix_fadvise(files_[bundle].get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  return files_[bundle].get();
+}
+
 void BundleSet::read(const ChunkSpec& spec, std::span<std::byte> out) {
   const BundleIdentity& id = identities_[spec.bundle];
-  int fd = files_[spec.bundle].get();
   if (uint64_t delay = test_seams::read_delay_ms()) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
   if (LiveTree* tree = trees_[spec.bundle].get()) {
     try {
@@ -112,6 +147,7 @@ void BundleSet::read(const ChunkSpec& spec, std::span<std::byte> out) {
     }
     return;
   }
+  int fd = file_for(spec.bundle);
   size_t got = 0;
   try {
     got = io::pread_full(fd, out, static_cast<off_t>(spec.offset), id.path);
@@ -122,13 +158,11 @@ void BundleSet::read(const ChunkSpec& spec, std::span<std::byte> out) {
     fail("bundle '{}' was truncated while being read ({} bytes expected, file ends at {})", names_[spec.bundle],
          id.size, spec.offset + got);
   if (spec.last) {
-    struct stat st = io::fstat(fd, id.path);
-    if (static_cast<uint64_t>(st.st_size) != id.size)
-      fail("bundle '{}' changed while being read (size {} -> {} bytes); stage again once it is stable",
-           names_[spec.bundle], id.size, st.st_size);
-    if (nanoseconds(st.st_mtim) != id.mtime_ns || nanoseconds(st.st_ctim) != id.ctime_ns)
-      fail("bundle '{}' changed while being read (modified during the read); stage again once it is stable",
-           names_[spec.bundle]);
+    check_unchanged(io::fstat(fd, id.path), id, names_[spec.bundle]);
+    if (reopened_ == spec.bundle) {
+      files_[spec.bundle].reset();
+      reopened_ = SIZE_MAX;
+    }
   }
 }
 

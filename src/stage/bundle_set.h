@@ -2,9 +2,14 @@
 // Rank 0's view of the bundles on the shared file system: each is opened once
 // (one open, then fstat on the fd: no other metadata traffic) and read in
 // large sequential chunks. It is the pipeline's ChunkSource.
+// The files stay open until staging ends, as many as its fd share allows
+// (archive/fd_budget); the others are closed after the open step and opened
+// again at their turn, which must find the same file (inode, size, mtime,
+// ctime) or fail as a bundle that changed while being read.
 //
 // A bundle that is a directory is staged as it is (pack/live_tree): walked
 // here, once, for the cache key; streamed as tar only when a node extracts.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,8 +35,10 @@ struct TreeWalkReport {
 class BundleSet : public ChunkSource {
  public:
   /// Opens every bundle; throws one Error listing every bundle that cannot
-  /// be used, by name and reason.
-  BundleSet(const std::string& pkgroot, const std::vector<std::string>& names, const LiveTreeOptions& trees = {});
+  /// be used, by name and reason. At most `max_open` bundle files (at least
+  /// 1) are open at once.
+  BundleSet(const std::string& pkgroot, const std::vector<std::string>& names, const LiveTreeOptions& trees = {},
+            size_t max_open = SIZE_MAX);
 
   const std::vector<BundleIdentity>& identities() const { return identities_; }
   std::vector<uint64_t> sizes() const;
@@ -54,7 +61,11 @@ class BundleSet : public ChunkSource {
  private:
   std::vector<std::string> names_;
   std::vector<BundleIdentity> identities_;
-  std::vector<io::Fd> files_;
+  /// Open bundle files: those kept from the open step, and the one reopened for its turn.
+  int file_for(size_t bundle);
+
+  std::vector<io::Fd> files_;                     ///< invalid: a directory, or a file closed until its turn
+  size_t reopened_ = SIZE_MAX;                    ///< the bundle open for its turn only
   std::vector<std::unique_ptr<LiveTree>> trees_;  ///< null for bundle files
 };
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "archive/fd_budget.h"
 #include "archive/stream_extractor.h"
 #include "bcast/agreement.h"
 #include "bcast/mpi_transport.h"
@@ -42,6 +43,10 @@ class Stager {
   void guarded(const std::function<void()>& body) { record_failure(status_, body); }
   void agree(bool with_location);
   bool pending() const { return claim_ == Claim::kExtract || claim_ == Claim::kBusy; }
+  unsigned extract_threads() const {
+    return request_.extract_threads ? request_.extract_threads : default_extract_threads();
+  }
+  void share_fds();
   void open_bundles();
   void share_plan();
   void check_cache();
@@ -59,6 +64,7 @@ class Stager {
   Stopwatch clock_;
   LocalStatus status_;
   RankSample sample_;
+  FdShares fds_;                        // what this rank's bundles and extraction may hold
   std::unique_ptr<BundleSet> bundles_;  // rank 0
   StagePlan plan_;
   layout::NodeRoot node_root_;
@@ -75,11 +81,23 @@ void Stager::agree(bool with_location) {
   throw_agreed_failure(topology_.world(), status_, where);
 }
 
+void Stager::share_fds() {
+  // Before staging opens anything: what MPI and the launcher hold now is off the limit.
+  guarded([&] {
+    try {
+      fds_ = pybcast::share_fds(measure_fd_usage(), FdNeeds{topology_.leader(), extract_threads() > 1,
+                                                            is_root() ? request_.bundles.size() : 0});
+    } catch (const Error& e) {
+      throw e.with_context(topology_.label());
+    }
+  });
+}
+
 void Stager::open_bundles() {
-  if (!is_root()) return;
+  if (!is_root() || status_.failed()) return;
   PhaseTimer timer(sample_, kOpen, clock_);
   guarded([&] {
-    bundles_ = std::make_unique<BundleSet>(request_.pkgroot, request_.bundles, request_.trees);
+    bundles_ = std::make_unique<BundleSet>(request_.pkgroot, request_.bundles, request_.trees, fds_.open_bundles);
     for (const auto& w : bundles_->tree_warnings()) fmt::print(stderr, "pybcast: warning: {}\n", escape_control(w));
     plan_.names = bundles_->names();
     plan_.sizes = bundles_->sizes();
@@ -146,7 +164,9 @@ void Stager::extract_stream(MPI_Comm stream) {
         fail("not enough space in {}: the bundles alone are {} compressed, {} free", cache_->root_path(),
              format_bytes(static_cast<double>(plan_.total_bytes())), format_bytes(static_cast<double>(free)));
       ExtractOptions options;
-      options.threads = request_.extract_threads ? request_.extract_threads : default_extract_threads();
+      options.threads = extract_threads();
+      options.dir_fds = fds_.dir_cache;
+      options.queued_files = fds_.queued_bodies;
       options.chunk_window_bytes = (request_.pipeline.window + 4) * ChunkPipeline::buffer_bytes(request_.chunk_size);
       extractor.emplace(
           tmp->fd(), plan_.names, status_, [&pool](std::byte* b) { pool.release(b); }, options);
@@ -284,6 +304,7 @@ void Stager::finish(StageOutcome& outcome) {
 }
 
 StageOutcome Stager::run() {
+  share_fds();
   open_bundles();
   agree(false);
   share_plan();

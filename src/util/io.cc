@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -160,6 +161,27 @@ std::vector<std::string> list_dir(int dirfd, const std::string& shown) {
   ::closedir(dir);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+uint64_t open_files_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return UINT64_MAX;
+  return limit.rlim_cur;
+}
+
+size_t open_files_count() {
+  if (DIR* dir = ::opendir("/proc/self/fd")) {
+    size_t count = 0;
+    while (dirent* e = ::readdir(dir))
+      if (e->d_name[0] != '.') ++count;
+    ::closedir(dir);
+    return count - 1;  // the listing's own fd
+  }
+  constexpr uint64_t kMaxProbed = 65536;
+  size_t count = 0;
+  for (uint64_t fd = 0, end = std::min(open_files_limit(), kMaxProbed); fd < end; ++fd)
+    if (::fcntl(static_cast<int>(fd), F_GETFD) != -1) ++count;
+  return count;
 }
 
 void remove_tree_at(int dirfd, const std::string& name, const std::string& shown) {

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -58,6 +59,12 @@ int open_dir_path_raw(int base_fd, const std::vector<std::string>& components, b
 
 /// The names in a directory (its fd), sorted, without "." and "..".
 std::vector<std::string> list_dir(int dirfd, const std::string& shown);
+
+/// The soft RLIMIT_NOFILE (RLIM_INFINITY, or unreadable: UINT64_MAX).
+uint64_t open_files_limit();
+/// File descriptors this process has open now: one listing of /proc/self/fd
+/// (without /proc: a probe of each descriptor below the limit).
+size_t open_files_count();
 
 /// Removes dirfd/name and everything below it without following symlinks.
 /// Missing names are not an error.

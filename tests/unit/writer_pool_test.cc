@@ -219,7 +219,6 @@ TEST(WriterPool, ASparseBodyHashesAsTheFileItWrites) {
 TEST(WriterPool, DefaultThreadsAreTheAvailableCoresAtMost16) {
   EXPECT_GE(available_cores(), 1u);
   EXPECT_EQ(default_extract_threads(), std::min(available_cores(), 16u));
-  EXPECT_GE(WriterPool::default_max_files(), 16u);
 }
 
 }  // namespace
