@@ -10,8 +10,20 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/interrupt.h"
 
 namespace pybcast::io {
+
+namespace {
+
+/// After EINTR: true to retry the call; throws Interrupted if the signal
+/// was one of util/interrupt's (the call may never return by itself).
+bool retry_after_eintr() {
+  throw_if_interrupted();
+  return true;
+}
+
+}  // namespace
 
 Fd& Fd::operator=(Fd&& other) noexcept {
   if (this != &other) reset(other.release());
@@ -32,15 +44,35 @@ void Fd::reset(int fd) {
 Fd open(const std::string& path, int flags, mode_t mode) {
   int fd;
   do fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
-  while (fd < 0 && errno == EINTR);
+  while (fd < 0 && errno == EINTR && retry_after_eintr());
   if (fd < 0) throw_errno(path, errno);
   return Fd(fd);
+}
+
+Fd open_without_blocking(const std::string& path, int flags, struct stat& st) {
+  Fd fd = open(path, flags | O_NONBLOCK);
+  st = fstat(fd.get(), path);
+  if (S_ISREG(st.st_mode) && ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) throw_errno(path, errno);
+  return fd;
+}
+
+const char* type_name(mode_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFREG: return "a regular file";
+    case S_IFDIR: return "a directory";
+    case S_IFLNK: return "a symlink";
+    case S_IFIFO: return "a FIFO";
+    case S_IFSOCK: return "a socket";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+  }
+  return "of an unknown type";
 }
 
 int openat_raw(int dirfd, const char* name, int flags, mode_t mode) {
   int fd;
   do fd = ::openat(dirfd, name, flags | O_CLOEXEC, mode);
-  while (fd < 0 && errno == EINTR);
+  while (fd < 0 && errno == EINTR && retry_after_eintr());
   return fd < 0 ? -errno : fd;
 }
 
@@ -66,7 +98,7 @@ void write_all(int fd, std::span<const std::byte> data, const std::string& shown
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && retry_after_eintr()) continue;
       throw_errno(shown, errno);
     }
     data = data.subspan(static_cast<size_t>(n));
@@ -78,7 +110,7 @@ size_t pread_full(int fd, std::span<std::byte> data, off_t offset, const std::st
   while (done < data.size()) {
     ssize_t n = ::pread(fd, data.data() + done, data.size() - done, offset + static_cast<off_t>(done));
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && retry_after_eintr()) continue;
       throw_errno(shown, errno);
     }
     if (n == 0) break;

@@ -1,6 +1,10 @@
 #pragma once
 // Thin wrappers around the system calls we use: each retries on EINTR and
-// throws Error naming the path and strerror, so callers stay linear.
+// throws Error naming the path and strerror, so callers stay linear. A call
+// interrupted by one of util/interrupt's signals (SIGTERM, SIGINT, SIGHUP
+// during staging) is not retried: it throws Interrupted, so that a call that
+// may block for ever (open of a FIFO, a read from a hung file system) does not
+// keep the rank from ending.
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -35,8 +39,18 @@ class Fd {
 Fd open(const std::string& path, int flags, mode_t mode = 0);
 /// openat(2) relative to dirfd; `shown` is the name used in messages.
 Fd openat(int dirfd, const std::string& name, int flags, mode_t mode, const std::string& shown);
-/// openat(2) returning -errno instead of throwing (for callers that branch on errno).
+/// openat(2) returning -errno instead of throwing (for callers that branch on
+/// errno); only Interrupted is thrown.
 int openat_raw(int dirfd, const char* name, int flags, mode_t mode = 0);
+/// Opens an existing file to read it, without ever waiting in open(2): with
+/// O_NONBLOCK, which a FIFO without a writer (a file replaced since a walk
+/// listed it) would otherwise make wait for ever. `st` gets its fstat; the
+/// caller decides what a file that is not regular means. O_NONBLOCK is
+/// cleared again on a regular file, so that no file system can answer its
+/// reads with EAGAIN.
+Fd open_without_blocking(const std::string& path, int flags, struct stat& st);
+/// "a FIFO", "a directory", "a socket", ...: a file's type, for messages.
+const char* type_name(mode_t mode);
 
 struct stat fstat(int fd, const std::string& shown);
 /// fstatat(..., AT_SYMLINK_NOFOLLOW); returns false if the name does not exist.
