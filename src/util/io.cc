@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "util/error.h"
 #include "util/interrupt.h"
@@ -102,6 +105,29 @@ void write_all(int fd, std::span<const std::byte> data, const std::string& shown
       throw_errno(shown, errno);
     }
     data = data.subspan(static_cast<size_t>(n));
+  }
+}
+
+void write_file_atomically(const std::string& path, std::string_view text) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::random_device random;
+  std::string tmp;
+  int fd = -EEXIST;
+  for (int attempt = 0; attempt < 8 && fd == -EEXIST; ++attempt) {
+    tmp = fmt::format("{}.{}.tmp-{:08x}{:08x}", dir, base, random(), random());
+    fd = openat_raw(AT_FDCWD, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0666);
+  }
+  if (fd < 0) throw_errno(fmt::format("cannot write {} (temporary file {})", path, tmp), -fd);
+  Fd out(fd);
+  try {
+    write_all(out.get(), std::as_bytes(std::span(text)), tmp);
+    if (::close(out.release()) != 0) throw_errno(tmp, errno);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("cannot write " + path, errno);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
   }
 }
 

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pybcast::io {
@@ -60,6 +61,13 @@ uint64_t free_bytes(int fd, const std::string& shown);
 
 /// Writes all bytes, retrying on short writes and EINTR.
 void write_all(int fd, std::span<const std::byte> data, const std::string& shown);
+/// Writes `text` as the whole content of `path`: into a new file of a random
+/// name beside it (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0666 less the umask, as a
+/// shell's `>`: never an existing file, nor a symlink someone planted), then
+/// renamed over `path`; the temporary file is removed on any failure. No
+/// fsync, as for pack's output: the rename alone keeps readers from ever
+/// seeing part of the file.
+void write_file_atomically(const std::string& path, std::string_view text);
 /// Reads up to data.size() bytes at offset; returns bytes read (short only at EOF).
 size_t pread_full(int fd, std::span<std::byte> data, off_t offset, const std::string& shown);
 
