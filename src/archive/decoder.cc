@@ -7,6 +7,7 @@
 #include <lzma.h>
 #include <zlib.h>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -39,7 +40,9 @@ class CopyDecoder : public Decoder {
 
 /// gzip, including concatenated members (as `cat a.gz b.gz` or some parallel
 /// gzips write), and zero padding after the last one. The inflater (zlib or
-/// ISA-L) decodes one member at a time and checks its CRC32 and length.
+/// ISA-L) decodes one member at a time and checks its CRC32 and length; what
+/// follows a member is checked here, the same for both: another member's
+/// magic, zero padding, or else trailing data, refused as such.
 class GzipDecoder : public Decoder {
  public:
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
@@ -49,17 +52,32 @@ class GzipDecoder : public Decoder {
       size_t zeros = 0;
       while (zeros < in.size() && in[zeros] == std::byte{0}) ++zeros;
       if (zeros > 0 || padding_) {
-        if (zeros < in.size()) fail("corrupt gzip data (bytes after the zero padding that ends the stream)");
+        if (zeros < in.size())
+          fail("trailing data after the gzip stream: a byte other than zero at offset {}, after its zero padding",
+               offset_ + zeros);
         padding_ = true;
+        offset_ += in.size();
         return {in.size(), 0};
       }
       next_member();
       member_done_ = false;
+      magic_checked_ = 0;
     }
+    // The inflaters would take anything else for a broken header (zlib) or
+    // wait for the rest of one (ISA-L, then "truncated").
+    size_t checked = 0;
+    for (; magic_checked_ + checked < kMagic.size() && checked < in.size(); ++checked)
+      if (in[checked] != kMagic[magic_checked_ + checked])
+        fail(
+            "trailing data after the gzip stream: the bytes at offset {} start neither another gzip member nor "
+            "zero padding",
+            offset_ - magic_checked_);
     // Both inflaters count in 32 bits.
     constexpr size_t kMax = std::numeric_limits<uint32_t>::max();
     Step step = inflate_some(in.first(std::min(in.size(), kMax)), out.first(std::min(out.size(), kMax)));
     started_ = true;
+    magic_checked_ += std::min(checked, step.consumed);
+    offset_ += step.consumed;
     return step;
   }
   void finish() override {
@@ -73,8 +91,11 @@ class GzipDecoder : public Decoder {
   bool member_done_ = false;
 
  private:
+  static constexpr std::array<std::byte, 2> kMagic{std::byte{0x1f}, std::byte{0x8b}};
   bool started_ = false;
   bool padding_ = false;
+  size_t magic_checked_ = kMagic.size();  ///< of the current member's; the first's was detected
+  uint64_t offset_ = 0;                   ///< compressed bytes consumed so far
 };
 
 class ZlibGzipDecoder : public GzipDecoder {
