@@ -7,6 +7,7 @@
 #include <lzma.h>
 #include <zlib.h>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -117,8 +118,10 @@ class GzipMemberWatch {
 
 /// gzip, including concatenated members (as `cat a.gz b.gz` or some parallel
 /// gzips write), and zero padding after the last one. The inflater (zlib or
-/// ISA-L) decodes one member at a time and checks its CRC32 and length;
-/// pack's trailer member is held against the members before it.
+/// ISA-L) decodes one member at a time and checks its CRC32 and length; what
+/// follows a member is checked here, the same for both: another member's
+/// magic, zero padding, or else trailing data, refused as such. pack's
+/// trailer member is held against the members before it.
 class GzipDecoder : public Decoder {
  public:
   Step decode(std::span<const std::byte> in, std::span<std::byte> out) override {
@@ -129,21 +132,36 @@ class GzipDecoder : public Decoder {
       size_t zeros = 0;
       while (zeros < in.size() && in[zeros] == std::byte{0}) ++zeros;
       if (zeros > 0 || padding_) {
-        if (zeros < in.size()) fail("corrupt gzip data (bytes after the zero padding that ends the stream)");
+        if (zeros < in.size())
+          fail("trailing data after the gzip stream: a byte other than zero at offset {}, after its zero padding",
+               offset_ + zeros);
         padding_ = true;
+        offset_ += in.size();
         return {in.size(), 0};
       }
       next_member();
       member_done_ = false;
       watch_.reset();
       member_bytes_ = 0;
+      magic_checked_ = 0;
     }
+    // The inflaters would take anything else for a broken header (zlib) or
+    // wait for the rest of one (ISA-L, then "truncated").
+    size_t checked = 0;
+    for (; magic_checked_ + checked < kMagic.size() && checked < in.size(); ++checked)
+      if (in[checked] != kMagic[magic_checked_ + checked])
+        fail(
+            "trailing data after the gzip stream: the bytes at offset {} start neither another gzip member nor "
+            "zero padding",
+            offset_ - magic_checked_);
     // Both inflaters count in 32 bits.
     constexpr size_t kMax = std::numeric_limits<uint32_t>::max();
     Step step = inflate_some(in.first(std::min(in.size(), kMax)), out.first(std::min(out.size(), kMax)));
     watch_.consumed(in.first(step.consumed));
     member_bytes_ += step.produced;
     started_ = true;
+    magic_checked_ += std::min(checked, step.consumed);
+    offset_ += step.consumed;
     if (member_done_) {
       if (auto trailer = parse_gzip_trailer(watch_.extra())) tally_.trailer(*trailer);
       else tally_.data_frame(member_bytes_, watch_.crc());
@@ -161,8 +179,11 @@ class GzipDecoder : public Decoder {
   bool member_done_ = false;
 
  private:
+  static constexpr std::array<std::byte, 2> kMagic{std::byte{0x1f}, std::byte{0x8b}};
   bool started_ = false;
   bool padding_ = false;
+  size_t magic_checked_ = kMagic.size();  ///< of the current member's; the first's was detected
+  uint64_t offset_ = 0;                   ///< compressed bytes consumed so far
   GzipMemberWatch watch_;
   uint64_t member_bytes_ = 0;
   FrameTally tally_{"gzip", "member"};

@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 
 #include "audit/audit_reduce.h"
 #include "audit/audit_tally.h"
 #include "util/error.h"
+#include "util/io.h"
 
 namespace pybcast {
 
@@ -39,21 +39,6 @@ void restore(const char* variable, const char* saved) {
     ::unsetenv(saved);
   } else {
     ::unsetenv(variable);
-  }
-}
-
-void write_json_file(const std::string& path, const std::string& text) {
-  std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text << "\n";
-    out.close();
-    if (!out) fail("--audit-json: cannot write {}", tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw_errno(fmt::format("--audit-json: rename to {}", path), err);
   }
 }
 
@@ -109,9 +94,9 @@ void finish_audit(MPI_Comm world, std::optional<AuditRecord>& record, const std:
   fmt::print(stderr, "{}", format_audit_screen(tally, fixes));
   if (!outputs.json_path.empty()) {
     try {
-      write_json_file(outputs.json_path, audit_report_json(tally, fixes).dump(2));
+      io::write_file_atomically(outputs.json_path, audit_report_json(tally, fixes).dump(2) + "\n");
     } catch (const Error& e) {
-      fmt::print(stderr, "python-mpi: error: {}\n", e.what());
+      fmt::print(stderr, "python-mpi: error: --audit-json: {}\n", e.what());
     }
   }
   std::fflush(stderr);

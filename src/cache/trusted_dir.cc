@@ -44,7 +44,12 @@ std::deque<std::string> components_of(const std::string& path) {
 }  // namespace
 
 io::Fd open_trusted_dir(const std::string& given) {
-  std::string path = std::filesystem::absolute(given).string();
+  // ".." in the given path is resolved lexically, before anything is made:
+  // "a/../b" is "b" (no stray "a" created), and the directory checked is the
+  // one whose path is handed out (layout::user_root is lexically normal too),
+  // even where "a" is a symlink. A symlink's own target is still resolved as
+  // the kernel does, below.
+  std::string path = std::filesystem::absolute(given).lexically_normal().string();
   // The directories walked so far, from /: ".." goes back to the one before,
   // the parent we actually came through (and checked).
   std::vector<io::Fd> walked;

@@ -14,8 +14,9 @@ namespace pybcast {
 
 /// Opens the directory `path` (absolute, or relative to the working
 /// directory), creating missing components 0755 (like mkdir -p), after
-/// checking every component as above. Throws Error naming the component and
-/// why it cannot be trusted.
+/// checking every component as above. `..` in `path` is resolved lexically
+/// first, as the shell's `cd` does ("a/../b" is "b"; "a" is not made). Throws
+/// Error naming the component and why it cannot be trusted.
 io::Fd open_trusted_dir(const std::string& path);
 
 }  // namespace pybcast

@@ -16,6 +16,17 @@
 
 namespace pybcast {
 
+namespace {
+
+[[noreturn]] void refuse_owner(const std::string& shown, uid_t owner) {
+  fail(
+      "{} is owned by uid {}, not by us (uid {}): another user made it, and only they or root can remove it; "
+      "ask them or the administrators, or set PYTHON_MPI_CHROOT to a directory of yours",
+      shown, owner, geteuid());
+}
+
+}  // namespace
+
 io::Fd open_private_subdir(int parent_fd, const std::string& name, const std::string& shown, bool tighten) {
   io::mkdirat(parent_fd, name, 0700, shown);
   int fd = io::openat_raw(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -25,13 +36,16 @@ io::Fd open_private_subdir(int parent_fd, const std::string& name, const std::st
       fail("{} is a symlink; refusing to use it (remove it, or set another PYTHON_MPI_CHROOT)", shown);
     fail("{} exists and is not a directory; refusing to use it", shown);
   }
-  if (fd < 0) throw_errno(shown, -fd);
+  if (fd < 0) {
+    // Another user's 0700 directory cannot even be opened: say whose it is,
+    // not just "Permission denied".
+    struct stat st {};
+    if (io::lstatat(parent_fd, name, st, shown) && st.st_uid != geteuid()) refuse_owner(shown, st.st_uid);
+    throw_errno(shown, -fd);
+  }
   io::Fd dir(fd);
   struct stat st = io::fstat(dir.get(), shown);
-  if (st.st_uid != geteuid())
-    fail("{} is owned by uid {}, not by us (uid {}): another user made it, and only they or root can remove it; "
-         "ask them or the administrators, or set PYTHON_MPI_CHROOT to a directory of yours",
-         shown, st.st_uid, geteuid());
+  if (st.st_uid != geteuid()) refuse_owner(shown, st.st_uid);
   if ((st.st_mode & 077) && tighten && ::fchmod(dir.get(), 0700) == 0) return dir;
   if (st.st_mode & 077)
     fail("{} has mode {:04o}: group/other may access it; refusing (expected 0700)", shown, st.st_mode & 07777);

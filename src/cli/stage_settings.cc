@@ -1,5 +1,7 @@
 #include "cli/stage_settings.h"
 
+#include <filesystem>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -15,7 +17,9 @@ void add_chroot_flag(CLI::App& app, std::optional<std::string>& chroot) {
 }
 
 std::string resolve_chroot(const std::optional<std::string>& flag) {
-  return setting(flag, {"PYBCAST_CHROOT", "PYTHON_MPI_CHROOT"}, layout::kDefaultChroot);
+  // Lexically normal, as the user root's path is (cache/trusted_dir): "a/../b" is "b" for gc and doctor too.
+  std::string chroot = setting(flag, {"PYBCAST_CHROOT", "PYTHON_MPI_CHROOT"}, layout::kDefaultChroot);
+  return chroot.empty() ? chroot : std::filesystem::path(chroot).lexically_normal().string();
 }
 
 bool keep_pythonhome_from_env() { return truthy(setting(std::nullopt, {"PYBCAST_KEEP_PYTHONHOME"}, "0")); }

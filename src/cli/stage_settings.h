@@ -29,7 +29,8 @@ struct StageSettings {
 
 /// --chroot, as every command that touches the node-local root takes it.
 void add_chroot_flag(CLI::App& app, std::optional<std::string>& chroot);
-/// The node-local root: the flag, else PYBCAST_CHROOT, else PYTHON_MPI_CHROOT, else the default.
+/// The node-local root: the flag, else PYBCAST_CHROOT, else PYTHON_MPI_CHROOT, else the default;
+/// lexically normal ("a/../b" is "b", see cache/trusted_dir).
 std::string resolve_chroot(const std::optional<std::string>& flag);
 
 /// PYBCAST_KEEP_PYTHONHOME=1: keep a PYTHONHOME/PYTHONPATH outside the stage.

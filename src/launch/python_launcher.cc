@@ -38,21 +38,14 @@ struct ExitPolicy {
   pid_t pid = 0;              ///< the process that initialized MPI (not a child forked by the script)
   bool audit = false;
   std::string audit_json;
+  StageOutcome* script_stage = nullptr;  ///< --stage-script-dir's, alive alike; null without it
 };
 ExitPolicy exit_policy;
 std::optional<AuditRecord> audit_record;  ///< this rank's, when it runs under the preload library
 
-/// --cleanup: once every rank is done, each leader removes its node's entry
-/// unless another job on the node uses it, or some rank failed (the entry is
-/// kept for the rerun). Every rank enters the same collective whatever its
-/// status (with --no-abort-on-error a failed rank gets here too).
-void clean_up_entry(int status) {
-  bool any_failed = allreduce_max(MPI_COMM_WORLD, status != 0 ? 1 : 0) != 0;
-  StageOutcome& stage = *exit_policy.stage;
-  if (any_failed) {
-    if (exit_policy.rank == 0) fmt::print(stderr, "python-mpi: --cleanup: a rank failed; the cache entries are kept\n");
-    return;
-  }
+/// One node's entry of `stage`, on its leader: removed unless another job on
+/// the node uses it (the same exclusive, non-blocking lock as gc).
+void clean_up_entry(StageOutcome& stage) {
   if (!stage.usage_lock.open()) return;
   try {
     StageCache cache(open_user_root(stage.node_root));
@@ -61,6 +54,21 @@ void clean_up_entry(int status) {
   } catch (const std::exception& e) {
     fmt::print(stderr, "python-mpi: --cleanup failed on rank {}: {}\n", exit_policy.rank, e.what());
   }
+}
+
+/// --cleanup: once every rank is done, each leader removes its node's entries,
+/// the environment's and (--stage-script-dir) the script directory's, unless
+/// some rank failed (they are kept for the rerun). Every rank enters the same
+/// collective whatever its status (with --no-abort-on-error a failed rank
+/// gets here too).
+void clean_up_entries(int status) {
+  bool any_failed = allreduce_max(MPI_COMM_WORLD, status != 0 ? 1 : 0) != 0;
+  if (any_failed) {
+    if (exit_policy.rank == 0) fmt::print(stderr, "python-mpi: --cleanup: a rank failed; the cache entries are kept\n");
+    return;
+  }
+  clean_up_entry(*exit_policy.stage);
+  if (exit_policy.script_stage != nullptr) clean_up_entry(*exit_policy.script_stage);
 }
 
 /// CPython calls exit() itself on SystemExit (PyErr_Print -> Py_Exit), so
@@ -86,7 +94,7 @@ void finish_mpi_at_exit(int status, void*) {
   // Collective, like --cleanup: every rank that gets here enters it.
   if (exit_policy.audit)
     finish_audit(MPI_COMM_WORLD, audit_record, exit_policy.stage->prefix, {exit_policy.audit_json});
-  if (exit_policy.cleanup) clean_up_entry(status);
+  if (exit_policy.cleanup) clean_up_entries(status);
   MPI_Finalize();
 }
 
@@ -181,8 +189,17 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, entering);
 
   restore_interrupt_handlers();  // Python's own signal handling from here on
-  exit_policy = {request.abort_on_error, rank,     request.cleanup, &outcome,      request.outputs.report,
-                 launcher_started,       entering, ::getpid(),      request.audit, request.audit_json};
+  exit_policy = {request.abort_on_error,
+                 rank,
+                 request.cleanup,
+                 &outcome,
+                 request.outputs.report,
+                 launcher_started,
+                 entering,
+                 ::getpid(),
+                 request.audit,
+                 request.audit_json,
+                 script_dir ? &script_dir->outcome : nullptr};
   ::on_exit(finish_mpi_at_exit, nullptr);
   int status = run_py_bytes_main(prepared.python.libpython, prepared.python.executable, python_args);
   std::fflush(stdout);

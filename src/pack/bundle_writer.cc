@@ -2,6 +2,7 @@
 
 #include <archive.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -74,7 +75,10 @@ class TarWriter {
 }  // namespace
 
 void read_file_chunks(const std::string& path, const std::function<void(std::span<const std::byte>)>& chunk) {
-  io::Fd fd = io::open(path, O_RDONLY | O_NOFOLLOW);
+  struct stat st {};
+  io::Fd fd = io::open_without_blocking(path, O_RDONLY | O_NOFOLLOW, st);
+  if (!S_ISREG(st.st_mode))
+    fail("{} changed since it was listed: it is now {}, not a regular file", path, io::type_name(st.st_mode));
   std::vector<std::byte> buffer(kReadChunk);
   off_t offset = 0;
   while (true) {

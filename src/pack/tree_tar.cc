@@ -137,9 +137,15 @@ void TreeTar::read_body(const Member& m, uint64_t at, std::span<std::byte> out) 
 }
 
 void TreeTar::open_body(const PackEntry& e) {
-  body_ = io::open(e.source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  // Without blocking: the file may have become a FIFO since the walk, and
+  // nobody would ever open its other end.
+  struct stat st {};
+  body_ = io::open_without_blocking(e.source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, st);
   ++files_opened_;
-  if (!same_as_walk(e, io::fstat(body_.get(), e.source)))
+  if (!S_ISREG(st.st_mode))
+    fail("{} changed while being staged (now {}, since the walk of its tree); stage again once it is stable", e.source,
+         io::type_name(st.st_mode));
+  if (!same_as_walk(e, st))
     fail("{} changed while being staged (since the walk of its tree); stage again once it is stable", e.source);
 }
 

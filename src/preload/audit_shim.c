@@ -244,10 +244,12 @@ WRAP(int, access, (const char* path, int how), (path, how), AT_FDCWD, path, PYBC
 WRAP(int, faccessat, (int dirfd, const char* path, int how, int flags), (dirfd, path, how, flags), dirfd, path,
      PYBCAST_AUDIT_ACCESS, r != 0, -1)
 WRAP(DIR*, opendir, (const char* path), (path), AT_FDCWD, path, PYBCAST_AUDIT_READDIR, r == NULL, NULL)
+/* EINVAL: the path exists but is no symlink. The file was found, so that is
+ * not a failed lookup (os.path.realpath and the loader ask it of plain files). */
 WRAP(ssize_t, readlink, (const char* path, char* buffer, size_t size), (path, buffer, size), AT_FDCWD, path,
-     PYBCAST_AUDIT_READLINK, r < 0, -1)
-WRAP(ssize_t, readlinkat, (int dirfd, const char* path, char* buffer, size_t size), (dirfd, path, buffer, size),
-     dirfd, path, PYBCAST_AUDIT_READLINK, r < 0, -1)
+     PYBCAST_AUDIT_READLINK, r < 0 && errno != EINVAL, -1)
+WRAP(ssize_t, readlinkat, (int dirfd, const char* path, char* buffer, size_t size), (dirfd, path, buffer, size), dirfd,
+     path, PYBCAST_AUDIT_READLINK, r < 0 && errno != EINVAL, -1)
 
 /* LD_AUDIT: this copy lives in the loader's audit namespace (globals and libc
  * of its own); the table is the same memory. */

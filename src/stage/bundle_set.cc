@@ -11,6 +11,7 @@
 
 #include "pack/live_tree.h"
 #include "util/error.h"
+#include "util/interrupt.h"
 #include "util/test_seams.h"
 
 namespace pybcast {
@@ -50,11 +51,12 @@ BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>&
   for (const auto& name : names) {
     std::string path = resolve(pkgroot, name);
     try {
-      io::Fd fd = io::open(path, O_RDONLY);
-      struct stat st = io::fstat(fd.get(), path);
+      struct stat st {};
+      io::Fd fd = io::open_without_blocking(path, O_RDONLY, st);  // a FIFO must not block rank 0
       std::unique_ptr<LiveTree> tree;
       if (S_ISDIR(st.st_mode)) tree = std::make_unique<LiveTree>(path, name, trees);
-      else if (!S_ISREG(st.st_mode)) fail("{}: neither a bundle file nor a directory", path);
+      else if (!S_ISREG(st.st_mode))
+        fail("{} is {}: neither a bundle file nor a directory", path, io::type_name(st.st_mode));
       else ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
       BundleIdentity id{path,
                         tree ? 0 : static_cast<uint64_t>(st.st_size),
@@ -69,6 +71,8 @@ BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>&
       else --keep;
       files_.push_back(std::move(fd));
       trees_.push_back(std::move(tree));
+    } catch (const Interrupted&) {
+      throw;
     } catch (const Error& e) {
       problems.push_back(fmt::format("'{}' ({})", name, e.what()));
     }
@@ -96,6 +100,8 @@ void BundleSet::prepare_trees() {
     if (!trees_[i]) continue;
     try {
       identities_[i].size = trees_[i]->stream().size();
+    } catch (const Interrupted&) {
+      throw;
     } catch (const Error& e) {
       throw e.with_context(fmt::format("directory '{}'", names_[i]));
     }
@@ -142,6 +148,8 @@ void BundleSet::read(const ChunkSpec& spec, std::span<std::byte> out) {
   if (LiveTree* tree = trees_[spec.bundle].get()) {
     try {
       tree->stream().read(spec.offset, out);
+    } catch (const Interrupted&) {
+      throw;
     } catch (const Error& e) {
       throw e.with_context(fmt::format("directory '{}'", names_[spec.bundle]));
     }
@@ -151,6 +159,8 @@ void BundleSet::read(const ChunkSpec& spec, std::span<std::byte> out) {
   size_t got = 0;
   try {
     got = io::pread_full(fd, out, static_cast<off_t>(spec.offset), id.path);
+  } catch (const Interrupted&) {
+    throw;
   } catch (const Error& e) {
     fail("bundle '{}': read failed: {}", names_[spec.bundle], e.what());
   }

@@ -2,6 +2,7 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <bit>
 #include <cstring>
@@ -75,7 +76,9 @@ std::optional<ElfDynamic> read_dynamic(int fd, const std::string& path) {
 }  // namespace
 
 std::optional<ElfDynamic> read_elf_dynamic(const std::string& path) {
-  io::Fd fd = io::open(path, O_RDONLY);
+  struct stat st {};
+  io::Fd fd = io::open_without_blocking(path, O_RDONLY, st);
+  if (!S_ISREG(st.st_mode)) return std::nullopt;  // a FIFO, say, replaced since a walk listed it
   unsigned char ident[EI_NIDENT] = {};
   if (!read_at(fd.get(), ident, EI_NIDENT, 0, path) || std::memcmp(ident, ELFMAG, SELFMAG) != 0) return std::nullopt;
   const unsigned char native = std::endian::native == std::endian::little ? ELFDATA2LSB : ELFDATA2MSB;

@@ -8,11 +8,26 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "util/error.h"
+#include "util/interrupt.h"
 
 namespace pybcast::io {
+
+namespace {
+
+/// After EINTR: true to retry the call; throws Interrupted if the signal
+/// was one of util/interrupt's (the call may never return by itself).
+bool retry_after_eintr() {
+  throw_if_interrupted();
+  return true;
+}
+
+}  // namespace
 
 Fd& Fd::operator=(Fd&& other) noexcept {
   if (this != &other) reset(other.release());
@@ -33,15 +48,35 @@ void Fd::reset(int fd) {
 Fd open(const std::string& path, int flags, mode_t mode) {
   int fd;
   do fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
-  while (fd < 0 && errno == EINTR);
+  while (fd < 0 && errno == EINTR && retry_after_eintr());
   if (fd < 0) throw_errno(path, errno);
   return Fd(fd);
+}
+
+Fd open_without_blocking(const std::string& path, int flags, struct stat& st) {
+  Fd fd = open(path, flags | O_NONBLOCK);
+  st = fstat(fd.get(), path);
+  if (S_ISREG(st.st_mode) && ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) throw_errno(path, errno);
+  return fd;
+}
+
+const char* type_name(mode_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFREG: return "a regular file";
+    case S_IFDIR: return "a directory";
+    case S_IFLNK: return "a symlink";
+    case S_IFIFO: return "a FIFO";
+    case S_IFSOCK: return "a socket";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+  }
+  return "of an unknown type";
 }
 
 int openat_raw(int dirfd, const char* name, int flags, mode_t mode) {
   int fd;
   do fd = ::openat(dirfd, name, flags | O_CLOEXEC, mode);
-  while (fd < 0 && errno == EINTR);
+  while (fd < 0 && errno == EINTR && retry_after_eintr());
   return fd < 0 ? -errno : fd;
 }
 
@@ -67,10 +102,33 @@ void write_all(int fd, std::span<const std::byte> data, const std::string& shown
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && retry_after_eintr()) continue;
       throw_errno(shown, errno);
     }
     data = data.subspan(static_cast<size_t>(n));
+  }
+}
+
+void write_file_atomically(const std::string& path, std::string_view text) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::random_device random;
+  std::string tmp;
+  int fd = -EEXIST;
+  for (int attempt = 0; attempt < 8 && fd == -EEXIST; ++attempt) {
+    tmp = fmt::format("{}.{}.tmp-{:08x}{:08x}", dir, base, random(), random());
+    fd = openat_raw(AT_FDCWD, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0666);
+  }
+  if (fd < 0) throw_errno(fmt::format("cannot write {} (temporary file {})", path, tmp), -fd);
+  Fd out(fd);
+  try {
+    write_all(out.get(), std::as_bytes(std::span(text)), tmp);
+    if (::close(out.release()) != 0) throw_errno(tmp, errno);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("cannot write " + path, errno);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
   }
 }
 
@@ -79,7 +137,7 @@ size_t pread_full(int fd, std::span<std::byte> data, off_t offset, const std::st
   while (done < data.size()) {
     ssize_t n = ::pread(fd, data.data() + done, data.size() - done, offset + static_cast<off_t>(done));
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && retry_after_eintr()) continue;
       throw_errno(shown, errno);
     }
     if (n == 0) break;

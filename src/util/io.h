@@ -1,6 +1,10 @@
 #pragma once
 // Thin wrappers around the system calls we use: each retries on EINTR and
-// throws Error naming the path and strerror, so callers stay linear.
+// throws Error naming the path and strerror, so callers stay linear. A call
+// interrupted by one of util/interrupt's signals (SIGTERM, SIGINT, SIGHUP
+// during staging) is not retried: it throws Interrupted, so that a call that
+// may block for ever (open of a FIFO, a read from a hung file system) does not
+// keep the rank from ending.
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -8,6 +12,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pybcast::io {
@@ -36,8 +41,18 @@ class Fd {
 Fd open(const std::string& path, int flags, mode_t mode = 0);
 /// openat(2) relative to dirfd; `shown` is the name used in messages.
 Fd openat(int dirfd, const std::string& name, int flags, mode_t mode, const std::string& shown);
-/// openat(2) returning -errno instead of throwing (for callers that branch on errno).
+/// openat(2) returning -errno instead of throwing (for callers that branch on
+/// errno); only Interrupted is thrown.
 int openat_raw(int dirfd, const char* name, int flags, mode_t mode = 0);
+/// Opens an existing file to read it, without ever waiting in open(2): with
+/// O_NONBLOCK, which a FIFO without a writer (a file replaced since a walk
+/// listed it) would otherwise make wait for ever. `st` gets its fstat; the
+/// caller decides what a file that is not regular means. O_NONBLOCK is
+/// cleared again on a regular file, so that no file system can answer its
+/// reads with EAGAIN.
+Fd open_without_blocking(const std::string& path, int flags, struct stat& st);
+/// "a FIFO", "a directory", "a socket", ...: a file's type, for messages.
+const char* type_name(mode_t mode);
 
 struct stat fstat(int fd, const std::string& shown);
 /// fstatat(..., AT_SYMLINK_NOFOLLOW); returns false if the name does not exist.
@@ -47,6 +62,13 @@ uint64_t free_bytes(int fd, const std::string& shown);
 
 /// Writes all bytes, retrying on short writes and EINTR.
 void write_all(int fd, std::span<const std::byte> data, const std::string& shown);
+/// Writes `text` as the whole content of `path`: into a new file of a random
+/// name beside it (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0666 less the umask, as a
+/// shell's `>`: never an existing file, nor a symlink someone planted), then
+/// renamed over `path`; the temporary file is removed on any failure. No
+/// fsync, as for pack's output: the rename alone keeps readers from ever
+/// seeing part of the file.
+void write_file_atomically(const std::string& path, std::string_view text);
 /// Reads up to data.size() bytes at offset; returns bytes read (short only at EOF).
 size_t pread_full(int fd, std::span<std::byte> data, off_t offset, const std::string& shown);
 

@@ -3,7 +3,8 @@
 # and imports a module from a PYTHONPATH entry on it. --audit counts exactly 12 opens
 # of the file and 4 of the module, both on fuse (fuse.slowfs), in rank 0's screen and
 # in --audit-json; the fix line names the PYTHONPATH entry; nothing of the staged tree
-# is listed.
+# is listed. Each rank plants a symlink where older versions wrote the JSON first
+# (<report>.tmp-<pid>, a name anyone could predict): the report is not written through it.
 AUDIT_SLOWFS=1
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$SCRATCH/src/lib"
@@ -11,7 +12,8 @@ echo 'VALUE = 42' >"$SCRATCH/src/lib/slowmod.py"
 echo 'data' >"$SCRATCH/src/data.txt"
 slowfs_mount "$SCRATCH/src" "$MNT" --latency-ms=0
 cat >"$SCRATCH/job.py" <<'PY'
-import sys
+import os, sys
+os.symlink(sys.argv[3], f"{sys.argv[2]}.tmp-{os.getpid()}")
 for _ in range(3):
     with open(sys.argv[1]) as f:
         f.read()
@@ -19,10 +21,14 @@ import slowmod
 print(f"rank job done {slowmod.VALUE}", flush=True)
 PY
 export PYBCAST_VIRTUAL_NODES=2 PYTHONPATH=$MNT/lib
-run_mpi 4 "$PYTHON_MPI" --audit --audit-json "$SCRATCH/audit.json" "$SCRATCH/job.py" "$MNT/data.txt"
+run_mpi 4 "$PYTHON_MPI" --audit --audit-json "$SCRATCH/audit.json" "$SCRATCH/job.py" "$MNT/data.txt" \
+  "$SCRATCH/audit.json" "$SCRATCH/victim"
 [ "$STATUS" -eq 0 ] || fail "job failed ($STATUS): $(cat "$SCRATCH/out")"
 [ "$(count_matches 'rank job done 42')" -eq 4 ] || fail "not every rank ran: $(cat "$SCRATCH/out")"
 json=$SCRATCH/audit.json
+[ ! -e "$SCRATCH/victim" ] || fail "the report was written through a planted symlink: $(head -c 200 "$SCRATCH/victim")"
+[ -f "$json" ] && [ ! -L "$json" ] || fail "the report is not a regular file: $(ls -l "$json")"
+[ -z "$(find "$SCRATCH" -maxdepth 1 -name '*audit.json?*' ! -type l)" ] || fail "a temporary file is left: $(ls -a "$SCRATCH")"
 expect_audit "$json" 'd["ranks"], d["audited_ranks"]' "(4, 4)"
 expect_audit "$json" 'entry("'"$MNT"'/data.txt")["by_op"], entry("'"$MNT"'/data.txt")["ops"], entry("'"$MNT"'/data.txt")["failed"]' \
   "({'open': 12}, 12, 0)"

@@ -5,6 +5,8 @@
 # 0, walking and reading it once) touches the mount. Without the option
 # every rank does (the check is not blind). A directory over the entry limit
 # fails every rank with the limit named; -c has no script to stage (warned).
+# PYBCAST_CLEANUP=1 removes both entries on every node: the environment's and
+# the script directory's.
 # Skips (77) where FUSE cannot mount.
 . "$(dirname "$0")/../lib/mpi.sh"
 . "$REPO/bench/lib/slowfs.sh"
@@ -59,3 +61,14 @@ PYBCAST_STAGE_SCRIPT_DIR=1 run_mpi 2 "$PYTHON_MPI" -c 'print("CODE RAN")'
 [ "$STATUS" -eq 0 ] && [ "$(count_matches 'CODE RAN')" -eq 2 ] || fail "-c with the option: $(cat "$SCRATCH/out")"
 grep -q "stage-script-dir: no script to run" "$SCRATCH/out" || fail "no warning for -c: $(cat "$SCRATCH/out")"
 echo "ok: -c: nothing to stage, said once"
+
+# PYBCAST_CLEANUP=1: the script directory's entry goes too, on both nodes.
+rm -rf "$CHROOT" && mkdir -p "$CHROOT"
+entries() { find "$CHROOT" -mindepth 4 -maxdepth 4 -path '*/vnode-*/cache/*' | wc -l; }
+run_mpi 4 "$PYTHON_MPI" --stage-script-dir "$SCRATCH/src/app/main.py"
+[ "$STATUS" -eq 0 ] && [ "$(count_matches 'SCRIPTDIR ok 42 pixels')" -eq 4 ] || fail "run to keep: $(tail -20 "$SCRATCH/out")"
+[ "$(entries)" -eq 4 ] || fail "expected 2 entries on each of 2 nodes, got: $(find "$CHROOT" -maxdepth 4 -path '*/cache/*')"
+PYBCAST_CLEANUP=1 run_mpi 4 "$PYTHON_MPI" --stage-script-dir "$SCRATCH/src/app/main.py"
+[ "$STATUS" -eq 0 ] && [ "$(count_matches 'SCRIPTDIR ok 42 pixels')" -eq 4 ] || fail "cleanup run: $(tail -20 "$SCRATCH/out")"
+[ "$(entries)" -eq 0 ] || fail "entries left after PYBCAST_CLEANUP=1: $(find "$CHROOT" -maxdepth 4 -path '*/cache/*')"
+echo "ok: PYBCAST_CLEANUP=1 removes the environment's and the script directory's entries on both nodes"

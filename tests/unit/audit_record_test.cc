@@ -27,6 +27,7 @@ struct Shim {
   int (*open)(const char*, int, ...) = nullptr;
   int (*stat)(const char*, struct stat*) = nullptr;
   int (*access)(const char*, int) = nullptr;
+  ssize_t (*readlink)(const char*, char*, size_t) = nullptr;
   char* (*objsearch)(const char*, uintptr_t*, unsigned int) = nullptr;
 };
 
@@ -47,6 +48,7 @@ Shim& shim() {
     loaded.open = reinterpret_cast<int (*)(const char*, int, ...)>(dlsym(loaded.handle, "open"));
     loaded.stat = reinterpret_cast<int (*)(const char*, struct stat*)>(dlsym(loaded.handle, "stat"));
     loaded.access = reinterpret_cast<int (*)(const char*, int)>(dlsym(loaded.handle, "access"));
+    loaded.readlink = reinterpret_cast<ssize_t (*)(const char*, char*, size_t)>(dlsym(loaded.handle, "readlink"));
     loaded.objsearch =
         reinterpret_cast<char* (*)(const char*, uintptr_t*, unsigned int)>(dlsym(loaded.handle, "la_objsearch"));
     return loaded;
@@ -134,6 +136,31 @@ TEST(AuditRecord, LoaderSearchesCountAsFailedUntilTheLibraryIsFound) {
   EXPECT_EQ(p->ops[PYBCAST_AUDIT_SEARCH], 1u);
   EXPECT_EQ(p->failed, 1u);
   EXPECT_EQ(find(shared_record().snapshot(), "libfoo.so"), nullptr);
+}
+
+// readlink of a path that exists but is no symlink fails with EINVAL: the file
+// was found, so that is a metadata operation, not a failed lookup.
+TEST(AuditRecord, ReadlinkOfAFileThatIsNoSymlinkIsNotAFailedLookup) {
+  Shim& s = shim();
+  ASSERT_NE(s.readlink, nullptr);
+  testing::TestDir dir;
+  std::string file = dir.path() + "/plain.py";
+  std::ofstream(file) << "x";
+  std::string missing = dir.path() + "/missing.py";
+  char buffer[64];
+  errno = 0;
+  EXPECT_EQ(s.readlink(file.c_str(), buffer, sizeof buffer), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(s.readlink(missing.c_str(), buffer, sizeof buffer), -1);
+  EXPECT_EQ(errno, ENOENT);
+  std::vector<PathOps> ops = shared_record().snapshot();
+  const PathOps* plain = find(ops, file);
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(plain->ops[PYBCAST_AUDIT_READLINK], 1u);
+  EXPECT_EQ(plain->failed, 0u);
+  const PathOps* lookup = find(ops, missing);
+  ASSERT_NE(lookup, nullptr);
+  EXPECT_EQ(lookup->failed, 1u);
 }
 
 TEST(AuditRecord, NothingIsRecordedOnceStopped) {

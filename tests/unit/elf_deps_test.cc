@@ -1,7 +1,9 @@
 #include "util/elf_deps.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -27,6 +29,19 @@ TEST(ElfDeps, NotElfIsNotAnError) {
                                 "EL";
   EXPECT_FALSE(read_elf_dynamic(d / "script").has_value());
   EXPECT_FALSE(read_elf_dynamic(d / "short").has_value());
+}
+
+// A FIFO (a file replaced since a walk listed it) is not ELF, and opening it
+// must not wait for a writer. Run in a child that SIGALRM ends after 5 s.
+TEST(ElfDepsDeathTest, AFifoIsNotElfAndDoesNotBlock) {
+  testing::TestDir d;
+  ASSERT_EQ(mkfifo((d / "lib.so").c_str(), 0644), 0);
+  EXPECT_EXIT(
+      {
+        alarm(5);
+        std::_Exit(read_elf_dynamic(d / "lib.so").has_value() ? 1 : 0);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST(ElfDeps, SplitsSearchPaths) {

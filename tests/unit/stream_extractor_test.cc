@@ -611,6 +611,33 @@ TEST_P(GzipInflaters, ChecksCrcLengthAndTruncationAndReadsConcatenatedMembers) {
   EXPECT_EQ(out.result.decoders[0], expected_name());
 }
 
+TEST_P(GzipInflaters, BytesAfterTheLastMemberThatStartNoMemberAreRefusedAsTrailingData) {
+  auto gz = ArchiveBuilder().file("a.txt", "payload").build(Filter::kGzip);
+  auto with = [&](std::initializer_list<unsigned> tail, size_t repeat = 1) {
+    std::vector<std::byte> bytes = gz;
+    for (size_t i = 0; i < repeat; ++i)
+      for (unsigned b : tail) bytes.push_back(static_cast<std::byte>(b));
+    return bytes;
+  };
+  struct Case {
+    std::string name;
+    std::vector<std::byte> bytes;
+    size_t chunk;
+  } cases[] = {
+      {"short.tar.gz", with({'j', 'u', 'n', 'k'}), 4096},  // ISA-L waited for a header that never came
+      {"long.tar.gz", with({'x'}, 10000), 4096},
+      {"split.tar.gz", with({0x1f, 'x', 'y'}), gz.size() + 1},  // gzip's first magic byte, then not the second
+      {"padded.tar.gz", with({0, 0, 0, 'x'}), 4096},
+  };
+  for (const auto& c : cases) {
+    TestDir dir;
+    Outcome out = extract(dir.path(), {{c.name, c.bytes}}, c.chunk);
+    EXPECT_FALSE(out.ok) << GetParam() << " accepted " << c.name;
+    EXPECT_NE(out.message.find("bundle '" + c.name + "': trailing data after the gzip stream"), std::string::npos)
+        << GetParam() << ": " << out.message;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Both, GzipInflaters, ::testing::Values("isal", "zlib"));
 
 TEST(Extractor, AcceptsZeroPaddingAfterTheLastGzipMemberButNothingAfterIt) {

@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <utime.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "pack/file_set.h"
@@ -105,6 +107,31 @@ TEST(TreeTar, AFileChangedSinceTheWalkIsRefusedByName) {
     EXPECT_NE(std::string(e.what()).find("b.py changed while being staged"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("stage again once it is stable"), std::string::npos) << e.what();
   }
+}
+
+// Issue 24: a file that became a FIFO after the walk must not block rank 0 in
+// open(2) (no writer ever comes). Run in a child that SIGALRM ends after 5 s.
+TEST(TreeTarDeathTest, AFileReplacedByAFifoSinceTheWalkIsRefusedWithoutBlocking) {
+  TestDir dir;
+  mkdir((dir / "t").c_str(), 0755);
+  write(dir / "t/a.py", "a = 1\n");
+  FileSet files;
+  files.add(dir / "t", "");
+  TreeTar tar("{}", files.entries());
+  unlink((dir / "t/a.py").c_str());
+  ASSERT_EQ(mkfifo((dir / "t/a.py").c_str(), 0644), 0);
+  EXPECT_EXIT(
+      {
+        alarm(5);
+        try {
+          read_all(tar, 512);
+        } catch (const Error& e) {
+          fprintf(stderr, "%s\n", e.what());
+          std::_Exit(1);
+        }
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(1), "a.py changed while being staged \\(now a FIFO");
 }
 
 TEST(TreeTar, ReadsMustFollowEachOther) {

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cache/node_layout.h"
 #include "test_dir.h"
 #include "util/error.h"
 
@@ -59,9 +60,36 @@ TEST(TrustedDir, FollowsTrustedSymlinksAndChecksTheirTargets) {
   std::filesystem::create_directories(dir / "real/x");
   std::filesystem::create_directory_symlink("real", dir / "link");
   EXPECT_EQ(refusal(dir / "link/x"), "");
-  EXPECT_EQ(refusal(dir / "link/../real/x"), "");  // ".." of the target, as the kernel does
+  EXPECT_EQ(refusal(dir / "link/../real/x"), "");
   ::chmod((dir / "real").c_str(), 0777);
   EXPECT_NE(refusal(dir / "link/x").find(dir / "real has mode 0777"), std::string::npos);
+}
+
+// CHROOT=a/../b (issue 24): ".." is resolved lexically, before anything is
+// created, so no stray "a" is left behind.
+TEST(TrustedDir, ADotDotCancelsTheComponentBeforeItWhichIsNeverCreated) {
+  TestDir dir;
+  EXPECT_TRUE(open_trusted_dir(dir / "a/../b").valid());
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "b"));
+  EXPECT_FALSE(testing::exists_nofollow(dir / "a"));
+  EXPECT_TRUE(open_trusted_dir(dir / "c/d/../../e/./f/..").valid());
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "e"));
+  EXPECT_FALSE(testing::exists_nofollow(dir / "c"));
+  EXPECT_FALSE(testing::exists_nofollow(dir / "e/f"));
+}
+
+// The directory opened is the one whose path the launcher hands out (the
+// lexically normal layout::user_root): a ".." after a symlink does not lead
+// to the symlink's target's parent.
+TEST(TrustedDir, ADotDotAfterASymlinkIsTheSameDirectoryAsTheUserRootsPath) {
+  TestDir dir;
+  std::filesystem::create_directories(dir / "real/deep");
+  std::filesystem::create_directory_symlink("real/deep", dir / "link");
+  std::string chroot = dir / "link/../y";
+  EXPECT_TRUE(open_trusted_dir(chroot).valid());
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "y"));
+  EXPECT_FALSE(testing::exists_nofollow(dir / "real/y"));
+  EXPECT_EQ(layout::user_root({chroot}), dir / "y/" + layout::user_root_name());
 }
 
 TEST(TrustedDir, RefusesASymlinkOfAnotherUser) {
