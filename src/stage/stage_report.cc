@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "bcast/mpi_wait.h"
 #include "util/error.h"
+#include "util/io.h"
 #include "util/text.h"
 #include "util/units.h"
 
@@ -68,8 +68,9 @@ void format_extract_perf(const ExtractPerf& p, Lines& line) {
     }
   }
   uint64_t bound = p.chunk_window_bytes + p.decode_buffer_bytes + p.frame_buffer_bytes + p.writer_queue_bytes;
-  std::string frames =
-      p.frame_buffer_bytes ? fmt::format(" + zstd frames {}", format_bytes(static_cast<double>(p.frame_buffer_bytes))) : "";
+  std::string frames = p.frame_buffer_bytes
+                           ? fmt::format(" + zstd frames {}", format_bytes(static_cast<double>(p.frame_buffer_bytes)))
+                           : "";
   line(
       "  memory (rank 0): peak RSS {}; extraction buffers at most {} (chunk ring {} + decoded blocks {}{} + writer "
       "queue {}), besides decoder state and the libraries",
@@ -207,9 +208,12 @@ void write_report_and_trace(const ReportOutputs& outputs, const ReportContext& c
     std::fflush(stderr);
   }
   if (outputs.trace.empty()) return;
-  std::ofstream out(outputs.trace);
-  out << format_trace(samples);
-  if (!out) fail("cannot write trace file {}", outputs.trace);
+  // A random name beside it, then a rename: a symlink planted at a shared path is never written through.
+  try {
+    io::write_file_atomically(outputs.trace, format_trace(samples));
+  } catch (const Error& e) {
+    fail("cannot write trace file {}: {}", outputs.trace, e.what());
+  }
 }
 
 }  // namespace pybcast

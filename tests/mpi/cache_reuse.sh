@@ -67,3 +67,15 @@ grep -q "cache-max 1.00 KiB: removed 2 idle cache entries" "$SCRATCH/out" || fai
 [ "$(ls "$CHROOT"/pybcast-*/vnode-0/cache)" = "$(grep -oE 'key [0-9a-f]{32}' "$SCRATCH/out" | cut -d' ' -f2)" ] ||
   fail "the new entry should be the only one left: $(ls "$CHROOT"/pybcast-*/vnode-0/cache)"
 echo "ok: --cache-max evicts idle entries, least recently used first, and keeps the one just staged"
+
+# --trace writes a new file under a random name and renames it into place: a
+# symlink at the trace's path (a shared directory, another user) is replaced,
+# never written through.
+echo original >"$SCRATCH/victim"
+ln -s "$SCRATCH/victim" "$SCRATCH/trace.json"
+stage 2 --virtual-nodes 1 --trace "$SCRATCH/trace.json" python3.11.tar.zst
+[ "$STATUS" -eq 0 ] || fail "stage --trace: $(cat "$SCRATCH/out")"
+[ "$(cat "$SCRATCH/victim")" = original ] || fail "the trace was written through a symlink"
+[ -f "$SCRATCH/trace.json" ] && [ ! -L "$SCRATCH/trace.json" ] && grep -q traceEvents "$SCRATCH/trace.json" ||
+  fail "no trace written at its path"
+echo "ok: --trace replaces a symlink at its path, never writes through it"
