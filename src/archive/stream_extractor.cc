@@ -16,6 +16,7 @@
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "util/io.h"
+#include "util/test_seams.h"
 #include "util/timer.h"
 #include "util/units.h"
 
@@ -354,7 +355,7 @@ void StreamExtractor::extract_bundle(size_t bundle, Feed<PlainBlock>& feed) {
       if (manifest) {
         Manifest parsed = parse_manifest(writer_.read_back(parts, kMaxManifestBytes));
         check_space_for(name, parsed);
-        check.emplace(parsed);
+        if (!test_seams::skip_manifest_check()) check.emplace(parsed);
       }
     } catch (const Error& e) {
       std::string what = e.what();

@@ -25,4 +25,9 @@ std::optional<uint64_t> enospc_after() {
   return limit;
 }
 
+bool skip_manifest_check() {
+  static const bool skip = number_from("PYBCAST_TEST_SKIP_MANIFEST_CHECK").value_or(0) != 0;
+  return skip;
+}
+
 }  // namespace pybcast::test_seams
