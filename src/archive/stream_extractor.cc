@@ -314,59 +314,70 @@ void StreamExtractor::extract_bundle(size_t bundle, Feed<PlainBlock>& feed) {
   // checked member by member against it.
   std::optional<ManifestCheck> check;
   size_t entries = 0;
-  for (;;) {
-    // Where the next header, or the end-of-archive marker, starts.
-    if (entries > 0) archive_read_data_skip(reader.a);
-    int64_t header_at = archive_filter_bytes(reader.a, 0);
-    archive_entry* entry = nullptr;
-    int r = archive_read_next_header(reader.a, &entry);
+  while (archive_entry* entry = next_header(name, reader.a, entries)) {
     if (status_.failed() || (pool_ && pool_->failed())) return;
-    if (r == ARCHIVE_EOF) {
-      // libarchive also stops, silently, where the stream just ends at a
-      // header: a bundle cut at a member's end. The marker is at least one
-      // block of zeros, which it consumes.
-      if (archive_filter_bytes(reader.a, 0) < header_at + kTarBlock)
-        fail("bundle '{}' ends after {} entries without the end-of-archive marker: it was cut short", name, entries);
-      break;
-    }
-    if (r == ARCHIVE_RETRY)
-      fail("bundle '{}': damaged tar header after {} entries ({}); refusing to skip to the next one", name, entries,
-           archive_message(reader.a));
-    if (r < ARCHIVE_WARN) {
-      if (entries == 0) fail("bundle '{}': not a tar archive: {}", name, archive_message(reader.a));
-      fail("bundle '{}': corrupt archive after {} entries: {}", name, entries, archive_message(reader.a));
-    }
     if (int signo = interrupted()) fail("{}", Interrupted(signo).what());
-    const char* raw_name = archive_entry_pathname(entry);
-    std::string member = raw_name ? raw_name : "";
-    try {
-      PathParts parts = split_member_path(member);
-      std::string path = join_parts(parts);
-      bool manifest = entries == 0 && path == kManifestMember && archive_entry_filetype(entry) == AE_IFREG;
-      std::optional<uint64_t> xxh3;
-      if (check && !parts.empty()) {
-        const char* link = archive_entry_symlink(entry);
-        if (auto why = check->member(path, member_type(entry), static_cast<uint64_t>(archive_entry_size(entry)),
-                                     link ? link : "", &xxh3))
-          fail("{}", *why);
-      }
-      place_bundle_metadata(parts, name);
-      writer_.write_entry(parts, reader.a, entry, /*body_here=*/manifest, xxh3);
-      if (manifest) {
-        Manifest parsed = parse_manifest(writer_.read_back(parts, kMaxManifestBytes));
-        check_space_for(name, parsed);
-        if (!test_seams::skip_manifest_check()) check.emplace(parsed);
-      }
-    } catch (const Error& e) {
-      std::string what = e.what();
-      if (what.rfind("entry '", 0) != 0) what = "entry '" + shown_name(member) + "': " + what;
-      fail("bundle '{}': {}", name, what);
-    }
+    extract_member(name, reader.a, entry, entries == 0, check);
     ++entries;
   }
+  if (status_.failed()) return;
   if (entries == 0) fail("bundle '{}' contains no entries", name);
   if (check)
     if (auto why = check->missing_summary()) fail("bundle '{}': {}", name, *why);
+}
+
+archive_entry* StreamExtractor::next_header(const std::string& name, archive* a, size_t entries) {
+  // Where the next header, or the end-of-archive marker, starts.
+  if (entries > 0) archive_read_data_skip(a);
+  int64_t header_at = archive_filter_bytes(a, 0);
+  archive_entry* entry = nullptr;
+  int r = archive_read_next_header(a, &entry);
+  if (status_.failed()) return nullptr;
+  if (r == ARCHIVE_EOF) {
+    // libarchive also stops, silently, where the stream just ends at a
+    // header: a bundle cut at a member's end. The marker is at least one
+    // block of zeros, which it consumes.
+    if (archive_filter_bytes(a, 0) < header_at + kTarBlock)
+      fail("bundle '{}' ends after {} entries without the end-of-archive marker: it was cut short", name, entries);
+    return nullptr;
+  }
+  if (r == ARCHIVE_RETRY)
+    fail("bundle '{}': damaged tar header after {} entries ({}); refusing to skip to the next one", name, entries,
+         archive_message(a));
+  if (r < ARCHIVE_WARN) {
+    if (entries == 0) fail("bundle '{}': not a tar archive: {}", name, archive_message(a));
+    fail("bundle '{}': corrupt archive after {} entries: {}", name, entries, archive_message(a));
+  }
+  return entry;
+}
+
+void StreamExtractor::extract_member(const std::string& name, archive* a, archive_entry* entry, bool first,
+                                     std::optional<ManifestCheck>& check) {
+  const char* raw_name = archive_entry_pathname(entry);
+  std::string member = raw_name ? raw_name : "";
+  try {
+    PathParts parts = split_member_path(member);
+    std::string path = join_parts(parts);
+    bool manifest = first && path == kManifestMember && archive_entry_filetype(entry) == AE_IFREG;
+    std::optional<uint64_t> xxh3;
+    if (check && !parts.empty()) {
+      const char* link = archive_entry_symlink(entry);
+      if (auto why = check->member(path, member_type(entry), static_cast<uint64_t>(archive_entry_size(entry)),
+                                   link ? link : "", &xxh3))
+        fail("{}", *why);
+    }
+    place_bundle_metadata(parts, name);
+    writer_.write_entry(parts, a, entry, /*body_here=*/manifest, xxh3);
+    if (manifest) {
+      Manifest parsed = parse_manifest(writer_.read_back(parts, kMaxManifestBytes));
+      check_space_for(name, parsed);
+      if (!test_seams::skip_manifest_check()) check.emplace(parsed);
+    }
+  } catch (const Error& e) {
+    std::string what = e.what();
+    if (what.rfind("entry '", 0) != 0) what = "entry '" + shown_name(member) + "': " + what;
+    fail("bundle '{}': {}", name, what);
+  }
 }
 
 }  // namespace pybcast

@@ -18,11 +18,13 @@
 #include "archive/writer_pool.h"
 #include "archive/zstd_frames.h"
 #include "bundle/manifest.h"
+#include "bundle/manifest_check.h"
 #include "util/blocking_queue.h"
 #include "util/buffer_pool.h"
 #include "util/local_status.h"
 
 struct archive;
+struct archive_entry;
 
 namespace pybcast {
 
@@ -83,6 +85,13 @@ class StreamExtractor {
   void decompress_bundle(size_t bundle, Feed<StreamChunk>& feed);
   void extract_all();
   void extract_bundle(size_t bundle, Feed<PlainBlock>& feed);
+  /// The next member's header; nullptr at the end (or after a failure
+  /// elsewhere). Throws Error for a damaged header or a stream cut short.
+  archive_entry* next_header(const std::string& name, archive* a, size_t entries);
+  /// Checks one member against the manifest (if any) and creates it; the
+  /// first member, if it is the manifest, starts the check.
+  void extract_member(const std::string& name, archive* a, archive_entry* entry, bool first,
+                      std::optional<ManifestCheck>& check);
   /// Refuses a bundle whose manifest says it will not fit, before extracting the rest.
   void check_space_for(const std::string& bundle, const Manifest& manifest);
   void flush_plain(size_t bundle, bool last);

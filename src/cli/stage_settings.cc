@@ -40,8 +40,8 @@ void add_stage_flags(CLI::App& app, StageFlags& f) {
                  "writes them itself, one decoder streams [env PYBCAST_EXTRACT_THREADS, default: the cores "
                  "available, at most 16]");
   app.add_flag("--verify-cache", f.verify_cache,
-               "on a cache hit, re-hash the staged files against the bundles' manifests and stage again if any "
-               "changed [env PYBCAST_VERIFY_CACHE=1]");
+               "on a cache hit, re-hash the staged files against the bundles' manifests, check the bytecode "
+               "mirror is the entry's own, and stage again if anything changed [env PYBCAST_VERIFY_CACHE=1]");
   app.add_option("--cache-max", f.cache_max,
                  "after staging, remove idle entries of this node's cache, least recently used first, until it fits "
                  "in SIZE (e.g. 8G; entries in use are kept) [env PYBCAST_CACHE_MAX]");

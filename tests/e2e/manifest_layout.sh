@@ -16,8 +16,10 @@ hostile() {
   python3 - "$PKGROOT/$1" "$2" "$3" "${4:-}" <<'PY'
 import io, json, sys, tarfile
 out, field, value, link = sys.argv[1:5]
+# The link is in the manifest's entries too: staging checks the members against them.
+entries = [{"path": value, "size": 0, "link": link}] if link else []
 manifest = {"format": "pybcast-bundle/1", "name": "hostile", "kind": "dir", "layout": {field: value},
-            "files": 0, "unpacked_bytes": 0, "entries": []}
+            "files": len(entries), "unpacked_bytes": 0, "entries": entries}
 with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
     data = json.dumps(manifest).encode()
     info = tarfile.TarInfo(".pybcast/manifest.json"); info.size = len(data)
