@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "archive/frame_trailer.h"
+#include "archive/gzip_member_watch.h"
 #include "archive/zstd_frames.h"
 #include "util/error.h"
 
@@ -38,82 +39,6 @@ class CopyDecoder : public Decoder {
     return {n, n};
   }
   void finish() override {}
-};
-
-/// Watches the bytes of one gzip member as the inflater consumes them
-/// (RFC 1952: the header with its optional fields, then the deflate data,
-/// then CRC32 and size): keeps its extra field, where pack's trailer is, and
-/// its last 8 bytes, whose first 4 are its CRC32. It only looks: the inflater
-/// parses and checks everything itself.
-class GzipMemberWatch {
- public:
-  void reset() { *this = GzipMemberWatch{}; }
-  void consumed(std::span<const std::byte> bytes) {
-    for (std::byte b : bytes) {
-      tail_ = (tail_ << 8) | std::to_integer<uint64_t>(b);
-      if (stage_ != Stage::kData) header_byte(std::to_integer<unsigned>(b));
-    }
-  }
-  std::span<const std::byte> extra() const { return extra_; }
-  /// The CRC32 of a member that has ended.
-  uint32_t crc() const {
-    uint32_t crc = 0;  // bytes -8..-5 of the member, little-endian
-    for (int i = 0; i < 4; ++i) crc |= static_cast<uint32_t>((tail_ >> (8 * (7 - i))) & 0xff) << (8 * i);
-    return crc;
-  }
-
- private:
-  enum class Stage { kFixed, kExtraLength, kExtra, kName, kComment, kHeaderCrc, kData };
-  static constexpr unsigned kExtraFlag = 4, kNameFlag = 8, kCommentFlag = 16, kHeaderCrcFlag = 2;
-  static constexpr size_t kMaxExtraKept = 1024;
-
-  void header_byte(unsigned b) {
-    switch (stage_) {
-      case Stage::kFixed:
-        if (++seen_ == 4) flags_ = b;
-        if (seen_ == 10) next_optional();
-        return;
-      case Stage::kExtraLength:
-        extra_left_ |= b << (8 * seen_++);
-        if (seen_ < 2) return;
-        if (extra_left_ > 0) stage_ = Stage::kExtra;
-        else next_optional();
-        return;
-      case Stage::kExtra:
-        if (extra_.size() < kMaxExtraKept) extra_.push_back(static_cast<std::byte>(b));
-        if (--extra_left_ == 0) next_optional();
-        return;
-      case Stage::kName:
-      case Stage::kComment:
-        if (b == 0) next_optional();
-        return;
-      case Stage::kHeaderCrc:
-        if (++seen_ == 2) next_optional();
-        return;
-      case Stage::kData: return;
-    }
-  }
-  /// The next optional field the flags announce, in their order, or the data.
-  void next_optional() {
-    seen_ = 0;
-    auto take = [&](unsigned flag) {
-      bool present = flags_ & flag;
-      flags_ &= ~flag;
-      return present;
-    };
-    if (take(kExtraFlag)) stage_ = Stage::kExtraLength;
-    else if (take(kNameFlag)) stage_ = Stage::kName;
-    else if (take(kCommentFlag)) stage_ = Stage::kComment;
-    else if (take(kHeaderCrcFlag)) stage_ = Stage::kHeaderCrc;
-    else stage_ = Stage::kData;
-  }
-
-  Stage stage_ = Stage::kFixed;
-  unsigned flags_ = 0;
-  size_t seen_ = 0;
-  size_t extra_left_ = 0;
-  std::vector<std::byte> extra_;
-  uint64_t tail_ = 0;  ///< the last 8 bytes consumed, the latest lowest
 };
 
 /// gzip, including concatenated members (as `cat a.gz b.gz` or some parallel
@@ -214,8 +139,12 @@ class ZlibGzipDecoder : public GzipDecoder {
 };
 
 #ifdef PYBCAST_HAVE_ISAL
-/// ISA-L's streaming isal_inflate with ISAL_GZIP: it parses each member's
-/// header and checks the trailer (CRC32 and length) itself.
+/// ISA-L's streaming isal_inflate with ISAL_GZIP_NO_HDR_VER: it inflates
+/// each member and checks its trailer (CRC32 and length). Each member's
+/// header is read here: ISA-L 2.30 parses a header with optional fields
+/// (pack's trailer has an extra field, `gzip FILE` writes the name) from
+/// uninitialised state when it arrives split over two calls (valgrind), and
+/// then refuses a valid stream.
 class IsalGzipDecoder : public GzipDecoder {
  public:
   IsalGzipDecoder() : s_(std::make_unique<inflate_state>()) { next_member(); }
@@ -223,6 +152,17 @@ class IsalGzipDecoder : public GzipDecoder {
 
  private:
   Step inflate_some(std::span<const std::byte> in, std::span<std::byte> out) override {
+    size_t header = 0;
+    if (!header_.header_done()) {
+      header = header_.take_header(in);
+      if (!header_.header_done()) return {header, 0};
+      in = in.subspan(header);
+    }
+    Step step = inflate_data(in, out);
+    step.consumed += header;
+    return step;
+  }
+  Step inflate_data(std::span<const std::byte> in, std::span<std::byte> out) {
     s_->next_in = reinterpret_cast<uint8_t*>(const_cast<std::byte*>(in.data()));
     s_->avail_in = static_cast<uint32_t>(in.size());
     s_->next_out = reinterpret_cast<uint8_t*>(out.data());
@@ -239,7 +179,8 @@ class IsalGzipDecoder : public GzipDecoder {
   }
   void next_member() override {
     isal_inflate_init(s_.get());
-    s_->crc_flag = ISAL_GZIP;
+    s_->crc_flag = ISAL_GZIP_NO_HDR_VER;
+    header_.reset();
   }
   static const char* error_name(int r) {
     switch (r) {
@@ -255,6 +196,7 @@ class IsalGzipDecoder : public GzipDecoder {
   }
 
   std::unique_ptr<inflate_state> s_;
+  GzipMemberWatch header_;  ///< reads the member's header, which ISA-L is not given
 };
 #endif
 

@@ -60,27 +60,13 @@ std::vector<std::string_view> split_bundles(std::string_view input) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // Bound what one input may write (a small bomb expands 1000-fold); the
-  // extractor turns the injected ENOSPC into an ordinary refusal.
-  ::setenv("PYBCAST_TEST_ENOSPC_AFTER", "8000000", 1);
   // Deep trees keep one fd per directory level open.
   rlimit fds{};
   if (::getrlimit(RLIMIT_NOFILE, &fds) == 0) {
     fds.rlim_cur = fds.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &fds);
   }
-  fuzz::make_outside_dir();
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base && *base ? base : "/tmp") + "/pybcast-fuzz-extract-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) fuzz::die("mkdtemp " + pattern);
-  g_scratch = pattern;
-  std::atexit([] {
-    try {
-      io::remove_tree_at(AT_FDCWD, g_scratch, g_scratch);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "fuzz_extract: %s\n", e.what());
-    }
-  });
+  g_scratch = fuzz::make_extraction_scratch("fuzz-extract");
   return 0;
 }
 

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <span>
@@ -129,6 +131,27 @@ inline std::string extract_and_check(const std::string& scratch, const std::vect
   if (fds_after != fds_before)
     die("file descriptors leaked: " + std::to_string(fds_before) + " -> " + std::to_string(fds_after));
   return outcome;
+}
+
+/// A scratch directory for the extractions ($TMPDIR or /tmp), removed at exit.
+/// Also bounds what one input may write (a small bomb expands 1000-fold: the
+/// extractor turns the injected ENOSPC into an ordinary refusal) and makes
+/// the "outside" directory the seeds' hostile entries point at.
+inline const std::string& make_extraction_scratch(const char* target) {
+  static std::string scratch;
+  ::setenv("PYBCAST_TEST_ENOSPC_AFTER", "8000000", 1);
+  make_outside_dir();
+  const char* base = std::getenv("TMPDIR");
+  scratch = std::string(base && *base ? base : "/tmp") + "/pybcast-" + target + "-XXXXXX";
+  if (::mkdtemp(scratch.data()) == nullptr) die("mkdtemp " + scratch);
+  std::atexit([] {
+    try {
+      io::remove_tree_at(AT_FDCWD, scratch, scratch);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: %s\n", scratch.c_str(), e.what());
+    }
+  });
+  return scratch;
 }
 
 }  // namespace pybcast::fuzz

@@ -183,19 +183,7 @@ void apply(std::vector<Bytes>& parts, unsigned what, unsigned a, unsigned b, boo
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  ::setenv("PYBCAST_TEST_ENOSPC_AFTER", "8000000", 1);
-  fuzz::make_outside_dir();
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base && *base ? base : "/tmp") + "/pybcast-fuzz-verify-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) fuzz::die("mkdtemp " + pattern);
-  g_scratch = pattern;
-  std::atexit([] {
-    try {
-      io::remove_tree_at(AT_FDCWD, g_scratch, g_scratch);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "fuzz_verify: %s\n", e.what());
-    }
-  });
+  g_scratch = fuzz::make_extraction_scratch("fuzz-verify");
   build_members();
   Bytes intact;
   for (const auto& m : g_members) intact += m;
