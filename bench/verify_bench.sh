@@ -21,22 +21,34 @@ mkdir "$work/prefix" && cp -a "$tree" "$work/prefix/$name"
 entries=$(find "$work/prefix" | wc -l) bytes=$(du -sm "$work/prefix" | cut -f1)
 rm -rf "$work/prefix"
 echo "pack bundle of $tree: $entries entries, $bytes MiB unpacked, $(du -m "$work/b.pack.tar.zst" | cut -f1) MiB; $(nproc) cores" >&2
-seconds() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; printf '%.3f\n' "$(echo "$(date +%s.%N) - $s" | bc)"; }
+# "wall cpu": elapsed seconds, and user + system CPU seconds of the whole process tree
+# (steadier than wall time on a shared VM: what verification costs is CPU).
+measure() {
+  local TIMEFORMAT='%R %U %S' t
+  t=$({ time "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; } 2>&1)
+  awk '{printf "%.3f %.3f\n", $1, $2 + $3}' <<<"$t"
+}
 fresh() { chmod -R u+w "$work/c" 2>/dev/null || true; rm -rf "$work/c"; mkdir "$work/c"; }
 stage() { mpirun -n 1 "$pybcast" stage --chroot "$work/c" --pkgroot "$work" --extract-threads "$1" b.pack.tar.zst; }
 unchecked() { PYBCAST_TEST_SKIP_MANIFEST_CHECK=1 stage "$@"; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-declare -A runs=()
+declare -A wall=() cpu=()
 for ((rep = 1; rep <= repeat; rep++)); do
   for n in "${threads[@]}"; do
-    fresh; runs[verified $n]+=" $(seconds stage "$n")"
-    fresh; runs[unchecked $n]+=" $(seconds unchecked "$n")"
+    for mode in verified unchecked; do
+      fresh
+      read -r w c < <(if [ $mode = verified ]; then measure stage "$n"; else measure unchecked "$n"; fi)
+      wall[$mode $n]+=" $w" cpu[$mode $n]+=" $c"
+    done
   done
 done
-echo "== median seconds of $repeat alternating runs (all under mpirun -n 1)"
+echo "== medians of $repeat alternating runs (all under mpirun -n 1): wall seconds, CPU seconds (user + system)"
 for n in "${threads[@]}"; do
-  v=$(echo "${runs[verified $n]}" | median) u=$(echo "${runs[unchecked $n]}" | median)
-  printf '  --extract-threads %s  verified %6s (%s)\n' "$n" "$v" "${runs[verified $n]# }"
-  printf '  --extract-threads %s  unchecked %5s (%s)\n' "$n" "$u" "${runs[unchecked $n]# }"
-  awk -v v="$v" -v u="$u" -v n="$n" 'BEGIN { printf "  ratio, %s thread(s): verified / unchecked %.3f (%+.1f %%)\n", n, v / u, (v / u - 1) * 100 }'
+  for mode in verified unchecked; do
+    printf '  --extract-threads %s  %-9s wall %6s  cpu %6s   (wall:%s)\n' "$n" "$mode" \
+      "$(echo "${wall[$mode $n]}" | median)" "$(echo "${cpu[$mode $n]}" | median)" "${wall[$mode $n]}"
+  done
+  awk -v vw="$(echo "${wall[verified $n]}" | median)" -v uw="$(echo "${wall[unchecked $n]}" | median)" \
+    -v vc="$(echo "${cpu[verified $n]}" | median)" -v uc="$(echo "${cpu[unchecked $n]}" | median)" -v n="$n" \
+    'BEGIN { printf "  ratio, %s thread(s): verified / unchecked: wall %.3f (%+.1f %%), cpu %.3f (%+.1f %%)\n", n, vw / uw, (vw / uw - 1) * 100, vc / uc, (vc / uc - 1) * 100 }'
 done
