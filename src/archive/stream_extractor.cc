@@ -244,9 +244,9 @@ void StreamExtractor::extract_all() {
         else parser_error = e.what();
       }
     }
-    // A writer may have found a difference earlier in the stream than the
-    // parser's: bodies queued before the parser's failure are written (and
-    // checked) first, and the earliest failure is the one said.
+    // A writer may find a difference earlier in the stream than the
+    // parser's: bodies queued before the parser's failure are still checked
+    // (not written), and the earliest failure is the one said.
     if (pool_ && (parser_error || pool_->failed())) {
       if (parser_error) pool_->fail_at_next(*parser_error);
       pool_->drain();
