@@ -72,12 +72,16 @@ for limit in 64 128 256; do
   under "$limit" tar -xf "$PKGROOT/pairs.tar.gz" -C "$SCRATCH/tar-$limit" || fail "tar -x failed at ulimit -n $limit"
 done
 as_published "$SCRATCH/tar-64"
-for limit in 64 128 256; do
+# MPI's own fds count against the same limit: Open MPI holds 17 after
+# MPI_Init here, MPICH (ch4:ucx) 29, so under MPICH the lowest limit is 12 higher.
+low=64
+[ "$PYBCAST_MPI" != mpich ] || low=76
+for limit in $low 128 256; do
   stage_under "$limit" pairs.tar.gz
   expect_tree_of "$SCRATCH/tar-64"
   linked=$(find "$CHROOT"/pybcast-*/vnode-1/pycache -name '*.pyc' | wc -l)
   [ "$linked" -eq 400 ] || fail "ulimit -n $limit: $linked of 400 .pyc linked into the bytecode mirror"
-  echo "ok: 400 directory pairs at ulimit -n $limit (tar -x works there too): the tree of tar -x, 400 .pyc mirrored"
+  echo "ok: 400 directory pairs at ulimit -n $limit (tar -x works at 64): the tree of tar -x, 400 .pyc mirrored"
 done
 
 rm -rf "$CHROOT" && mkdir -p "$CHROOT"
@@ -123,9 +127,10 @@ for i in range(1100):
         info.size, info.mtime = len(data), 1700000000
         tar.addfile(info, io.BytesIO(data))
 PY
-names=()
-for i in $(seq -f %04g 0 1099); do names+=("b$i.tar.gz"); done
-stage_under 1024 "${names[@]}"
+# One --packages list, not 1,100 arguments: MPICH's Hydra (4.0.2) crashes
+# (SIGSEGV) on a command line of about a thousand arguments.
+packages=$(seq -f 'b%04g.tar.gz' 0 1099 | paste -sd:)
+stage_under 1024 --packages "$packages"
 for g in 0 1; do
   prefix=$(vnode_prefix $g)
   got=$(find "$prefix/share" -name 'b*.txt' | wc -l)
