@@ -210,9 +210,10 @@ void SafeWriter::stream_body(int fd, const PathParts& parts, archive* a, archive
                              std::optional<uint64_t> xxh3) {
   Stopwatch clock;
   int64_t position = 0;
-  ContentHash hash;
+  std::optional<ContentHash> hash;  // an xxh3 state only where a manifest has a hash to compare with
+  if (xxh3) hash.emplace();
   read_data(parts, a, [&](int64_t offset, const void* block, size_t size) {
-    if (xxh3) hash.add(offset, block, size);
+    if (hash) hash->add(offset, block, size);
     if (offset != position && ::lseek(fd, offset, SEEK_SET) < 0) refuse_errno(parts, "seek", errno);
     try {
       io::write_all(fd, {static_cast<const std::byte*>(block), size}, "write failed");
@@ -223,7 +224,7 @@ void SafeWriter::stream_body(int fd, const PathParts& parts, archive* a, archive
     stats_.perf.parser_writes.bytes += size;
   });
   std::string shown = shown_name(join_parts(parts));
-  if (xxh3) check_content(shown, archive_entry_size(entry), hash.digest(archive_entry_size(entry)), xxh3);
+  if (hash) check_content(shown, archive_entry_size(entry), hash->digest(archive_entry_size(entry)), xxh3);
   finish_file(fd, shown, position, archive_entry_size(entry), archive_entry_perm(entry) & kKeptFileBits,
               entry_mtime(entry));
   ++stats_.perf.parser_writes.files;

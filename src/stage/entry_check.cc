@@ -114,8 +114,10 @@ ContentCheck check_entry_content(int entry_fd, const std::vector<std::string>& b
   return check;
 }
 
-ContentCheck check_staged_entry(int entry_fd, int mirror_fd, const std::string& shown) {
-  StageRecord record = read_stage_record(entry_fd, shown);
+namespace {
+
+/// check_staged_entry with the entry's record already read.
+ContentCheck check_entry_and_mirror(int entry_fd, int mirror_fd, const StageRecord& record) {
   ContentCheck check = check_entry_content(entry_fd, record.plan.names);
   if (mirror_fd < 0) {
     if (record.bytecode_linked > 0) {
@@ -133,6 +135,12 @@ ContentCheck check_staged_entry(int entry_fd, int mirror_fd, const std::string& 
   return check;
 }
 
+}  // namespace
+
+ContentCheck check_staged_entry(int entry_fd, int mirror_fd, const std::string& shown) {
+  return check_entry_and_mirror(entry_fd, mirror_fd, read_stage_record(entry_fd, shown));
+}
+
 std::optional<std::string> check_published_entry(int entry_fd, int mirror_fd, const std::string& shown,
                                                  const std::string& key, bool verify_content,
                                                  std::vector<std::string>& unverified) {
@@ -146,7 +154,7 @@ std::optional<std::string> check_published_entry(int entry_fd, int mirror_fd, co
   if (record.bytecode_linked > 0)
     if (auto why = check_mirror_identity(mirror_fd, record.bytecode_mirror_inode)) return why;
   if (!verify_content) return std::nullopt;
-  ContentCheck check = check_staged_entry(entry_fd, mirror_fd, shown);
+  ContentCheck check = check_entry_and_mirror(entry_fd, mirror_fd, record);
   for (const auto& bundle : check.unverifiable) unverified.push_back(bundle);
   if (check.problem_count == 0) return std::nullopt;
   return fmt::format(
