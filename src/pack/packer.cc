@@ -134,7 +134,10 @@ std::unique_ptr<TempDir> relocate_runpaths(PackSource& source) {
   RunpathReport r = rewrite_runpaths(source.files, prefix, *scratch);
   if (r.rewritten != 0)
     source.notes.push_back(
-        fmt::format("rewrote the RUNPATH/RPATH of {} ELF file(s) to $ORIGIN-relative entries", r.rewritten));
+        fmt::format("rewrote the RUNPATH/RPATH of {} ELF file(s) to $ORIGIN-relative entries{}", r.rewritten,
+                    r.by_patchelf == 0
+                        ? ""
+                        : fmt::format(" ({} by patchelf: the new text is longer than the old)", r.by_patchelf)));
   if (!r.outside.empty())
     source.warnings.push_back(fmt::format(
         "{} RUNPATH/RPATH entr{} outside the bundle and the system directories, searched from every rank at run "

@@ -16,9 +16,11 @@
 #include "pack/link_rules.h"
 #include "util/child_process.h"
 #include "util/elf_deps.h"
+#include "util/elf_search_path_edit.h"
 #include "util/error.h"
 #include "util/io.h"
 #include "util/paths.h"
+#include "util/timer.h"
 
 namespace pybcast {
 
@@ -64,6 +66,33 @@ bool replace_with_target(FileSet& files, const PackEntry& link, const std::strin
   files.remove_if([&](const PackEntry& e) { return e.member == link.member; });
   files.add(target, link.member, true);
   return true;
+}
+
+/// patchelf on `copy`, for the edits that cannot be made in place; found on
+/// PATH on first use (`patchelf` keeps its path for the next files).
+void run_patchelf(std::string& patchelf, const std::string& copy, const std::string& joined, bool runpath,
+                  const std::string& source, const std::string& old) {
+  const char* tag = runpath ? "RUNPATH" : "RPATH";
+  if (patchelf.empty()) {
+    const char* path = std::getenv("PATH");
+    patchelf = find_program("patchelf", path != nullptr ? path : "");
+    if (patchelf.empty())
+      fail(
+          "{}: its {} '{}' must become '{}', which is longer and needs patchelf, and patchelf is not on PATH "
+          "(Debian: apt-get install patchelf)",
+          source, tag, old, joined);
+  }
+  std::vector<std::string> argv{patchelf};
+  if (joined.empty()) {
+    argv.insert(argv.end(), {"--remove-rpath", copy});
+  } else {
+    if (!runpath) argv.push_back("--force-rpath");
+    argv.insert(argv.end(), {"--set-rpath", joined, copy});
+  }
+  ChildResult done = run_child(argv);
+  if (done.status != 0)
+    fail("patchelf could not rewrite the {} of a copy of {} (exit status {}): {}", tag, source, done.status,
+         last_line(done.err));
 }
 
 }  // namespace
@@ -145,6 +174,7 @@ RunpathReport rewrite_runpaths(FileSet& files, const std::string& prefix, const 
   std::set<std::string> members = member_names(entries);
   auto is_member = [&](const std::string& m) { return members.contains(m); };
   std::string patchelf;
+  Stopwatch clock;
   for (const auto& e : entries) {
     if (e.type != EntryType::file || e.source.empty() || (may_be_elf && !may_be_elf(e))) continue;
     std::optional<ElfDynamic> dyn = read_elf_dynamic(e.source);
@@ -156,32 +186,21 @@ RunpathReport rewrite_runpaths(FileSet& files, const std::string& prefix, const 
     for (const auto& o : r.outside) report.outside.push_back(fmt::format("{} (in {})", o, e.member));
     if (!r.changed) continue;
     std::string joined = fmt::format("{}", fmt::join(r.entries, ":"));
-    const char* tag = runpath ? "RUNPATH" : "RPATH";
-    if (patchelf.empty()) {
-      const char* path = std::getenv("PATH");
-      patchelf = find_program("patchelf", path != nullptr ? path : "");
-      if (patchelf.empty())
-        fail(
-            "{}: its {} '{}' must become '{}', which needs patchelf, and patchelf is not on PATH (Debian: apt-get "
-            "install patchelf)",
-            e.source, tag, text, joined);
-    }
     std::string copy = fmt::format("{}/{}-{}", scratch.path(), report.rewritten, file_name(e.member));
     copy_file(e.source, copy);
-    std::vector<std::string> argv{patchelf};
-    if (joined.empty()) {
-      argv.insert(argv.end(), {"--remove-rpath", copy});
-    } else {
-      if (!runpath) argv.push_back("--force-rpath");
-      argv.insert(argv.end(), {"--set-rpath", joined, copy});
+    // The offsets must be the copy's own: the source may have changed since it was read.
+    std::optional<ElfDynamic> copied = read_elf_dynamic(copy);
+    if (!copied || (runpath ? copied->runpath_text : copied->rpath_text) != text)
+      fail("{} changed while it was being read (its {} is no longer '{}')", e.source, runpath ? "RUNPATH" : "RPATH",
+           text);
+    if (!edit_search_path_in_place(copy, *copied, joined)) {
+      run_patchelf(patchelf, copy, joined, runpath, e.source, text);
+      ++report.by_patchelf;
     }
-    ChildResult done = run_child(argv);
-    if (done.status != 0)
-      fail("patchelf could not rewrite the {} of a copy of {} (exit status {}): {}", tag, e.source, done.status,
-           last_line(done.err));
     files.put_file(copy, e.member, e.executable);
     ++report.rewritten;
   }
+  report.seconds = clock.seconds();
   return report;
 }
 

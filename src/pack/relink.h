@@ -3,7 +3,8 @@
 // member symlinks that leave the packed set become absolute links into
 // system directories or are replaced by their targets, and ELF RUNPATH/RPATH
 // entries inside the source prefix become $ORIGIN-relative, on copies
-// rewritten with patchelf (the sources are never touched).
+// edited in place where the new text fits (util/elf_search_path_edit.h),
+// else rewritten by patchelf (the sources are never touched).
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -31,13 +32,15 @@ LinkReport settle_symlinks(FileSet& files);
 
 struct RunpathReport {
   uint64_t rewritten = 0;            ///< ELF files packed from a rewritten copy
+  uint64_t by_patchelf = 0;          ///< of them, rewritten by a patchelf process (the new text is longer)
+  double seconds = 0;                ///< reading ELF headers, copying and editing
   std::vector<std::string> outside;  ///< "/sw/lib (in lib/x.so)": searched from every rank at run time
 };
 
 /// Rewrites the RUNPATH/RPATH of every ELF file of `files` whose entries
 /// point inside `prefix` (or are empty or relative), on copies in `scratch`,
 /// and packs the copies under the original member names. Throws Error when
-/// a rewrite is needed and patchelf is not on PATH. Only the files
+/// a rewrite needs patchelf and patchelf is not on PATH. Only the files
 /// `may_be_elf` accepts are opened (all when it is empty).
 RunpathReport rewrite_runpaths(FileSet& files, const std::string& prefix, const TempDir& scratch,
                                const std::function<bool(const PackEntry&)>& may_be_elf = {});

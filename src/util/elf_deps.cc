@@ -55,17 +55,22 @@ std::optional<ElfDynamic> read_dynamic(int fd, const std::string& path) {
   auto text = [&](uint64_t at) { return at < strings.size() ? std::string(strings.c_str() + at) : std::string(); };
 
   ElfDynamic out;
+  out.elf64 = sizeof(Dyn) == sizeof(Elf64_Dyn);
+  out.dynamic_offset = dynamic->p_offset;
+  out.dynamic_entries = dyn.size();
   for (const auto& d : dyn) {
     if (d.d_tag == DT_NULL) break;
     if (d.d_tag == DT_NEEDED) out.needed.push_back(text(d.d_un.d_val));
     if (d.d_tag == DT_RPATH) {
       out.has_rpath = true;
       out.rpath_text = text(d.d_un.d_val);
+      if (d.d_un.d_val + out.rpath_text.size() < strsz) out.rpath_offset = offset + d.d_un.d_val;
       out.rpath = split_list(out.rpath_text);
     }
     if (d.d_tag == DT_RUNPATH) {
       out.has_runpath = true;
       out.runpath_text = text(d.d_un.d_val);
+      if (d.d_un.d_val + out.runpath_text.size() < strsz) out.runpath_offset = offset + d.d_un.d_val;
       out.runpath = split_list(out.runpath_text);
     }
     if (d.d_tag == DT_SONAME) out.soname = text(d.d_un.d_val);

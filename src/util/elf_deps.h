@@ -2,6 +2,7 @@
 // Reads the dynamic section of an ELF file: which shared libraries it needs
 // and where it asks the loader to look. Enough to tell whether an extension
 // module would load a library from the shared file system.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,12 @@ struct ElfDynamic {
   bool has_runpath = false;          ///< a DT_RUNPATH tag is present
   std::string rpath_text;            ///< DT_RPATH as written, with any empty entries
   std::string runpath_text;          ///< DT_RUNPATH as written
+  // Where they are in the file, for an in-place edit (elf_search_path_edit.h).
+  bool elf64 = true;
+  uint64_t dynamic_offset = 0;   ///< the dynamic array (PT_DYNAMIC)
+  uint64_t dynamic_entries = 0;  ///< its slots, up to p_filesz
+  uint64_t rpath_offset = 0;     ///< DT_RPATH's string (0: none)
+  uint64_t runpath_offset = 0;   ///< DT_RUNPATH's string
 };
 
 /// nullopt for anything that is not a native-endian ELF file with a dynamic

@@ -132,6 +132,18 @@ void write_file_atomically(const std::string& path, std::string_view text) {
   }
 }
 
+void pwrite_all(int fd, std::span<const std::byte> data, off_t offset, const std::string& shown) {
+  while (!data.empty()) {
+    ssize_t n = ::pwrite(fd, data.data(), data.size(), offset);
+    if (n < 0) {
+      if (errno == EINTR && retry_after_eintr()) continue;
+      throw_errno(shown, errno);
+    }
+    data = data.subspan(static_cast<size_t>(n));
+    offset += static_cast<off_t>(n);
+  }
+}
+
 size_t pread_full(int fd, std::span<std::byte> data, off_t offset, const std::string& shown) {
   size_t done = 0;
   while (done < data.size()) {

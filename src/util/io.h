@@ -69,6 +69,8 @@ void write_all(int fd, std::span<const std::byte> data, const std::string& shown
 /// fsync, as for pack's output: the rename alone keeps readers from ever
 /// seeing part of the file.
 void write_file_atomically(const std::string& path, std::string_view text);
+/// Writes all bytes at offset (pwrite), retrying on short writes and EINTR.
+void pwrite_all(int fd, std::span<const std::byte> data, off_t offset, const std::string& shown);
 /// Reads up to data.size() bytes at offset; returns bytes read (short only at EOF).
 size_t pread_full(int fd, std::span<std::byte> data, off_t offset, const std::string& shown);
 

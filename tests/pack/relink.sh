@@ -86,14 +86,29 @@ for so in ext_runpath.so ext_rpath.so; do
 done
 mv "$SCRATCH/prefix.moved" "$PREFIX"
 
-# Without patchelf, a needed rewrite is a clear error and no bundle is left.
+# Without patchelf: the new texts are shorter than the old ones, so they are
+# written in place (no process), and the bundle is the same.
 mkdir nopatchelf
 run_pybcast_path() { PATH=$SCRATCH/nopatchelf "$PYBCAST" "$@" >"$SCRATCH/stdout" 2>"$SCRATCH/stderr"; }
+mkdir inplace
+run_pybcast_path pack dir "$PREFIX" -o inplace/fix.tar.zst || fail "pack without patchelf: $(cat stderr)"
+cmp -s fix.tar.zst inplace/fix.tar.zst || fail "packs with and without patchelf on PATH differ"
+expect_not_in stderr "by patchelf"
+# A prefix with a short path: \$ORIGIN/../../.. is longer than it, which needs
+# patchelf; without it, a clear error and no bundle left; with it, said.
+short=$(mktemp -d /tmp/pbXXXX)
+trap 'rm -rf "$short"' EXIT
+mkdir -p "$short/lib/python3.12/site-packages/pkg"
+cp "$PREFIX/lib/libfix.so" "$short/lib/"
+cc -shared -fPIC -o "$short/lib/python3.12/site-packages/pkg/ext.so" ext.c -L"$short/lib" -lfix \
+  -Wl,-rpath,"$short/lib" -Wl,--enable-new-dtags
 set +e
-run_pybcast_path pack dir "$PREFIX" -o none.tar.zst
+run_pybcast_path pack dir "$short" -o none.tar.zst
 STATUS=$?
 set -e
-[ "$STATUS" = 1 ] || fail "pack without patchelf exited $STATUS"
-expect_in stderr "patchelf is not on PATH"
+[ "$STATUS" = 1 ] || fail "pack without patchelf, needing it, exited $STATUS"
+expect_in stderr "which is longer and needs patchelf, and patchelf is not on PATH"
 [ ! -e none.tar.zst ] || fail "a failed pack left none.tar.zst"
+ok pack dir "$short" -o short.tar.zst
+expect_in stderr "rewrote the RUNPATH/RPATH of 1 ELF file(s) to \$ORIGIN-relative entries (1 by patchelf"
 echo "ok: RUNPATH/RPATH made \$ORIGIN-relative, symlinks settled, sources untouched"
