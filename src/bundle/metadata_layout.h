@@ -3,6 +3,7 @@
 //   in a bundle          .pybcast/manifest.json           written first by `pybcast pack`
 //   in a staged prefix   .pybcast/bundles/<bundle>/...    each bundle's own .pybcast/ members
 //                        .pybcast/stage.json              what staging recorded
+//                        venv/                            a venv named as a directory (pack/live_venv.h)
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@ inline constexpr const char* kMetadataDir = ".pybcast";
 inline constexpr const char* kManifestMember = ".pybcast/manifest.json";
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kStageRecordName = "stage.json";
+inline constexpr const char* kStagedVenvDir = "venv";
 
 /// The one path component that stands for bundle `bundle` (as the user named
 /// it: "python.tar.zst", "sub/x.tar.zst", "/scratch/me/x.tar.zst") under

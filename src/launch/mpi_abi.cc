@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "bundle/metadata_layout.h"
 #include "util/elf_deps.h"
 
 namespace fs = std::filesystem;
@@ -28,11 +29,12 @@ std::optional<std::string> mpi_family_of_version(std::string_view version) {
 namespace {
 
 /// mpi4py/ in the usual site directories of a prefix: lib*/python3*/{site,dist}-packages
-/// (Debian: lib/python3/dist-packages) and local/lib/... (pip's on Debian).
+/// (Debian: lib/python3/dist-packages), local/lib/... (pip's on Debian) and a
+/// staged venv's (venv/lib/...).
 std::vector<fs::path> mpi4py_dirs(const fs::path& prefix) {
   std::vector<fs::path> out;
   std::error_code ec;
-  for (const fs::path& base : {prefix, prefix / "local"})
+  for (const fs::path& base : {prefix, prefix / "local", prefix / kStagedVenvDir})
     for (fs::directory_iterator lib(base, ec), end; !ec && lib != end; lib.increment(ec)) {
       if (!lib->path().filename().string().starts_with("lib")) continue;
       std::error_code inner;

@@ -76,7 +76,10 @@ LaunchEnvironment python_environment(const EnvironmentInputs& in) {
     }
   }
   env.set.emplace_back("PYTHONHOME", home);
-  env.set.emplace_back("PATH", prepend(py.home + "/bin", get("PATH")));
+  // A staged venv's bin/ (its scripts) first, as activating it would.
+  std::string bin = py.home + "/bin", exe_dir = std::filesystem::path(py.executable).parent_path().string();
+  if (!py.executable.empty() && exe_dir != bin) bin = exe_dir + ":" + bin;
+  env.set.emplace_back("PATH", prepend(bin, get("PATH")));
   env.set.emplace_back("LD_LIBRARY_PATH", prepend(libs, get("LD_LIBRARY_PATH")));
   if (get("PYTHONPYCACHEPREFIX") == nullptr && get("PYTHONDONTWRITEBYTECODE") == nullptr)
     env.set.emplace_back("PYTHONPYCACHEPREFIX", in.pycache_dir);

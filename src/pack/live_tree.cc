@@ -5,6 +5,8 @@
 #include <fstream>
 #include <map>
 
+#include "bundle/metadata_layout.h"
+#include "pack/live_venv.h"
 #include "pack/relink.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -102,7 +104,9 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
       if (with_sites) base.keep.push_back("site-packages");  // pyenv-style: inside the stdlib directory
       parts_.push_back(collect_python(base));
       if (with_sites) add_base_sites(parts_.back());
-      parts_.push_back(collect_env(live_options(PackKind::env, dir, python, options)));
+      // The venv as it is, below venv/ (live_venv.h); fixed up once its links are settled.
+      parts_.push_back(collect_dir(live_options(PackKind::dir, dir, "", options)));
+      roots_ = {"", kStagedVenvDir};
     } else {
       parts_.push_back(collect_dir(live_options(PackKind::dir, dir, "", options)));
     }
@@ -111,7 +115,8 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
     fail("{} {} has {}; it is staged whole: {}", options.what, dir, e.what(), options.raise_hint);
   }
   std::string text;
-  for (auto& part : parts_) {
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    PackSource& part = parts_[i];
     LinkReport links = settle_symlinks(part.files);
     for (const auto& w : part.files.warnings()) warnings_.push_back(w);
     for (const auto& w : links.warnings) warnings_.push_back(w);
@@ -124,8 +129,9 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
     }
     for (const auto& e : part.files.entries()) {
       if (e.type == EntryType::file) walk_.bytes += e.size;
+      std::string member = staged_member(i, e.member);
       text += fmt::format("{} {} {} {} {} {}:{}\n", type_letter(e.type), e.size, e.mtime_ns, e.ctime_ns, e.inode,
-                          e.member.size(), e.member);
+                          member.size(), member);
       if (e.type == EntryType::symlink) text += e.link + "\n";
       ++walk_.entries;
     }
@@ -136,20 +142,39 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
          format_bytes(static_cast<double>(walk_.bytes)), format_bytes(static_cast<double>(options.max_bytes)),
          options.raise_hint);
   digest_ = hex128(text);
+  // After the digest: what it changes follows from the walked tree alone.
+  if (walk_.venv) {
+    scratch_ = std::make_unique<TempDir>("pybcast-live-");
+    stage_as_venv(parts_[1], dir, parts_[0].manifest.layout.executable, *scratch_);
+  }
   walk_.seconds = clock.seconds();
+}
+
+std::string LiveTree::staged_member(size_t part, const std::string& member) const {
+  if (part >= roots_.size() || roots_[part].empty()) return member;
+  return member.empty() ? roots_[part] : roots_[part] + "/" + member;
 }
 
 LiveTree::~LiveTree() = default;
 
 TreeTar& LiveTree::stream() {
   if (stream_) return *stream_;
-  elf_copies_ = std::make_unique<TempDir>("pybcast-elf-");
+  if (!scratch_) scratch_ = std::make_unique<TempDir>("pybcast-live-");
   std::map<std::string, PackEntry> merged;  // a later part wins, as a later bundle would
   Manifest manifest;
-  for (auto& part : parts_) {
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    PackSource& part = parts_[i];
     std::string prefix = part.prefix.empty() ? part.manifest.layout.source_prefix : part.prefix;
-    if (!prefix.empty()) rewrite_runpaths(part.files, prefix, *elf_copies_, may_be_elf);
-    for (auto& e : part.files.entries()) merged[e.member] = std::move(e);
+    if (!prefix.empty()) {
+      RunpathReport r = rewrite_runpaths(part.files, prefix, *scratch_, may_be_elf);
+      runpaths_.rewritten += r.rewritten;
+      runpaths_.by_patchelf += r.by_patchelf;
+      runpaths_.seconds += r.seconds;
+    }
+    for (auto& e : part.files.entries()) {
+      e.member = staged_member(i, e.member);
+      merged[e.member] = std::move(e);
+    }
     const ManifestLayout& l = part.manifest.layout;
     if (&part == &parts_.front()) manifest = part.manifest;
     if (!l.executable.empty()) manifest.layout.executable = l.executable;

@@ -8,8 +8,9 @@
 //
 // A venv (pyvenv.cfg) brings its base interpreter and standard library
 // along (and, with include-system-site-packages, the base's site
-// directories), its site-packages moved to where that interpreter looks, so
-// that the venv alone runs. Any other directory is taken as the prefix it is.
+// directories) and stays a venv, below venv/ (live_venv.h), so that the venv
+// alone runs as it does in place. Any other directory is taken as the prefix
+// it is.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 
 #include "bundle/manifest.h"
 #include "pack/pack_sources.h"
+#include "pack/relink.h"
 #include "pack/tree_tar.h"
 #include "util/temp_dir.h"
 
@@ -58,15 +60,22 @@ class LiveTree {
   /// out the tar stream; the first call does the work.
   TreeTar& stream();
   uint64_t files_opened() const { return stream_ ? stream_->files_opened() : 0; }
+  /// The RUNPATH edits stream() made (nothing before it ran).
+  const RunpathReport& runpaths() const { return runpaths_; }
 
  private:
   std::string dir_;
   std::string name_;
+  /// Where part `part`'s member lands in the staged tree.
+  std::string staged_member(size_t part, const std::string& member) const;
+
   std::vector<PackSource> parts_;  ///< a venv: its base python, then the venv; else the tree
+  std::vector<std::string> roots_;  ///< where each part sits in the staged tree ("" or none: the root)
   std::string digest_;
   LiveTreeWalk walk_;
   std::vector<std::string> warnings_;
-  std::unique_ptr<TempDir> elf_copies_;
+  std::unique_ptr<TempDir> scratch_;  ///< rewritten ELF copies, a venv's pyvenv.cfg
+  RunpathReport runpaths_;
   std::optional<TreeTar> stream_;
 };
 

@@ -113,7 +113,9 @@ std::vector<TreeWalkReport> BundleSet::tree_walks() const {
   for (size_t i = 0; i < trees_.size(); ++i) {
     if (!trees_[i]) continue;
     const LiveTreeWalk& w = trees_[i]->walk();
-    walks.push_back({names_[i], w.seconds, w.entries, w.metadata_calls, trees_[i]->files_opened()});
+    const RunpathReport& r = trees_[i]->runpaths();
+    walks.push_back({names_[i], w.seconds, w.entries, w.metadata_calls, trees_[i]->files_opened(), r.rewritten,
+                     r.by_patchelf, r.seconds});
   }
   return walks;
 }

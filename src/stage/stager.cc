@@ -294,6 +294,12 @@ void Stager::finish(StageOutcome& outcome) {
           "directory {}: walked {} entries in {:.3f} s ({:.1f} us/entry, {} metadata calls), {} files opened to "
           "stream",
           w.name, w.entries, w.seconds, per_entry, w.metadata_calls, w.files_opened));
+      if (w.runpaths_rewritten > 0)
+        outcome.context.extra_lines.push_back(
+            fmt::format("directory {}: RUNPATH made $ORIGIN-relative in {} ELF files in {:.3f} s ({} in place, {} by "
+                        "patchelf: the new text is longer)",
+                        w.name, w.runpaths_rewritten, w.runpath_seconds, w.runpaths_rewritten - w.runpaths_by_patchelf,
+                        w.runpaths_by_patchelf));
     }
     outcome.context.ranks = topology_.world_size();
     outcome.context.nodes = topology_.node_count();

@@ -30,6 +30,48 @@ opened=$(grep -E '"/usr/lib/python3/dist-packages/[^"]*"' "$log" | grep -v O_DIR
 [ -z "$opened" ] || fail "the warm step opened files of the base's site directory: $(echo "$opened" | head -3)"
 echo "ok: warm step: no file of /usr/lib/python3/dist-packages opened"
 
+# A plain venv of Debian's python3.11 (no system site-packages) with a module
+# of its own: Debian's site.py searches lib/python3.11/site-packages only
+# while a venv is active, so the staged copy must stay one (issue 25).
+/usr/bin/python3.11 -m venv --without-pip "$PKGROOT/plain-venv"
+echo 'VALUE = "plain"' >"$PKGROOT/plain-venv/lib/python3.11/site-packages/pbmine.py"
+code='
+import os, sys, pbmine
+root = os.environ["PYTHON_MPI_CHROOT"] + "/"
+off = [m.__name__ for m in (os, pbmine) if not m.__file__.startswith(root)] + ([] if sys.prefix.startswith(root) else ["sys.prefix"])
+print("PLAINVENV", "ok" if not off else "OFF-NODE %s" % off, pbmine.VALUE, sys.prefix != sys.base_prefix)'
+PYTHON_MPI_PACKAGES=$PKGROOT/plain-venv run_mpi 4 "$PYTHON_MPI" -c "$code"
+[ "$STATUS" -eq 0 ] || fail "plain Debian venv: job failed: $(tail -20 "$SCRATCH/out")"
+[ "$(count_matches 'PLAINVENV ok plain True')" -eq 4 ] || fail "plain Debian venv: $(grep -a PLAINVENV "$SCRATCH/out")"
+echo "ok: a plain venv of Debian's python3.11 imports its own module from node-local copies on 4 ranks / 2 virtual nodes"
+
+# A --system-site-packages venv with its own copy of a package the system
+# also has: Python's rule is per directory on sys.path, so the venv's copy
+# shadows the system's whole (the venv's lacks packaging/tags.py, which the
+# system's has: importing it fails, as it does when the venv runs in place).
+sys_pkg=/usr/lib/python3/dist-packages/packaging
+if [ -f "$sys_pkg/tags.py" ]; then
+  "$PY" -m venv --without-pip --system-site-packages "$PKGROOT/override-venv"
+  cp -r "$sys_pkg" "$PKGROOT/override-venv/lib/python3.11/site-packages/"
+  rm "$PKGROOT/override-venv/lib/python3.11/site-packages/packaging/tags.py"
+  echo 'PB_COPY = "venv"' >>"$PKGROOT/override-venv/lib/python3.11/site-packages/packaging/__init__.py"
+  code='
+import os, packaging
+try:
+    import packaging.tags
+    tags = "tags-found"
+except ImportError:
+    tags = "no-tags"
+print("OVERRIDE", getattr(packaging, "PB_COPY", "system"), tags, packaging.__file__.startswith(os.environ.get("PYTHON_MPI_CHROOT", "/nonexistent") + "/"))'
+  direct=$(PYTHONDONTWRITEBYTECODE=1 "$PKGROOT/override-venv/bin/python3" -c "$code")
+  [ "$direct" = "OVERRIDE venv no-tags False" ] || fail "the fixture does not shadow as expected when run in place: $direct"
+  PYTHON_MPI_PACKAGES=$PKGROOT/override-venv run_mpi 4 "$PYTHON_MPI" -c "$code"
+  [ "$STATUS" -eq 0 ] || fail "override venv: job failed: $(tail -20 "$SCRATCH/out")"
+  [ "$(count_matches 'OVERRIDE venv no-tags True')" -eq 4 ] ||
+    fail "the venv's packaging is not imported whole, as in place: $(grep -a OVERRIDE "$SCRATCH/out")"
+  echo "ok: a system-site venv's own packaging shadows the system's whole, as in place ($direct)"
+fi
+
 # A venv of a real non-Debian interpreter (pyenv's, built --enable-shared with
 # absolute RUNPATHs), where the machine has one: it runs alone, its stdlib,
 # extension modules and libpython from the stage.
