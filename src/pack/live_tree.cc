@@ -144,8 +144,8 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
   digest_ = hex128(text);
   // After the digest: what it changes follows from the walked tree alone.
   if (walk_.venv) {
-    scratch_ = std::make_unique<TempDir>("pybcast-live-");
-    stage_as_venv(parts_[1], dir, parts_[0].manifest.layout.executable, *scratch_);
+    made_ = std::make_unique<TempDir>("pybcast-live-");
+    stage_as_venv(parts_[1], dir, parts_[0].manifest.layout.executable, *made_);
   }
   walk_.seconds = clock.seconds();
 }
@@ -157,16 +157,16 @@ std::string LiveTree::staged_member(size_t part, const std::string& member) cons
 
 LiveTree::~LiveTree() = default;
 
-TreeTar& LiveTree::stream() {
+TreeTar& LiveTree::stream(const std::string& scratch_parent) {
   if (stream_) return *stream_;
-  if (!scratch_) scratch_ = std::make_unique<TempDir>("pybcast-live-");
+  elf_copies_ = std::make_unique<TempDir>(scratch_parent, "pybcast-elf-");
   std::map<std::string, PackEntry> merged;  // a later part wins, as a later bundle would
   Manifest manifest;
   for (size_t i = 0; i < parts_.size(); ++i) {
     PackSource& part = parts_[i];
     std::string prefix = part.prefix.empty() ? part.manifest.layout.source_prefix : part.prefix;
     if (!prefix.empty()) {
-      RunpathReport r = rewrite_runpaths(part.files, prefix, *scratch_, may_be_elf);
+      RunpathReport r = rewrite_runpaths(part.files, prefix, *elf_copies_, may_be_elf);
       runpaths_.rewritten += r.rewritten;
       runpaths_.by_patchelf += r.by_patchelf;
       runpaths_.seconds += r.seconds;

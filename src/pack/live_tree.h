@@ -56,9 +56,10 @@ class LiveTree {
   const LiveTreeWalk& walk() const { return walk_; }
   /// Entries left out or kept in a way worth saying (FIFOs, sockets, dangling links).
   const std::vector<std::string>& warnings() const { return warnings_; }
-  /// Rewrites RUNPATHs (reading the ELF files among the entries) and lays
-  /// out the tar stream; the first call does the work.
-  TreeTar& stream();
+  /// Rewrites RUNPATHs (reading the ELF files among the entries; the edited
+  /// copies go below `scratch_parent`, else $TMPDIR) and lays out the tar
+  /// stream; the first call does the work.
+  TreeTar& stream(const std::string& scratch_parent = "");
   uint64_t files_opened() const { return stream_ ? stream_->files_opened() : 0; }
   /// The RUNPATH edits stream() made (nothing before it ran).
   const RunpathReport& runpaths() const { return runpaths_; }
@@ -74,7 +75,8 @@ class LiveTree {
   std::string digest_;
   LiveTreeWalk walk_;
   std::vector<std::string> warnings_;
-  std::unique_ptr<TempDir> scratch_;  ///< rewritten ELF copies, a venv's pyvenv.cfg
+  std::unique_ptr<TempDir> made_;        ///< a venv's pyvenv.cfg
+  std::unique_ptr<TempDir> elf_copies_;  ///< rewritten ELF files
   RunpathReport runpaths_;
   std::optional<TreeTar> stream_;
 };

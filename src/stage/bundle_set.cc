@@ -95,11 +95,11 @@ std::vector<bool> BundleSet::trees() const {
   return trees;
 }
 
-void BundleSet::prepare_trees() {
+void BundleSet::prepare_trees(const std::string& scratch_parent) {
   for (size_t i = 0; i < trees_.size(); ++i) {
     if (!trees_[i]) continue;
     try {
-      identities_[i].size = trees_[i]->stream().size();
+      identities_[i].size = trees_[i]->stream(scratch_parent).size();
     } catch (const Interrupted&) {
       throw;
     } catch (const Error& e) {

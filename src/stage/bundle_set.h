@@ -50,7 +50,7 @@ class BundleSet : public ChunkSource {
   std::vector<bool> trees() const;
   /// Lays out the tar streams of the directory bundles (their sizes are
   /// known after). Throws Error naming the directory.
-  void prepare_trees();
+  void prepare_trees(const std::string& scratch_parent = "");
   std::vector<TreeWalkReport> tree_walks() const;
   /// What the walks of directories left out or kept as is, "directory 'name': ...".
   std::vector<std::string> tree_warnings() const;

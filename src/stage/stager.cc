@@ -72,6 +72,9 @@ class Stager {
   CacheLock lock_;
   std::optional<Claim> claim_;         // leaders
   std::optional<StageRecord> record_;  // this leader's extraction, if it extracted
+  /// Rank 0's node-local scratch for directories' rewritten ELF files (a
+  /// tmp-<key>- directory: removed as stale if the job is killed).
+  std::optional<ExtractionDir> tree_scratch_;
 };
 
 void Stager::agree(bool with_location) {
@@ -131,7 +134,12 @@ void Stager::prepare_trees() {
   if (is_root()) {
     PhaseTimer timer(sample_, kOpen, clock_);
     guarded([&] {
-      bundles_->prepare_trees();
+      std::string scratch;
+      if (cache_) {
+        tree_scratch_.emplace(cache_->make_tmp(plan_.key));
+        scratch = cache_->root_path() + "/" + tree_scratch_->name();
+      }
+      bundles_->prepare_trees(scratch);
       plan_.sizes = bundles_->sizes();
     });
   }
@@ -297,9 +305,9 @@ void Stager::finish(StageOutcome& outcome) {
       if (w.runpaths_rewritten > 0)
         outcome.context.extra_lines.push_back(
             fmt::format("directory {}: RUNPATH made $ORIGIN-relative in {} ELF files in {:.3f} s ({} in place, {} by "
-                        "patchelf: the new text is longer)",
+                        "patchelf{})",
                         w.name, w.runpaths_rewritten, w.runpath_seconds, w.runpaths_rewritten - w.runpaths_by_patchelf,
-                        w.runpaths_by_patchelf));
+                        w.runpaths_by_patchelf, w.runpaths_by_patchelf ? ": the new text is longer" : ""));
     }
     outcome.context.ranks = topology_.world_size();
     outcome.context.nodes = topology_.node_count();

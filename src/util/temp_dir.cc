@@ -11,9 +11,11 @@
 
 namespace pybcast {
 
-TempDir::TempDir(const std::string& stem) {
+TempDir::TempDir(const std::string& stem) : TempDir("", stem) {}
+
+TempDir::TempDir(const std::string& parent, const std::string& stem) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + stem + "XXXXXX";
+  std::string path = (parent.empty() ? std::string(tmp && *tmp ? tmp : "/tmp") : parent) + "/" + stem + "XXXXXX";
   if (::mkdtemp(path.data()) == nullptr) throw_errno("cannot create a scratch directory " + path, errno);
   path_ = path;
 }

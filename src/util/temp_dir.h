@@ -9,6 +9,8 @@ class TempDir {
  public:
   /// mkdtemp under $TMPDIR (or /tmp) named "<stem>XXXXXX".
   explicit TempDir(const std::string& stem);
+  /// mkdtemp under `parent` ("" : as above).
+  TempDir(const std::string& parent, const std::string& stem);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
