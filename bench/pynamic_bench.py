@@ -8,7 +8,9 @@ under mpi4py, three ways:
            workload's own files are on the slow file system);
   cold:    python-mpi with python, mpi4py and the workload packed as bundles on slowfs,
            empty node cache (min(ranks, VNODES) virtual nodes);
-  warm:    the same again.
+  warm:    the same again;
+  dircold: python-mpi cold with the workload's prefix named as a directory (on slowfs),
+           staged as it is: walked, RUNPATHs rewritten to $ORIGIN, streamed.
 
 Reports the slowest rank's start-up (job launch to the driver's first line: includes
 python-mpi's staging), import and visit times, the mpirun wall time and the slowfs
@@ -27,7 +29,8 @@ import benchlib as B  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "pynamic", "driver.py")
-NAMES = {"slowfs": "modules on slowfs", "cold": "python-mpi cold", "warm": "python-mpi warm"}
+NAMES = {"slowfs": "modules on slowfs", "cold": "python-mpi cold", "warm": "python-mpi warm",
+         "dircold": "python-mpi cold, directory"}
 
 
 def workload(modules):
@@ -72,14 +75,15 @@ def main():
             env["PYTHONPATH"] = os.path.join(fs_prefix.mountpoint, "lib", "python3", "dist-packages")
             command = [B.SYSTEM_PYTHON, DRIVER]
         else:
-            if variant == "cold":
+            if variant in ("cold", "dircold"):
                 if chroot[0]:
                     shutil.rmtree(chroot[0], ignore_errors=True)
                 chroot[0] = tempfile.mkdtemp(dir="/dev/shm", prefix="pybcast-bench-pynamic-")
                 path = chroot[0]
                 B.at_cleanup(lambda: shutil.rmtree(path, ignore_errors=True))
+            packages = names if variant != "dircold" else names[:-1] + [fs_prefix.mountpoint]
             env.update(PYTHON_MPI_CHROOT=chroot[0], PYTHON_MPI_PKGROOT=fs_bundles.mountpoint,
-                       PYTHON_MPI_PACKAGES=":".join(names), PYBCAST_VIRTUAL_NODES=str(min(ranks, args.vnodes)))
+                       PYTHON_MPI_PACKAGES=":".join(packages), PYBCAST_VIRTUAL_NODES=str(min(ranks, args.vnodes)))
             command = [B.PYTHON_MPI, DRIVER]
         env["PYNAMIC_T0"] = repr(time.time())
         wall, out = B.timed(B.mpirun(ranks, *command), env=env, cwd=mounts)
@@ -124,7 +128,7 @@ def main():
 
     plt = B.pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for v, style in zip(NAMES, ["o-", "s-", "^-"]):
+    for v, style in zip(NAMES, ["o-", "s-", "^-", "d-"]):
         left.plot(ranks_list, [med(results[r][v], "import_s") for r in ranks_list], style, label=f"{NAMES[v]}: import")
         right.plot(ranks_list, [med(results[r][v], "wall") for r in ranks_list], style, label=NAMES[v])
     left.set(xscale="log", yscale="log", xlabel="MPI ranks", ylabel="seconds (slowest rank)",

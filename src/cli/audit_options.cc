@@ -9,28 +9,6 @@
 
 namespace pybcast {
 
-AuditOptions take_leading_audit_args(std::vector<std::string>& args) {
-  AuditOptions options;
-  size_t used = 0;
-  while (used < args.size()) {
-    const std::string& a = args[used];
-    if (a == "--audit") {
-      options.audit = true;
-      used += 1;
-    } else if (a == "--audit-json" && used + 1 < args.size()) {
-      options.json = args[used + 1];
-      used += 2;
-    } else if (a.starts_with("--audit-json=")) {
-      options.json = a.substr(std::string("--audit-json=").size());
-      used += 1;
-    } else {
-      break;
-    }
-  }
-  args.erase(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(used));
-  return options;
-}
-
 AuditOptions resolve_audit_options(const AuditOptions& flags) {
   AuditOptions options;
   options.json = setting(flags.json.empty() ? std::nullopt : std::optional(flags.json), {"PYBCAST_AUDIT_JSON"}, "");

@@ -13,10 +13,6 @@ struct AuditOptions {
   std::string json;  ///< --audit-json FILE, made absolute; implies audit
 };
 
-/// python-mpi: a leading `--audit`, `--audit-json FILE` or `--audit-json=FILE`
-/// is python-mpi's and is removed; everything from the first other argument on
-/// is Python's.
-AuditOptions take_leading_audit_args(std::vector<std::string>& args);
 /// The flags, else PYBCAST_AUDIT=1 / PYBCAST_AUDIT_JSON=FILE.
 AuditOptions resolve_audit_options(const AuditOptions& flags);
 /// Re-executes this program under the preload library when asked (only

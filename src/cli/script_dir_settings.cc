@@ -9,12 +9,6 @@
 
 namespace pybcast {
 
-bool take_leading_flag(std::vector<std::string>& args, const std::string& flag) {
-  if (args.empty() || args[0] != flag) return false;
-  args.erase(args.begin());
-  return true;
-}
-
 void resolve_script_dir(bool flag, LaunchRequest& request) {
   request.stage_script_dir = flag || truthy(setting(std::nullopt, {"PYBCAST_STAGE_SCRIPT_DIR"}, "0"));
   std::string entries =

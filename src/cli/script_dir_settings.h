@@ -7,9 +7,6 @@
 
 namespace pybcast {
 
-/// python-mpi: removes a leading `flag` from args; true when it was there.
-bool take_leading_flag(std::vector<std::string>& args, const std::string& flag);
-
 /// Sets request.stage_script_dir (the flag, else PYBCAST_STAGE_SCRIPT_DIR=1)
 /// and its limits (PYBCAST_STAGE_SCRIPT_DIR_MAX_ENTRIES, _MAX_BYTES).
 void resolve_script_dir(bool flag, LaunchRequest& request);

@@ -89,9 +89,12 @@ awk -v t="$took" 'BEGIN { exit !(t < 10) }' || fail "the next job waited ${took}
 [ "$(tmp_dirs)" -eq 0 ] || fail "the killed job's tmp dirs were not reclaimed"
 echo "ok: a SIGKILLed job's locks were released and its tmp dirs reclaimed (${took}s)"
 
-# --- --cleanup removes the entry on every node at the end of the job
+# --- --cleanup (PYBCAST_CLEANUP=1) removes the entry on every node at the end of the job
 rm -rf "$CHROOT"/pybcast-*/vnode-*
 PYBCAST_CLEANUP=1 run_mpi 8 "$PYTHON_MPI" -c 'import numpy'
-[ "$STATUS" -eq 0 ] || fail "--cleanup job failed: $(cat "$SCRATCH/out")"
-[ -z "$(entries)" ] || fail "--cleanup left entries: $(entries)"
-echo "ok: --cleanup removed the entry on all 4 nodes"
+[ "$STATUS" -eq 0 ] || fail "PYBCAST_CLEANUP=1 job failed: $(cat "$SCRATCH/out")"
+[ -z "$(entries)" ] || fail "PYBCAST_CLEANUP=1 left entries: $(entries)"
+run_mpi 8 "$PYTHON_MPI" --cleanup -c pass
+[ "$STATUS" -eq 0 ] || fail "python-mpi --cleanup -c pass failed: $(cat "$SCRATCH/out")"
+[ -z "$(entries)" ] || fail "python-mpi --cleanup left entries: $(entries)"
+echo "ok: PYBCAST_CLEANUP=1 and python-mpi --cleanup removed the entry on all 4 nodes"

@@ -7,20 +7,6 @@
 namespace pybcast {
 namespace {
 
-TEST(AuditOptions, OnlyLeadingAuditArgumentsArePythonMpis) {
-  std::vector<std::string> args{"--audit", "--audit-json", "out.json", "script.py", "--audit"};
-  AuditOptions o = take_leading_audit_args(args);
-  EXPECT_TRUE(o.audit);
-  EXPECT_EQ(o.json, "out.json");
-  EXPECT_EQ(args, (std::vector<std::string>{"script.py", "--audit"}));
-  args = {"--audit-json=x.json", "-c", "pass"};
-  EXPECT_EQ(take_leading_audit_args(args).json, "x.json");
-  EXPECT_EQ(args, (std::vector<std::string>{"-c", "pass"}));
-  args = {"-c", "pass", "--audit"};
-  EXPECT_FALSE(take_leading_audit_args(args).audit);
-  EXPECT_EQ(args.size(), 3u);
-}
-
 TEST(AuditOptions, TheEnvironmentTurnsItOnAndAJsonFileImpliesIt) {
   unsetenv("PYBCAST_AUDIT");
   unsetenv("PYBCAST_AUDIT_JSON");
