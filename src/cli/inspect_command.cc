@@ -1,4 +1,6 @@
 // `pybcast inspect BUNDLE [--verify]`: print a bundle's manifest, check its members.
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -6,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/exit_status.h"
 #include "pack/bundle_reader.h"
+#include "pack/import_check.h"
 #include "util/error.h"
 #include "util/units.h"
 
@@ -55,17 +58,51 @@ void print_files(const Manifest& m) {
   }
 }
 
+/// --check-import: the bundle's top-level packages, imported by `python`
+/// from it (and the --with bundles) alone.
+int check_import(const std::string& bundle, const Manifest& manifest, const std::vector<std::string>& with,
+                 const std::string& python) {
+  std::vector<std::string> members, sites{manifest.layout.purelib}, bundles{bundle};
+  for (const auto& e : manifest.entries) members.push_back(e.path);
+  if (manifest.layout.platlib != manifest.layout.purelib) sites.push_back(manifest.layout.platlib);
+  for (const auto& w : with) {
+    bundles.push_back(w);
+    Manifest m = parse_manifest(read_manifest_text(w));
+    for (const auto& s : {m.layout.purelib, m.layout.platlib})
+      if (!s.empty() && std::find(sites.begin(), sites.end(), s) == sites.end()) sites.push_back(s);
+  }
+  std::vector<std::string> names;
+  for (const auto& site : sites)
+    for (const auto& n : top_level_imports(members, site)) names.push_back(n);
+  if (names.empty())
+    fail("{}: no top-level package in its site directory ({}) to import", bundle, fmt::join(sites, ", "));
+  ImportCheck check = check_imports(python, bundles, sites, names);
+  std::string line = fmt::format("pybcast pack dist --python {} -o MORE.tar.zst", python);
+  if (std::string w = describe_import_check(check, line); !w.empty()) fail("{}: {}", bundle, w);
+  fmt::print(stderr, "pybcast: {}: {} import on their own\n", bundle, fmt::join(names, ", "));
+  return 0;
+}
+
 }  // namespace
 
 int run_inspect(int argc, char** argv) {
   CLI::App app("Print the manifest of a bundle made by `pybcast pack`; --verify checks every member against it.",
                "pybcast inspect");
   std::string bundle;
-  bool json = false, files = false, verify = false;
+  bool json = false, files = false, verify = false, import = false;
+  std::vector<std::string> with;
+  std::string python = "python3";
   app.add_option("bundle", bundle, "the bundle file")->required();
   app.add_flag("--json", json, "print the manifest member as it is");
   app.add_flag("--files", files, "list every file with its size and xxh3");
   app.add_flag("--verify", verify, "read the whole bundle and compare each member with the manifest");
+  app.add_flag("--check-import", import,
+               "import the bundle's top-level packages with --python from it (and --with bundles) alone, isolated; "
+               "fails naming the modules it lacks");
+  app.add_option("--with", with, "a bundle staged beside it, for --check-import (repeatable)")
+      ->type_name("BUNDLE")
+      ->allow_extra_args(false);
+  app.add_option("--python", python, "the python for --check-import (default: python3 on PATH)");
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   return run_reporting_errors([&] {
     std::string text;
@@ -86,6 +123,10 @@ int run_inspect(int argc, char** argv) {
     if (json) fmt::print("{}", text);
     else print_summary(bundle, manifest);
     if (files) print_files(manifest);
+    if (import) {
+      std::fflush(stdout);
+      check_import(bundle, manifest, with, python);
+    }
     if (!verify) return 0;
     std::fflush(stdout);
     if (report.problems.empty()) {

@@ -20,6 +20,7 @@ struct PackFlags {
   std::string format;
   bool no_default_excludes = false;
   bool compile = false, no_compile = false;
+  bool no_headers = false;
 };
 
 void add_common(CLI::App* app, PackFlags& f) {
@@ -55,6 +56,7 @@ int finish(PackFlags& f) {
   f.options.default_excludes = !f.no_default_excludes;
   if (f.compile) f.options.compile = true;
   if (f.no_compile) f.options.compile = false;
+  f.options.headers = !f.no_headers;
   if (!f.format.empty()) f.options.format = compression_for_name("." + f.format);
   f.options.progress = ::isatty(STDERR_FILENO) != 0;
   return run_reporting_errors([&] {
@@ -107,8 +109,8 @@ int run_pack(int argc, char** argv) {
   PackFlags f;
   const char* target_python = "the python to ask and pack for (default: python3 on PATH)";
 
-  CLI::App* python =
-      app.add_subcommand("python", "the interpreter: bin/pythonX.Y, standard library, lib-dynload, libpython");
+  CLI::App* python = app.add_subcommand(
+      "python", "the interpreter: bin/pythonX.Y, standard library, lib-dynload, libpython, C headers");
   add_common(python, f);
   add_python(python, f, target_python);
   python
@@ -117,10 +119,22 @@ int run_pack(int argc, char** argv) {
                    "test, idlelib, tkinter, ensurepip, __pycache__, config, site-packages (repeatable)")
       ->type_name("PART")
       ->allow_extra_args(false);
+  python->add_flag("--no-headers", f.no_headers,
+                   "leave out the C headers (include/pythonX.Y: what f2py, cffi, setuptools and Triton compile "
+                   "against at run time)");
 
   CLI::App* dist = app.add_subcommand("dist", "installed distributions, found from their metadata");
   dist->add_option("names", f.options.targets, "distribution names")->required();
   dist->add_flag("--deps", f.options.deps, "also pack the installed distributions they require");
+  dist->add_flag(
+      "--no-check", [&f](int64_t) { f.options.check = false; },
+      "skip the import check (after packing, the target python imports the named packages from the "
+      "bundle alone, isolated, and warns of modules it lacks)");
+  dist->add_option("--with", f.options.with,
+                   "a bundle staged beside this one, for the import check (a python bundle, other dist bundles; "
+                   "repeatable)")
+      ->type_name("BUNDLE")
+      ->allow_extra_args(false);
   add_common(dist, f);
   add_python(dist, f, target_python);
 

@@ -76,6 +76,10 @@ LaunchEnvironment python_environment(const EnvironmentInputs& in) {
     }
   }
   env.set.emplace_back("PYTHONHOME", home);
+  for (const char* name : {"PYTHONHOME", "PYTHONHASHSEED"}) {
+    const char* value = get(name);
+    env.for_children.push_back({name, value ? std::optional<std::string>(value) : std::nullopt});
+  }
   // A staged venv's bin/ (its scripts) first, as activating it would.
   std::string bin = py.home + "/bin", exe_dir = std::filesystem::path(py.executable).parent_path().string();
   if (!py.executable.empty() && exe_dir != bin) bin = exe_dir + ":" + bin;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "launch/child_environment.h"
 #include "launch/home_mapping.h"
 #include "launch/node_caches.h"
 #include "launch/staged_python.h"
@@ -23,6 +24,9 @@ struct LaunchEnvironment {
   std::vector<std::string> notices;                      ///< for rank 0's stderr, always
   std::vector<PathMapping> mappings;                     ///< PYTHONHOME, PYTHONPATH into the staged copy
   std::vector<CacheRedirect> caches;                     ///< runtime caches pointed at the node
+  /// For the interpreter only: the user's values, given back before the
+  /// user's code runs (child_environment.h).
+  std::vector<UserValue> for_children;
 };
 
 struct EnvironmentInputs {

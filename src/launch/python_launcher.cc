@@ -13,6 +13,7 @@
 #include "bcast/agreement.h"
 #include "cache/cache_gc.h"
 #include "cache/user_root.h"
+#include "launch/child_environment.h"
 #include "launch/mpi_abi.h"
 #include "launch/prepared_python.h"
 #include "launch/script_dir.h"
@@ -137,8 +138,10 @@ void report_launch(MPI_Comm world, const ReportOutputs& outputs, StageOutcome& o
 
 }  // namespace
 
-int run_py_bytes_main(const std::string& libpython, const std::string& argv0, const std::vector<std::string>& args) {
+int run_py_bytes_main(const std::string& libpython, const std::string& argv0, const std::vector<std::string>& args,
+                      const std::vector<UserValue>& for_children) {
   void* library = load_libpython(libpython);
+  restore_for_children(library, for_children);
   auto main = reinterpret_cast<PyBytesMain>(dlsym(library, "Py_BytesMain"));
   if (main == nullptr) fail("{} has no Py_BytesMain: Python 3.8 or newer is required", libpython);
   std::vector<std::string> storage{argv0};
@@ -201,7 +204,8 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
                  request.audit_json,
                  script_dir ? &script_dir->outcome : nullptr};
   ::on_exit(finish_mpi_at_exit, nullptr);
-  int status = run_py_bytes_main(prepared.python.libpython, prepared.python.executable, python_args);
+  int status =
+      run_py_bytes_main(prepared.python.libpython, prepared.python.executable, python_args, prepared.env.for_children);
   std::fflush(stdout);
   finish_mpi_at_exit(status, nullptr);
   return status;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "launch/child_environment.h"
 #include "stage/stager.h"
 
 namespace pybcast {
@@ -32,7 +33,10 @@ struct LaunchRequest {
 /// status); with abort_on_error a failing rank aborts the job.
 int launch_python(const LaunchRequest& request, double launcher_started);
 
-/// Loads libpython and calls Py_BytesMain. Throws Error if it cannot be loaded.
-int run_py_bytes_main(const std::string& libpython, const std::string& argv0, const std::vector<std::string>& args);
+/// Loads libpython and calls Py_BytesMain, the variables of `for_children`
+/// given back to the user's values before the user's code runs. Throws
+/// Error if it cannot be loaded.
+int run_py_bytes_main(const std::string& libpython, const std::string& argv0, const std::vector<std::string>& args,
+                      const std::vector<UserValue>& for_children = {});
 
 }  // namespace pybcast

@@ -8,6 +8,7 @@
 
 #include "archive/member_type.h"
 #include "bundle/manifest_check.h"
+#include "pack/file_set.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -63,6 +64,26 @@ class BundleReader {
     if (rc != ARCHIVE_EOF) error("cannot read");
   }
 
+  /// Writes the current member below `dir`.
+  void extract_to(archive* disk, archive_entry* e, const std::string& dir) {
+    std::optional<std::string> member = normalize_member(name(e));
+    if (!member || member->empty())
+      fail("{}: member '{}' is absolute or climbs out; refusing to unpack", path_, name(e));
+    std::string target = dir + "/" + *member;
+    archive_entry_set_pathname(e, target.c_str());
+    if (archive_write_header(disk, e) < ARCHIVE_WARN) error_of(disk, "cannot unpack");
+    if (archive_entry_size(e) > 0) {
+      const void* block = nullptr;
+      size_t size = 0;
+      la_int64_t offset = 0;
+      int rc;
+      while ((rc = archive_read_data_block(a_.get(), &block, &size, &offset)) == ARCHIVE_OK)
+        if (archive_write_data_block(disk, block, size, offset) < ARCHIVE_WARN) error_of(disk, "cannot unpack");
+      if (rc != ARCHIVE_EOF) error("cannot read");
+    }
+    if (archive_write_finish_entry(disk) < ARCHIVE_WARN) error_of(disk, "cannot unpack");
+  }
+
   std::string manifest_text() {
     archive_entry* e = next();
     if (e == nullptr || name(e) != kManifestMember || archive_entry_filetype(e) != AE_IFREG)
@@ -74,8 +95,9 @@ class BundleReader {
   }
 
  private:
-  [[noreturn]] void error(const char* what) {
-    const char* why = archive_error_string(a_.get());
+  [[noreturn]] void error(const char* what) { error_of(a_.get(), what); }
+  [[noreturn]] void error_of(archive* a, const char* what) {
+    const char* why = archive_error_string(a);
     fail("{}: {}: {}", path_, what, why ? why : "unknown error");
   }
 
@@ -96,6 +118,15 @@ Manifest parse_for(const std::string& bundle, const std::string& text) {
 std::string read_manifest_text(const std::string& bundle) {
   BundleReader reader(bundle);
   return reader.manifest_text();
+}
+
+void extract_bundle(const std::string& bundle, const std::string& dir) {
+  BundleReader reader(bundle);
+  std::unique_ptr<archive, int (*)(archive*)> disk(archive_write_disk_new(), archive_write_free);
+  // Names are checked (and made absolute below `dir`) by extract_to.
+  archive_write_disk_set_options(
+      disk.get(), ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_PERM);
+  while (archive_entry* e = reader.next()) reader.extract_to(disk.get(), e, dir);
 }
 
 VerifyReport verify_bundle(const std::string& bundle) {

@@ -19,6 +19,11 @@ struct VerifyReport {
   std::vector<std::string> problems;  ///< one line each; empty when the bundle matches
 };
 
+/// Unpacks the bundle below `dir` (an empty directory of ours) with
+/// libarchive's safe-extraction rules (no "..", no absolute names, nothing
+/// through a symlink): for `pybcast pack`'s import check. Throws Error.
+void extract_bundle(const std::string& bundle, const std::string& dir);
+
 /// Reads the whole bundle and compares each member's type, size, hash and
 /// link target with the manifest; members missing from either side count too.
 VerifyReport verify_bundle(const std::string& bundle);

@@ -3,6 +3,9 @@
 
 #include <cerrno>
 
+#include <set>
+
+#include "pack/import_check.h"
 #include "pack/pack_sources.h"
 #include "util/error.h"
 
@@ -51,6 +54,42 @@ void add_distribution(const PythonInfo& info, const DistInfo& dist, PackSource& 
                                           outside.size(), outside.front()));
 }
 
+std::string normalized(std::string name) {
+  for (char& c : name) c = c == '_' || c == '.' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+/// What the user asked for, as import names: a name that is an import
+/// package of some found distribution stands for itself; a distribution's
+/// name stands for its top-level packages.
+std::vector<std::string> imports_asked_for(const std::vector<std::string>& targets,
+                                           const std::vector<DistInfo>& found) {
+  // Debian's metadata lists a package as its directory alone ("torch").
+  auto imports_of = [](const DistInfo& dist) {
+    std::vector<std::string> names = top_level_imports(dist.files, "");
+    for (const auto& f : dist.files) {
+      struct stat st {};
+      if (f.find('/') == std::string::npos && f.find('.') == std::string::npos && f.find('-') == std::string::npos &&
+          ::stat((dist.site + "/" + f + "/__init__.py").c_str(), &st) == 0)
+        names.push_back(f);
+    }
+    return names;
+  };
+  std::set<std::string> names, all;
+  for (const auto& dist : found)
+    for (const auto& n : imports_of(dist)) all.insert(n);
+  for (const auto& target : targets) {
+    if (all.contains(target)) {
+      names.insert(target);
+      continue;
+    }
+    for (const auto& dist : found)
+      if (normalized(dist.name) == normalized(target))
+        for (const auto& n : imports_of(dist)) names.insert(n);
+  }
+  return {names.begin(), names.end()};
+}
+
 }  // namespace
 
 PackSource collect_dist(const PackOptions& options) {
@@ -77,6 +116,7 @@ PackSource collect_dist(const PackOptions& options) {
     source.manifest.versions[dist.name] = dist.version;
     add_distribution(info, dist, source);
   }
+  source.imports = imports_asked_for(options.targets, query.found);
   return source;
 }
 

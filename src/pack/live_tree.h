@@ -70,7 +70,7 @@ class LiveTree {
   /// Where part `part`'s member lands in the staged tree.
   std::string staged_member(size_t part, const std::string& member) const;
 
-  std::vector<PackSource> parts_;  ///< a venv: its base python, then the venv; else the tree
+  std::vector<PackSource> parts_;   ///< a venv: its base python, then the venv; else the tree
   std::vector<std::string> roots_;  ///< where each part sits in the staged tree ("" or none: the root)
   std::string digest_;
   LiveTreeWalk walk_;

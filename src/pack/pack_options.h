@@ -20,6 +20,8 @@ struct PackOptions {
   std::string output;
   std::string name;          ///< manifest name; "" = the output file's name
   bool deps = false;         ///< dist: also pack dependencies
+  bool check = true;         ///< dist: import what was packed, isolated (import_check.h)
+  std::vector<std::string> with;  ///< dist: bundles the check adds (a python bundle, other dist bundles)
   bool with_python = false;  ///< from_run: also the interpreter's own files that the run touched
   /// Add unchecked-hash .pyc files: unset = whenever the target python is
   /// known (and is 3.7 or newer); true = --compile (an error without a
@@ -28,6 +30,7 @@ struct PackOptions {
   bool default_excludes = true;  ///< *.png *.jpg *.html *.pyo *.pyc
   std::vector<std::string> excludes;
   std::vector<std::string> keep;      ///< python: stdlib parts to keep (test, idlelib, ...)
+  bool headers = true;                ///< python: the C headers (sysconfig include, platinclude)
   std::optional<Compression> format;  ///< unset: from the output name, else zstd
   int level = 0;                      ///< 0: the format's default
   int threads = 0;                    ///< 0: one per core

@@ -26,6 +26,9 @@ struct PackSource {
   /// Where the files were installed, when the manifest does not say
   /// (layout.source_prefix): RUNPATH entries inside it become $ORIGIN-relative.
   std::string prefix;
+  /// dist: the top-level import names of the distributions asked for, which
+  /// the import check imports.
+  std::vector<std::string> imports;
 };
 
 /// `pack python`: interpreter, stdlib, lib-dynload, libpython.

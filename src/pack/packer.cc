@@ -2,13 +2,16 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <thread>
 
 #include "bundle/manifest.h"
+#include "pack/bundle_reader.h"
 #include "pack/bundle_writer.h"
+#include "pack/import_check.h"
 #include "pack/output_file.h"
 #include "pack/pack_sources.h"
 #include "pack/relink.h"
@@ -133,11 +136,10 @@ std::unique_ptr<TempDir> relocate_runpaths(PackSource& source) {
   auto scratch = std::make_unique<TempDir>("pybcast-elf-");
   RunpathReport r = rewrite_runpaths(source.files, prefix, *scratch);
   if (r.rewritten != 0)
-    source.notes.push_back(
-        fmt::format("rewrote the RUNPATH/RPATH of {} ELF file(s) to $ORIGIN-relative entries{}", r.rewritten,
-                    r.by_patchelf == 0
-                        ? ""
-                        : fmt::format(" ({} by patchelf: the new text is longer than the old)", r.by_patchelf)));
+    source.notes.push_back(fmt::format(
+        "rewrote the RUNPATH/RPATH of {} ELF file(s) to $ORIGIN-relative entries{}", r.rewritten,
+        r.by_patchelf == 0 ? ""
+                           : fmt::format(" ({} by patchelf: the new text is longer than the old)", r.by_patchelf)));
   if (!r.outside.empty())
     source.warnings.push_back(fmt::format(
         "{} RUNPATH/RPATH entr{} outside the bundle and the system directories, searched from every rank at run "
@@ -240,6 +242,26 @@ std::string bundle_name_for(const std::string& output) {
   return name;
 }
 
+/// `pack dist`: imports what was packed, isolated; a warning names what is
+/// missing and the command that adds it. A warning, not an error: the set is
+/// often completed by bundles staged beside it that the check is not told
+/// of (--with names them), and the bundle written is still what was asked.
+void check_packed_imports(const PackOptions& options, PackSource& source, const Manifest& manifest) {
+  std::vector<std::string> bundles{options.output}, sites{manifest.layout.purelib};
+  if (manifest.layout.platlib != manifest.layout.purelib) sites.push_back(manifest.layout.platlib);
+  for (const auto& with : options.with) {
+    bundles.push_back(with);
+    Manifest m = parse_manifest(read_manifest_text(with));
+    for (const auto& s : {m.layout.purelib, m.layout.platlib})
+      if (!s.empty() && std::find(sites.begin(), sites.end(), s) == sites.end()) sites.push_back(s);
+  }
+  ImportCheck check = check_imports(source.python->python, bundles, sites, source.imports);
+  std::string line = fmt::format("pybcast pack dist --python {} -o {}{} {}", source.python->python, options.output,
+                                 options.deps ? " --deps" : "", fmt::join(options.targets, " "));
+  if (std::string w = describe_import_check(check, line); !w.empty()) source.warnings.push_back(w);
+  else source.notes.push_back(fmt::format("import check: {} import on their own", fmt::join(source.imports, ", ")));
+}
+
 PackResult pack(const PackOptions& options) {
   Stopwatch clock;
   CompressionOptions c = compression(options);
@@ -275,6 +297,8 @@ PackResult pack(const PackOptions& options) {
     compressor.finish();
   }
   out.commit();
+  if (options.kind == PackKind::dist && options.check && source.python && !source.imports.empty())
+    check_packed_imports(options, source, manifest);
   return {options.output,  manifest.files,          manifest.unpacked_bytes,   compressor.bytes_out(),
           clock.seconds(), std::move(source.notes), std::move(source.warnings)};
 }

@@ -53,6 +53,16 @@ dynload = [p for p in sys.path if os.path.basename(p) == "lib-dynload" and os.pa
 if not dynload and cv("DESTSHARED") and os.path.isdir(cv("DESTSHARED")):
     dynload = [cv("DESTSHARED")]
 paths = sysconfig.get_paths()
+
+def headers(name):
+    path = sysconfig.get_path(name, scheme, scheme_vars)
+    return path if path and os.path.isfile(os.path.join(path, "Python.h" if name == "include" else "pyconfig.h")) else ""
+
+def multiarch_pyconfig():
+    arch, include = cv("MULTIARCH") or "", headers("include")
+    real = os.path.join(os.path.dirname(include), arch, os.path.basename(include), "pyconfig.h") if arch and include else ""
+    return real if real and os.path.isfile(real) else ""
+
 print(json.dumps({
     "version": "%d.%d.%d" % sys.version_info[:3],
     "version_short": "%d.%d" % sys.version_info[:2],
@@ -71,6 +81,9 @@ print(json.dumps({
     "target_site": target,
     "install_purelib": rel(paths["purelib"], sys.prefix),
     "install_platlib": rel(paths["platlib"], sys.prefix),
+    "include": headers("include"),
+    "platinclude": headers("platinclude"),
+    "multiarch_pyconfig": multiarch_pyconfig(),
 }))
 )PY";
 
@@ -135,6 +148,16 @@ def describe(dist):
             path = os.path.join(site, candidate)
             if os.path.lexists(path) and os.path.basename(path) not in files:
                 files.append(os.path.basename(path))
+    # Its .pth files too (Debian's setuptools: distutils-precedence.pth
+    # imports _distutils_hack): those of the site directory that import one
+    # of its top-level packages.
+    for pth in sorted(glob.glob(os.path.join(glob.escape(site), "*.pth"))):
+        try:
+            text = open(pth, encoding="utf-8", errors="replace").read()
+        except OSError:
+            continue
+        if any(re.search(r"\b(import\s+|__import__\(['\"])" + re.escape(top) + r"\b", text) for top in tops):
+            files.append(os.path.basename(pth))
     return site, files, source
 
 _imports = None
@@ -185,7 +208,8 @@ def add_import_files(site, files, where):
         if not rel.startswith("..") and rel not in have:
             files.append(rel)
 
-wrappers = {}
+wrappers = {}  # distribution -> the import package's directory its metadata may not list
+found = {}
 request = json.load(sys.stdin)
 out = {"found": [], "missing": [], "warnings": [], "notes": []}
 seen = set()
@@ -205,22 +229,26 @@ while queue:
             queue[0:0] = [(p, None, True) for p in providers]
             where = import_location(name)
             if where:
-                wrappers[normalize(providers[0])] = where
+                wrappers.setdefault(normalize(providers[0]), where)
         elif wanted_by is None:
             out["missing"].append(name)
         elif certain:
             out["warnings"].append("%s requires %s, which is not installed" % (wanted_by, name))
         continue
     site, files, source = describe(dist)
-    if normalize(dist.metadata["Name"]) in wrappers:
-        add_import_files(site, files, wrappers.pop(normalize(dist.metadata["Name"])))
-    out["found"].append({"name": dist.metadata["Name"], "version": dist.version or "", "site": site,
-                         "files": files, "source": source})
+    found[normalize(dist.metadata["Name"])] = {"name": dist.metadata["Name"], "version": dist.version or "",
+                                               "site": site, "files": files, "source": source}
+    out["found"].append(found[normalize(dist.metadata["Name"])])
     if request["deps"]:
         for text in dist.requires or []:
             dep = requirement(text)
             if dep:
                 queue.append((dep[0], dist.metadata["Name"], dep[1]))
+# After every name is resolved, whatever their order: a distribution named
+# before its import package was still gets that package's own files.
+for key, where in wrappers.items():
+    if key in found:
+        add_import_files(found[key]["site"], found[key]["files"], where)
 print(json.dumps(out))
 )PY";
 
@@ -239,9 +267,13 @@ for source, output, shown in json.load(sys.stdin):
 print(json.dumps(failed))
 )PY";
 
+std::vector<std::string> strings(const json& j) { return j.get<std::vector<std::string>>(); }
+
+}  // namespace
+
 /// Runs a script with the target python and parses the JSON it prints.
-json run_script(const std::string& python, std::vector<std::string> flags, const char* script,
-                const ChildOptions& options = {}) {
+nlohmann::json run_python_script(const std::string& python, std::vector<std::string> flags, const char* script,
+                                 const ChildOptions& options) {
   std::vector<std::string> argv{python};
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.insert(argv.end(), {"-c", script});
@@ -257,14 +289,10 @@ json run_script(const std::string& python, std::vector<std::string> flags, const
   }
 }
 
-std::vector<std::string> strings(const json& j) { return j.get<std::vector<std::string>>(); }
-
-}  // namespace
-
 PythonInfo probe_python(const std::string& python) {
   // -E -s: the interpreter as installed, not as this shell's PYTHON* variables bend it;
   // -S: without reading the site directories (the script sets up a venv's prefix itself).
-  json j = run_script(python, {"-E", "-s", "-S"}, kProbeScript);
+  json j = run_python_script(python, {"-E", "-s", "-S"}, kProbeScript);
   PythonInfo info;
   try {
     info = {python,
@@ -284,7 +312,10 @@ PythonInfo probe_python(const std::string& python) {
             strings(j.at("site_dirs")),
             j.at("target_site"),
             j.at("install_purelib"),
-            j.at("install_platlib")};
+            j.at("install_platlib"),
+            j.at("include"),
+            j.at("platinclude"),
+            j.at("multiarch_pyconfig")};
   } catch (const json::exception& e) {
     fail("python '{}' gave an incomplete description of itself: {}", python, e.what());
   }
@@ -297,7 +328,7 @@ DistQuery find_distributions(const std::string& python, const std::vector<std::s
   ChildOptions options;
   options.input = json{{"names", names}, {"deps", deps}}.dump();
   // No -E: distributions are looked up as this user's imports would find them.
-  json j = run_script(python, {}, kDistScript, options);
+  json j = run_python_script(python, {}, kDistScript, options);
   DistQuery query;
   try {
     for (const auto& d : j.at("found"))
@@ -332,7 +363,7 @@ std::vector<std::string> compile_bytecode(const std::string& python, const std::
       for (size_t s = next++; s < slices.size(); s = next++) {
         try {
           ChildOptions options{slices[s].dump(), {{"PYTHONHASHSEED", "0"}}};
-          results[s] = run_script(python, {"-s"}, kCompileScript, options);
+          results[s] = run_python_script(python, {"-s"}, kCompileScript, options);
         } catch (...) {
           errors[s] = std::current_exception();
         }

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "util/child_process.h"
+
 namespace pybcast {
 
 struct PythonInfo {
@@ -34,7 +38,18 @@ struct PythonInfo {
   /// where pip --prefix and venvs put distributions.
   std::string install_purelib;
   std::string install_platlib;
+  /// The C headers (sysconfig include, platinclude; absolute, "" if absent),
+  /// and the real pyconfig.h where include/ holds Debian's multiarch
+  /// wrapper ("#include <x86_64-linux-gnu/python3.11/pyconfig.h>").
+  std::string include;
+  std::string platinclude;
+  std::string multiarch_pyconfig;
 };
+
+/// Runs `python FLAGS -c SCRIPT` (stdin: options.input) and parses the JSON
+/// it prints. Throws Error naming the python when it fails.
+nlohmann::json run_python_script(const std::string& python, std::vector<std::string> flags, const char* script,
+                                 const ChildOptions& options = {});
 
 /// Runs `python` once. Throws Error naming the python when it does not run,
 /// fails, or is not CPython 3.

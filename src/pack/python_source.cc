@@ -71,6 +71,30 @@ void add_libpython(const PythonInfo& info, PackSource& source) {
   source.manifest.layout.libpython = soname;
 }
 
+/// The C headers where the staged sysconfig looks for them (include/pythonX.Y
+/// under the prefix). Debian's pyconfig.h only includes its multiarch twin
+/// from /usr/include, which a node without python3-dev lacks: the twin is
+/// packed in its place.
+void add_headers(const PythonInfo& info, PackSource& source) {
+  std::string fallback = "include/python" + info.version_short;
+  std::string include;
+  for (const auto& dir : {info.include, info.platinclude}) {
+    if (dir.empty()) continue;
+    std::string member = prefix_member(info, dir, fallback);
+    if (source.files.find(member) == nullptr) source.files.add(dir, member, true);
+    if (include.empty()) include = member;
+  }
+  if (include.empty()) {
+    source.warnings.push_back(fmt::format(
+        "python '{}' has no C headers (no Python.h): code that compiles against Python at run time (f2py, cffi, "
+        "setuptools, Triton) will not build under python-mpi (Debian: apt-get install python{}-dev)",
+        info.python, info.version_short));
+    return;
+  }
+  if (!info.multiarch_pyconfig.empty()) source.files.put_file(info.multiarch_pyconfig, include + "/pyconfig.h");
+  source.notes.push_back(fmt::format("C headers: {} (--no-headers leaves them out)", include));
+}
+
 }  // namespace
 
 std::string stdlib_member(const PythonInfo& info) {
@@ -145,6 +169,7 @@ PackSource collect_python(const PackOptions& options) {
     source.files.add(info.dynload, prefix_member(info, info.dynload, stdlib + "/lib-dynload"), true);
 
   add_interpreter(info, source);
+  if (options.headers) add_headers(info, source);
   source.manifest.layout.stdlib = stdlib;
   return source;
 }

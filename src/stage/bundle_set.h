@@ -29,7 +29,7 @@ struct TreeWalkReport {
   double seconds = 0;
   uint64_t entries = 0;
   uint64_t metadata_calls = 0;
-  uint64_t files_opened = 0;  ///< while streaming (0 when every node had it)
+  uint64_t files_opened = 0;        ///< while streaming (0 when every node had it)
   uint64_t runpaths_rewritten = 0;  ///< ELF files streamed from an edited copy
   uint64_t runpaths_by_patchelf = 0;
   double runpath_seconds = 0;

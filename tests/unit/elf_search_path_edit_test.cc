@@ -25,15 +25,14 @@ std::string build_library(const testing::TestDir& d, const std::string& name, co
                           const std::string& dtags = "--enable-new-dtags") {
   std::string source = d / (name + ".c"), library = d / (name + ".so");
   std::ofstream(source) << "#include <unistd.h>\nint f(void) { return getpid() > 0; }\n";  // needs libc
-  std::string command = fmt::format("cc -shared -fPIC -o '{}' '{}' -Wl,{} -Wl,-rpath,'{}' 2>&1", library, source,
-                                    dtags, search);
+  std::string command =
+      fmt::format("cc -shared -fPIC -o '{}' '{}' -Wl,{} -Wl,-rpath,'{}' 2>&1", library, source, dtags, search);
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
   return library;
 }
 
 /// Edits one copy in place and the other with patchelf; both must be byte for byte the same.
-void expect_same_as_patchelf(const std::string& library, const std::string& value,
-                             const std::string& patchelf_args) {
+void expect_same_as_patchelf(const std::string& library, const std::string& value, const std::string& patchelf_args) {
   std::string ours = library + ".ours", theirs = library + ".patchelf";
   ASSERT_EQ(std::system(fmt::format("cp '{0}' '{1}' && cp '{0}' '{2}'", library, ours, theirs).c_str()), 0);
   auto dyn = read_elf_dynamic(ours);
