@@ -6,11 +6,12 @@
 #include <climits>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 
-#include "util/elf_deps.h"
 #include "pack/pack_sources.h"
 #include "pack/shared_libs.h"
+#include "util/elf_deps.h"
 #include "util/error.h"
 #include "util/fs_probe.h"
 #include "util/paths.h"
@@ -212,6 +213,11 @@ void add_metadata(const RunTrace& trace, const std::vector<SearchDir>& dirs, Pac
   }
 }
 
+/// How the probe's python appears in the trace: a venv of it counts as it.
+TracedInterpreter interpreter_of(const PythonInfo& info) {
+  return {info.executable, real_path(info.base_prefix), info.version, info.abi};
+}
+
 }  // namespace
 
 const char* touched_name(Touched kind) {
@@ -240,10 +246,26 @@ std::vector<Placement> plan_from_run(const RunTrace& trace, const PythonInfo& in
 
 PackSource collect_from_run(const PackOptions& options) {
   std::string log;
-  RunTrace trace = trace_run(options.targets, log);
-  PythonInfo info = probe_python(options.python.empty() ? trace.executable : options.python);
+  std::vector<TracedProcess> processes = trace_run(options.targets, log);
+  // The target is --python's interpreter, else the first process's: the others' files have their own layout.
+  std::optional<PythonInfo> named;
+  if (!options.python.empty()) named = probe_python(options.python);
+  TracedInterpreter wanted = named ? interpreter_of(*named) : TracedInterpreter{};
+  RunTrace trace = merge_trace(std::move(processes), named ? &wanted : nullptr);
+  if (trace.processes == 0) {
+    std::vector<std::string> ran;
+    for (const auto& o : trace.others)
+      ran.push_back(fmt::format("{} ({})", o.interpreter.executable, o.interpreter.version));
+    fail("pack --from-run: no process of the run ran --python {} ({} {}); it ran {}", options.python, wanted.executable,
+         wanted.version, fmt::join(ran, ", "));
+  }
+  PythonInfo info = named ? *named : probe_python(trace.executable);
   PackSource source(make_filter(options));
   source.python = info;
+  for (const auto& o : trace.others)
+    source.warnings.push_back(
+        fmt::format("pack --from-run: left out what {} process{} of another Python ({}, {}) touched", o.processes,
+                    o.processes == 1 ? "" : "es", o.interpreter.executable, o.interpreter.version));
   source.manifest.kind = "from-run";
   describe_python(info, source.manifest);
   if (options.with_python) {
