@@ -87,7 +87,9 @@ int run_pack_from_run(int argc, char** argv) {
   bool from_run = false;
   app.add_flag("--from-run", from_run, "trace COMMAND and pack what it touched")->required();
   add_common(&app, f);
-  add_python(&app, f, "the python to lay the bundle out for (default: the one the run used)");
+  add_python(&app, f,
+             "the python whose processes are packed, laid out for it (default: the first process's; processes of "
+             "other pythons are left out)");
   app.add_flag("--with-python", f.options.with_python,
                "also pack the interpreter's own files the run touched (stdlib modules, lib-dynload, libpython, "
                "the binary): one self-contained bundle");

@@ -6,11 +6,12 @@
 #include <climits>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 
-#include "util/elf_deps.h"
 #include "pack/pack_sources.h"
 #include "pack/shared_libs.h"
+#include "util/elf_deps.h"
 #include "util/error.h"
 #include "util/fs_probe.h"
 #include "util/paths.h"
@@ -46,19 +47,31 @@ std::vector<SearchDir> search_dirs(const RunTrace& trace, const PythonInfo& info
   std::vector<SearchDir> dirs;
   for (const auto& e : trace.sys_path) {
     if (e.empty() || e.front() != '/') continue;
+    std::string in_prefix = venv && is_beneath(e, info.prefix) ? relative_to(e, info.prefix)
+                            : is_beneath(e, info.base_prefix)  ? relative_to(e, info.base_prefix)
+                                                               : "";
     if (auto it = interpreter.find(e); it != interpreter.end()) {
       dirs.push_back({e, Touched::interpreter, it->second});
-    } else if (venv && is_beneath(e, info.prefix)) {
-      dirs.push_back({e, Touched::site, site_destination(info, relative_to(e, info.prefix))});
-    } else if (is_beneath(e, info.base_prefix)) {
-      dirs.push_back({e, Touched::site, site_destination(info, relative_to(e, info.base_prefix))});
+    } else if (!in_prefix.empty() && site_destination(info, in_prefix) == in_prefix) {
+      dirs.push_back({e, Touched::site, in_prefix});  // a site directory the interpreter searches
     } else if (trace.script_dirs.contains(e)) {
+      // Before the prefix: a console script's directory (/usr/bin, a venv's bin) is no site directory.
       dirs.push_back({e, Touched::script, ""});
     } else {
-      dirs.push_back({e, Touched::site, info.target_site});  // PYTHONPATH, the user base
+      dirs.push_back({e, Touched::site, info.target_site});  // PYTHONPATH, the user base, what the run added
     }
   }
   return dirs;
+}
+
+/// What the import system can find directly in a sys.path directory, or
+/// anything in its packages: a compiler or a README read from a directory
+/// on sys.path is no module of it.
+bool module_file(const std::string& path, const std::string& relative, const RunTrace& trace) {
+  if (relative.find('/') != std::string::npos) return true;
+  for (const char* suffix : {".py", ".so", ".pth", ".egg-link", ".egg-info"})
+    if (relative.ends_with(suffix)) return true;
+  return trace.mapped.contains(path) || trace.sys_path.contains(path);  // a library beside its module, a zip
 }
 
 const SearchDir* longest_match(const std::vector<SearchDir>& dirs, const std::string& path) {
@@ -71,21 +84,22 @@ const SearchDir* longest_match(const std::vector<SearchDir>& dirs, const std::st
 Placement place(const std::string& path, const RunTrace& trace, const PythonInfo& info,
                 const std::vector<SearchDir>& dirs, const std::vector<std::string>& system_dirs, bool with_python) {
   Placement p{path, Touched::other, "", ""};
-  if (const SearchDir* d = longest_match(dirs, path)) {
-    std::string rel = relative_to(path, d->dir);
-    p.kind = d->kind;
-    if (d->kind == Touched::script) {
-      p.group = "next to the script: " + d->dir;
+  const SearchDir* match = longest_match(dirs, path);
+  std::string rel = match != nullptr ? relative_to(path, match->dir) : "";
+  if (match != nullptr && (match->kind != Touched::site || module_file(path, rel, trace))) {
+    p.kind = match->kind;
+    if (match->kind == Touched::script) {
+      p.group = "next to the script: " + match->dir;
       return p;
     }
-    std::string member = join_member(d->base, rel).value_or("");
-    if (d->kind == Touched::interpreter) {
+    std::string member = join_member(match->base, rel).value_or("");
+    if (match->kind == Touched::interpreter) {
       p.group = fmt::format("python {} itself", info.version_short);
       if (with_python) p.member = member;
       return p;
     }
     p.member = member;
-    p.group = join_member(d->base, rel.substr(0, rel.find('/'))).value_or(d->base);
+    p.group = join_member(match->base, rel.substr(0, rel.find('/'))).value_or(match->base);
     return p;
   }
   std::string name = file_name(path);
@@ -212,6 +226,11 @@ void add_metadata(const RunTrace& trace, const std::vector<SearchDir>& dirs, Pac
   }
 }
 
+/// How the probe's python appears in the trace: a venv of it counts as it.
+TracedInterpreter interpreter_of(const PythonInfo& info) {
+  return {info.executable, real_path(info.base_prefix), info.version, info.abi};
+}
+
 }  // namespace
 
 const char* touched_name(Touched kind) {
@@ -240,10 +259,26 @@ std::vector<Placement> plan_from_run(const RunTrace& trace, const PythonInfo& in
 
 PackSource collect_from_run(const PackOptions& options) {
   std::string log;
-  RunTrace trace = trace_run(options.targets, log);
-  PythonInfo info = probe_python(options.python.empty() ? trace.executable : options.python);
+  std::vector<TracedProcess> processes = trace_run(options.targets, log);
+  // The target is --python's interpreter, else the first process's: the others' files have their own layout.
+  std::optional<PythonInfo> named;
+  if (!options.python.empty()) named = probe_python(options.python);
+  TracedInterpreter wanted = named ? interpreter_of(*named) : TracedInterpreter{};
+  RunTrace trace = merge_trace(std::move(processes), named ? &wanted : nullptr);
+  if (trace.processes == 0) {
+    std::vector<std::string> ran;
+    for (const auto& o : trace.others)
+      ran.push_back(fmt::format("{} ({})", o.interpreter.executable, o.interpreter.version));
+    fail("pack --from-run: no process of the run ran --python {} ({} {}); it ran {}", options.python, wanted.executable,
+         wanted.version, fmt::join(ran, ", "));
+  }
+  PythonInfo info = named ? *named : probe_python(trace.executable);
   PackSource source(make_filter(options));
   source.python = info;
+  for (const auto& o : trace.others)
+    source.warnings.push_back(
+        fmt::format("pack --from-run: left out what {} process{} of another Python ({}, {}) touched", o.processes,
+                    o.processes == 1 ? "" : "es", o.interpreter.executable, o.interpreter.version));
   source.manifest.kind = "from-run";
   describe_python(info, source.manifest);
   if (options.with_python) {

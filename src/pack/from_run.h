@@ -13,7 +13,7 @@ namespace pybcast {
 
 /// Why a touched file is or is not in the bundle.
 enum class Touched {
-  site,            ///< a module or data file from a site directory, PYTHONPATH or the user base: packed
+  site,  ///< a module file of a sys.path directory (site, PYTHONPATH, user base), or a file in its packages: packed
   interpreter,     ///< python itself (stdlib, lib-dynload, libpython, the binary): packed with --with-python
   library,         ///< a mapped shared object outside the system directories: packed under lib/
   system_library,  ///< from the node's own system library directories: left out
@@ -29,7 +29,8 @@ struct Placement {
 };
 
 /// Decides, for every file of `trace` (not /proc, /sys, /dev or bytecode),
-/// where it goes, from paths alone. Library members are placed as
+/// where it goes, from paths alone. Only module files of the target's
+/// sys.path, and files in its packages, go to a site directory. Library members are placed as
 /// lib/<file name>; the caller places them by their soname.
 std::vector<Placement> plan_from_run(const RunTrace& trace, const PythonInfo& info,
                                      const std::vector<std::string>& system_dirs, bool with_python);

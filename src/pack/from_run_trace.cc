@@ -28,9 +28,11 @@ import sys
 
 def _pybcast_trace():
     import os
+    import time  # built in: no file
     out_dir = os.environ.get("PYBCAST_FROM_RUN_TRACE")
     if not out_dir:
         return
+    started = time.monotonic_ns()  # a child's hook runs after its parent's: the first process is the target
     opened = set()
     getcwd, join, fsdecode = os.getcwd, os.path.join, os.fsdecode
 
@@ -100,10 +102,21 @@ def _pybcast_trace():
                         mapped.add(parts[5])
         except OSError:
             pass
-        main = getattr(sys.modules.get("__main__"), "__file__", None)
+        main_module = sys.modules.get("__main__")
+        main = getattr(main_module, "__file__", None)
+        # A script's directory is sys.path[0] when it starts (symlinks resolved), which the run may have
+        # pushed down since (pytest does); -m and -c run no script of their own.
+        script_dir = ""
+        if isinstance(main, str) and getattr(main_module, "__spec__", None) is None:
+            script_dir = os.path.dirname(os.path.realpath(main))
         path = [os.path.abspath(p) if p else getcwd() for p in sys.path if isinstance(p, str)]
         # Only now import what the snapshot must not see.
         import json
+        import sysconfig
+        interpreter = {"executable": os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable),
+                       "base_prefix": os.path.realpath(sys.base_prefix),
+                       "version": "%d.%d.%d" % sys.version_info[:3],
+                       "abi": sysconfig.get_config_var("SOABI") or ""}
         dists = []
         try:
             import importlib.metadata as md
@@ -119,7 +132,8 @@ def _pybcast_trace():
                     dists.append([d.metadata["Name"] or name, d.version or "", os.path.abspath(str(where))])
         except Exception:
             pass
-        record = {"executable": sys.executable, "path": path, "path0": path[0] if path else "",
+        record = {"started": started, "executable": sys.executable, "interpreter": interpreter,
+                  "path": path, "path0": path[0] if path else "", "script_dir": script_dir,
                   "main": os.path.abspath(main) if isinstance(main, str) else "",
                   "modules": sorted(set(modules.values()) - {os.path.abspath(__file__)}),
                   "opened": read, "mapped": sorted(mapped), "dists": dists}
@@ -169,33 +183,76 @@ std::string read_file(const std::string& path) {
 
 const char* trace_hook_source() { return kHook; }
 
-void parse_trace(const std::string& text, RunTrace& trace) {
+bool TracedInterpreter::same_as(const TracedInterpreter& other) const {
+  return base_prefix == other.base_prefix && version == other.version && abi == other.abi;
+}
+
+std::vector<TracedProcess> parse_trace(const std::string& text) {
+  auto strings = [](const nlohmann::json& list) {
+    std::vector<std::string> out;
+    for (const auto& p : list) out.push_back(p.get<std::string>());
+    return out;
+  };
+  std::vector<TracedProcess> processes;
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
     if (line.empty()) continue;
     try {
       auto j = nlohmann::json::parse(line);
-      if (trace.processes++ == 0) trace.executable = j.at("executable");
-      for (const auto& p : j.at("path")) trace.sys_path.insert(p.get<std::string>());
-      if (!j.at("path0").get<std::string>().empty()) trace.script_dirs.insert(j.at("path0").get<std::string>());
-      if (!j.at("main").get<std::string>().empty()) trace.scripts.insert(j.at("main").get<std::string>());
-      for (const auto& p : j.at("modules")) trace.modules.insert(p.get<std::string>());
-      for (const auto& p : j.at("opened")) trace.opened.insert(p.get<std::string>());
-      for (const auto& p : j.at("mapped")) trace.mapped.insert(p.get<std::string>());
-      for (const auto& d : j.at("dists")) {
-        TracedDistribution dist{d.at(0), d.at(1), d.at(2)};
-        bool known = std::any_of(trace.distributions.begin(), trace.distributions.end(),
-                                 [&](const auto& o) { return o.metadata == dist.metadata; });
-        if (!known) trace.distributions.push_back(dist);
-      }
+      TracedProcess p;
+      p.started = j.at("started");
+      p.executable = j.at("executable");
+      const auto& i = j.at("interpreter");
+      p.interpreter = {i.at("executable"), i.at("base_prefix"), i.at("version"), i.at("abi")};
+      p.sys_path = strings(j.at("path"));
+      p.path0 = j.at("path0");
+      p.script_dir = j.at("script_dir");
+      p.main = j.at("main");
+      p.modules = strings(j.at("modules"));
+      p.opened = strings(j.at("opened"));
+      p.mapped = strings(j.at("mapped"));
+      for (const auto& d : j.at("dists")) p.distributions.push_back({d.at(0), d.at(1), d.at(2)});
+      processes.push_back(std::move(p));
     } catch (const nlohmann::json::exception& e) {
       fail("unreadable trace record: {}", e.what());
     }
   }
+  return processes;
 }
 
-RunTrace trace_run(const std::vector<std::string>& command, std::string& log) {
+RunTrace merge_trace(std::vector<TracedProcess> processes, const TracedInterpreter* target) {
+  std::stable_sort(processes.begin(), processes.end(),
+                   [](const auto& a, const auto& b) { return a.started < b.started; });
+  RunTrace trace;
+  if (processes.empty()) return trace;
+  trace.interpreter = target != nullptr ? *target : processes.front().interpreter;
+  for (const auto& p : processes) {
+    if (!p.interpreter.same_as(trace.interpreter)) {
+      auto other = std::find_if(trace.others.begin(), trace.others.end(),
+                                [&](const auto& o) { return o.interpreter.same_as(p.interpreter); });
+      if (other == trace.others.end()) other = trace.others.insert(other, {p.interpreter, 0});
+      other->processes += 1;
+      continue;
+    }
+    if (trace.processes++ == 0) trace.executable = p.executable;
+    trace.sys_path.insert(p.sys_path.begin(), p.sys_path.end());
+    for (const auto* dir : {&p.path0, &p.script_dir})
+      if (!dir->empty()) trace.script_dirs.insert(*dir);
+    if (!p.main.empty()) trace.scripts.insert(p.main);
+    trace.modules.insert(p.modules.begin(), p.modules.end());
+    trace.opened.insert(p.opened.begin(), p.opened.end());
+    trace.mapped.insert(p.mapped.begin(), p.mapped.end());
+    for (const auto& dist : p.distributions) {
+      bool known = std::any_of(trace.distributions.begin(), trace.distributions.end(),
+                               [&](const auto& o) { return o.metadata == dist.metadata; });
+      if (!known) trace.distributions.push_back(dist);
+    }
+  }
+  return trace;
+}
+
+std::vector<TracedProcess> trace_run(const std::vector<std::string>& command, std::string& log) {
   if (command.empty()) fail("pack --from-run: give the command to trace after --, e.g. -- python3 script.py");
   TempDir scratch("pybcast-trace-");
   std::string hook_dir = scratch.path() + "/hook", out_dir = scratch.path() + "/out";
@@ -218,20 +275,21 @@ RunTrace trace_run(const std::vector<std::string>& command, std::string& log) {
     fail("the traced run `{}` failed (exit status {}){}; pack needs a run that succeeds", shown(command), run.status,
          why.empty() ? "" : ": " + why);
   }
-  RunTrace trace;
+  std::vector<TracedProcess> processes;
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(out_dir.c_str()), ::closedir);
   if (!dir) throw_errno(out_dir, errno);
   std::vector<std::string> files;
   while (dirent* e = ::readdir(dir.get()))
     if (std::string(e->d_name).starts_with("trace-")) files.push_back(out_dir + "/" + e->d_name);
   std::sort(files.begin(), files.end());
-  for (const auto& f : files) parse_trace(read_file(f), trace);
-  if (trace.processes == 0)
+  for (const auto& f : files)
+    for (auto& p : parse_trace(read_file(f))) processes.push_back(std::move(p));
+  if (processes.empty())
     fail(
         "the traced run `{}` started no Python process that reported (is it a python command? python -E and -I "
         "ignore PYTHONPATH, which carries the trace hook)",
         shown(command));
-  return trace;
+  return processes;
 }
 
 }  // namespace pybcast
