@@ -17,15 +17,7 @@ work=$(mktemp -d /dev/shm/pybcast-rpbench-XXXXXX)
 disk=$(mktemp -d "${TMPDIR:-/tmp}/pybcast-rpbench-XXXXXX")
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work" "$disk"' EXIT
 prefix=$disk/prefix
-mkdir -p "$prefix/lib/mods"
-echo 'int base_value(void) { return 7; }' >"$disk/base.c"
-cc -shared -fPIC -o "$prefix/lib/libbase.so" "$disk/base.c"
-echo 'int base_value(void); int mod_value(void) { return base_value() + 1; }' >"$disk/mod.c"
-cc -c -fPIC -o "$disk/mod.o" "$disk/mod.c"
-for ((i = 0; i < n; i++)); do
-  cc -shared -o "$prefix/lib/mods/libm$i.so" "$disk/mod.o" -L"$prefix/lib" -lbase \
-    -Wl,--enable-new-dtags,-rpath,"$prefix/lib" -Wl,-soname,"libm$i.so"
-done
+"$root/tests/tools/make_runpath_prefix.sh" "$prefix" "$n" "$disk/build"
 "$pybcast" pack dir "$prefix" -o "$disk/prefix.tar.zst" >/dev/null 2>&1
 echo "prefix: $n libraries with RUNPATH $prefix/lib; pack-made bundle $(du -k "$disk/prefix.tar.zst" | cut -f1) KiB" >&2
 

@@ -56,7 +56,7 @@ _pybcast() {
       COMPREPLY=($(compgen -d -- "$cur"))
       return
       ;;
-    -o | --output | --trace | --script | --audit-json)
+    -o | --output | --trace | --script | --audit-json | --with)
       COMPREPLY=($(compgen -f -- "$cur"))
       return
       ;;
@@ -91,7 +91,7 @@ _pybcast() {
       flags="$_pybcast_stage_flags --no-abort-on-error --cleanup --keep-pythonhome --audit --audit-json --stage-script-dir"
       ;;
     inspect)
-      flags='-h --help --json --files --verify'
+      flags='-h --help --json --files --verify --check-import --with --python'
       ;;
     gc)
       flags='-h --help --chroot --all --older-than --max-size --dry-run -n'
@@ -111,8 +111,8 @@ _pybcast() {
           COMPREPLY=($(compgen -W 'python dist dir env pip --from-run --help' -- "$cur"))
           return
           ;;
-        python) flags="$_pybcast_pack_flags --keep" ;;
-        dist) flags="$_pybcast_pack_flags --deps" ;;
+        python) flags="$_pybcast_pack_flags --keep --no-headers" ;;
+        dist) flags="$_pybcast_pack_flags --deps --no-check --with" ;;
         dir | env)
           flags=$_pybcast_pack_flags
           [[ $cur != -* ]] && COMPREPLY=($(compgen -d -- "$cur"))

@@ -25,6 +25,8 @@ packages=(
   # h5py's distribution name differs from its import name), and make bench's biggest stack
   python3-torch python3-pandas python3-sklearn python3-astropy python3-dask python3-h5py
   python3-matplotlib python3-scipy
+  # Parallel h5py (driver="mpio"): pack dist by import name, MPI-IO from bundles
+  python3-h5py-mpi
 )
 missing=()
 for p in "${packages[@]}"; do

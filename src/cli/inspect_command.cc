@@ -1,6 +1,4 @@
 // `pybcast inspect BUNDLE [--verify]`: print a bundle's manifest, check its members.
-#include <algorithm>
-
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -60,27 +58,12 @@ void print_files(const Manifest& m) {
 
 /// --check-import: the bundle's top-level packages, imported by `python`
 /// from it (and the --with bundles) alone.
-int check_import(const std::string& bundle, const Manifest& manifest, const std::vector<std::string>& with,
-                 const std::string& python) {
-  std::vector<std::string> members, sites{manifest.layout.purelib}, bundles{bundle};
-  for (const auto& e : manifest.entries) members.push_back(e.path);
-  if (manifest.layout.platlib != manifest.layout.purelib) sites.push_back(manifest.layout.platlib);
-  for (const auto& w : with) {
-    bundles.push_back(w);
-    Manifest m = parse_manifest(read_manifest_text(w));
-    for (const auto& s : {m.layout.purelib, m.layout.platlib})
-      if (!s.empty() && std::find(sites.begin(), sites.end(), s) == sites.end()) sites.push_back(s);
-  }
-  std::vector<std::string> names;
-  for (const auto& site : sites)
-    for (const auto& n : top_level_imports(members, site)) names.push_back(n);
-  if (names.empty())
-    fail("{}: no top-level package in its site directory ({}) to import", bundle, fmt::join(sites, ", "));
-  ImportCheck check = check_imports(python, bundles, sites, names);
+void check_import(const std::string& bundle, const Manifest& manifest, const std::vector<std::string>& with,
+                  const std::string& python) {
+  ImportCheck check = check_bundle_imports(python, bundle, manifest, with, {});
   std::string line = fmt::format("pybcast pack dist --python {} -o MORE.tar.zst", python);
   if (std::string w = describe_import_check(check, line); !w.empty()) fail("{}: {}", bundle, w);
-  fmt::print(stderr, "pybcast: {}: {} import on their own\n", bundle, fmt::join(names, ", "));
-  return 0;
+  fmt::print(stderr, "pybcast: {}: the packed set imports on its own\n", bundle);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "pack/import_check.h"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -108,6 +109,29 @@ ImportCheck check_imports(const std::string& python, const std::vector<std::stri
   }
   check.missing_distributions = {dists.begin(), dists.end()};
   return check;
+}
+
+ImportCheck check_bundle_imports(const std::string& python, const std::string& bundle, const Manifest& manifest,
+                                 const std::vector<std::string>& with, std::vector<std::string> names) {
+  std::vector<std::string> bundles{bundle}, sites;
+  auto add_sites = [&](const Manifest& m) {
+    for (const auto& s : {m.layout.purelib, m.layout.platlib})
+      if (!s.empty() && std::find(sites.begin(), sites.end(), s) == sites.end()) sites.push_back(s);
+  };
+  add_sites(manifest);
+  for (const auto& w : with) {
+    bundles.push_back(w);
+    add_sites(parse_manifest(read_manifest_text(w)));
+  }
+  if (names.empty()) {
+    std::vector<std::string> members;
+    for (const auto& e : manifest.entries) members.push_back(e.path);
+    for (const auto& site : sites)
+      for (const auto& n : top_level_imports(members, site)) names.push_back(n);
+  }
+  if (names.empty())
+    fail("{}: no top-level package in its site directory ({}) to import", bundle, fmt::join(sites, ", "));
+  return check_imports(python, bundles, sites, names);
 }
 
 std::string describe_import_check(const ImportCheck& check, const std::string& pack_line) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "bundle/manifest.h"
+
 namespace pybcast {
 
 struct ImportCheck {
@@ -29,6 +31,12 @@ std::vector<std::string> top_level_imports(const std::vector<std::string>& membe
 /// "lib/python3/dist-packages") alone. Throws Error when python cannot run.
 ImportCheck check_imports(const std::string& python, const std::vector<std::string>& bundles,
                           const std::vector<std::string>& sites, const std::vector<std::string>& names);
+
+/// check_imports for `bundle` (its manifest read: `manifest`) staged with
+/// the `with` bundles: the site directories are their manifests'
+/// purelib/platlib; `names` empty: every top-level package of `bundle`.
+ImportCheck check_bundle_imports(const std::string& python, const std::string& bundle, const Manifest& manifest,
+                                 const std::vector<std::string>& with, std::vector<std::string> names);
 
 /// One warning (empty when the check passed), naming the fix: `pack_line`
 /// with the missing distributions added.

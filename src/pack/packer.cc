@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -247,15 +246,8 @@ std::string bundle_name_for(const std::string& output) {
 /// often completed by bundles staged beside it that the check is not told
 /// of (--with names them), and the bundle written is still what was asked.
 void check_packed_imports(const PackOptions& options, PackSource& source, const Manifest& manifest) {
-  std::vector<std::string> bundles{options.output}, sites{manifest.layout.purelib};
-  if (manifest.layout.platlib != manifest.layout.purelib) sites.push_back(manifest.layout.platlib);
-  for (const auto& with : options.with) {
-    bundles.push_back(with);
-    Manifest m = parse_manifest(read_manifest_text(with));
-    for (const auto& s : {m.layout.purelib, m.layout.platlib})
-      if (!s.empty() && std::find(sites.begin(), sites.end(), s) == sites.end()) sites.push_back(s);
-  }
-  ImportCheck check = check_imports(source.python->python, bundles, sites, source.imports);
+  ImportCheck check =
+      check_bundle_imports(source.python->python, options.output, manifest, options.with, source.imports);
   std::string line = fmt::format("pybcast pack dist --python {} -o {}{} {}", source.python->python, options.output,
                                  options.deps ? " --deps" : "", fmt::join(options.targets, " "));
   if (std::string w = describe_import_check(check, line); !w.empty()) source.warnings.push_back(w);

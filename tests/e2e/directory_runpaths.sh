@@ -10,15 +10,7 @@ command -v strace >/dev/null || skip "no strace"
 for b in "${PY_STACK[@]}"; do cp "$PY_BUNDLES/prefix/$b" "$PKGROOT/"; done
 N=200
 PREFIX=$PKGROOT/libprefix
-mkdir -p "$PREFIX/lib/mods"
-echo 'int base_value(void) { return 7; }' >"$SCRATCH/base.c"
-cc -shared -fPIC -o "$PREFIX/lib/libbase.so" "$SCRATCH/base.c"
-echo 'int base_value(void); int mod_value(void) { return base_value() + 1; }' >"$SCRATCH/mod.c"
-cc -c -fPIC -o "$SCRATCH/mod.o" "$SCRATCH/mod.c"
-for ((i = 0; i < N; i++)); do
-  cc -shared -o "$PREFIX/lib/mods/libm$i.so" "$SCRATCH/mod.o" -L"$PREFIX/lib" -lbase \
-    -Wl,--enable-new-dtags,-rpath,"$PREFIX/lib" -Wl,-soname,"libm$i.so"
-done
+"$REPO/tests/tools/make_runpath_prefix.sh" "$PREFIX" "$N" "$SCRATCH/build"
 readelf -d "$PREFIX/lib/mods/libm0.so" | grep -q "RUNPATH.*$PREFIX/lib" || fail "the fixture has no absolute RUNPATH"
 
 cat >"$SCRATCH/load.py" <<'PY'

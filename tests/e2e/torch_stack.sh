@@ -7,6 +7,8 @@
 # runs a tensor operation and an mpi4py allreduce of its result: the right
 # answer on every rank. torch/lib/*.so are relative symlinks into
 # /usr/lib/x86_64-linux-gnu, outside the packed set: they must not dangle.
+# DataLoader workers and torch.multiprocessing.spawn children run the staged
+# interpreter too.
 . "$(dirname "$0")/../lib/mpi.sh"
 /usr/bin/python3 -c "import torch" 2>/dev/null || skip "Debian's python3-torch is not installed"
 code='import torch, mpi4py.MPI as MPI
@@ -31,6 +33,28 @@ for bundles in python.tar.zst:torch.tar.zst:site.tar.zst from-run.tar.zst; do
     fail "$bundles: not every rank ran torch from its node copy with the right answer: $(cat "$SCRATCH/out")"
   echo "ok: $bundles: 4 ranks on 2 virtual nodes imported torch from the node copy and agreed on the allreduce"
 done
+
+# Children of the job (issue 26): DataLoader workers (fork) and
+# torch.multiprocessing.spawn run the staged interpreter from the node copy.
+cat >"$SCRATCH/workers.py" <<'PY'
+import os, sys, torch, torch.multiprocessing as tmp
+from torch.utils.data import DataLoader, TensorDataset
+
+def where(i, q):
+    q.put(sys.prefix)
+
+if __name__ == "__main__":
+    root = os.environ["PYTHON_MPI_CHROOT"] + "/"
+    loader = DataLoader(TensorDataset(torch.arange(8.0)), batch_size=2, num_workers=2)
+    total = float(sum(float(b[0].sum()) for b in loader))
+    q = tmp.get_context("spawn").SimpleQueue()
+    tmp.spawn(where, args=(q,), nprocs=1)
+    child = q.get()
+    print("WORKERS", "ok" if total == 28.0 and child.startswith(root) else "BAD %s %s" % (total, child))
+PY
+PYTHON_MPI_PACKAGES=python.tar.zst:torch.tar.zst:site.tar.zst run_mpi 2 "$PYTHON_MPI" "$SCRATCH/workers.py"
+[ "$STATUS" -eq 0 ] && [ "$(count_matches "WORKERS ok")" -eq 2 ] || fail "DataLoader workers / torch.multiprocessing.spawn: $(tail -20 "$SCRATCH/out")"
+echo "ok: DataLoader workers and torch.multiprocessing.spawn children run the staged interpreter"
 
 # scikit-learn through joblib needs `import distutils`, which setuptools'
 # distutils-precedence.pth provides at start-up, before --from-run's hook runs.
