@@ -1,5 +1,6 @@
 #include "launch/python_env.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -76,10 +77,17 @@ LaunchEnvironment python_environment(const EnvironmentInputs& in) {
     }
   }
   env.set.emplace_back("PYTHONHOME", home);
-  for (const char* name : {"PYTHONHOME", "PYTHONHASHSEED"}) {
-    const char* value = get(name);
-    env.for_children.push_back({name, value ? std::optional<std::string>(value) : std::nullopt});
-  }
+  // Children: the user's PYTHONHOME where it named a Python outside the stage
+  // (kept or replaced); one that named the staged Python (under CHROOT, or its
+  // original prefix) is unset, as that Python finds its home by itself.
+  bool home_outside = !py.user_home_outside.empty() ||
+                      std::any_of(py.mappings.begin(), py.mappings.end(),
+                                  [](const PathMapping& m) { return m.variable == "PYTHONHOME" && m.replaced; });
+  const char* user_home = get("PYTHONHOME");
+  env.for_children.push_back(
+      {"PYTHONHOME", user_home && home_outside ? std::optional<std::string>(user_home) : std::nullopt});
+  const char* user_seed = get("PYTHONHASHSEED");
+  env.for_children.push_back({"PYTHONHASHSEED", user_seed ? std::optional<std::string>(user_seed) : std::nullopt});
   // A staged venv's bin/ (its scripts) first, as activating it would.
   std::string bin = py.home + "/bin", exe_dir = std::filesystem::path(py.executable).parent_path().string();
   if (!py.executable.empty() && exe_dir != bin) bin = exe_dir + ":" + bin;
