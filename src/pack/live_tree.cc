@@ -142,11 +142,6 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
          format_bytes(static_cast<double>(walk_.bytes)), format_bytes(static_cast<double>(options.max_bytes)),
          options.raise_hint);
   digest_ = hex128(text);
-  // After the digest: what it changes follows from the walked tree alone.
-  if (walk_.venv) {
-    made_ = std::make_unique<TempDir>("pybcast-live-");
-    stage_as_venv(parts_[1], dir, parts_[0].manifest.layout.executable, *made_);
-  }
   walk_.seconds = clock.seconds();
 }
 
@@ -160,6 +155,9 @@ LiveTree::~LiveTree() = default;
 TreeTar& LiveTree::stream(const std::string& scratch_parent) {
   if (stream_) return *stream_;
   elf_copies_ = std::make_unique<TempDir>(scratch_parent, "pybcast-elf-");
+  // Not in the walk: a warm step reads and writes nothing for it. What it
+  // changes follows from the walked tree alone, which the digest covers.
+  if (walk_.venv) stage_as_venv(parts_[1], dir_, parts_[0].manifest.layout.executable, *elf_copies_);
   std::map<std::string, PackEntry> merged;  // a later part wins, as a later bundle would
   Manifest manifest;
   for (size_t i = 0; i < parts_.size(); ++i) {

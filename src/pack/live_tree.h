@@ -75,8 +75,7 @@ class LiveTree {
   std::string digest_;
   LiveTreeWalk walk_;
   std::vector<std::string> warnings_;
-  std::unique_ptr<TempDir> made_;        ///< a venv's pyvenv.cfg
-  std::unique_ptr<TempDir> elf_copies_;  ///< rewritten ELF files
+  std::unique_ptr<TempDir> elf_copies_;  ///< rewritten ELF files, a venv's pyvenv.cfg
   RunpathReport runpaths_;
   std::optional<TreeTar> stream_;
 };
