@@ -1,9 +1,8 @@
 #include "archive/writer_pool.h"
 
-#include <sched.h>
-
 #include <algorithm>
 
+#include "util/cores.h"
 #include "util/error.h"
 #include "util/timer.h"
 
@@ -19,13 +18,6 @@ constexpr size_t kWakeFiles = 16;
 constexpr size_t kWakeBytes = size_t{1} << 20;
 
 }  // namespace
-
-unsigned available_cores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return std::max(1u, std::thread::hardware_concurrency());
-  return std::max(1, CPU_COUNT(&set));
-}
 
 // The agreed default (DESIGN.md: the cores available). Where no core is left for the writers (2
 // cores: the decoder and the parser) the pool only adds a copy of every body:

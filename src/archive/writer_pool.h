@@ -97,8 +97,6 @@ class WriterPool {
   std::vector<std::thread> threads_;
 };
 
-/// Cores this process may run on (sched_getaffinity), at least 1.
-unsigned available_cores();
 /// The default of --extract-threads: available cores, at most 16.
 unsigned default_extract_threads();
 

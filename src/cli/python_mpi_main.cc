@@ -5,13 +5,9 @@
 // (PYTHON_MPI_CHROOT, PYTHON_MPI_PKGROOT, PYTHON_MPI_PACKAGES, PYBCAST_*).
 #include "cli/audit_options.h"
 #include "cli/commands.h"
+#include "cli/launch_settings.h"
 #include "cli/mpi_main.h"
 #include "cli/python_mpi_flags.h"
-#include "cli/script_dir_settings.h"
-#include "cli/stage_settings.h"
-#include "launch/python_launcher.h"
-#include "util/error.h"
-#include "util/settings.h"
 #include "util/timer.h"
 
 int main(int argc, char** argv) {
@@ -23,18 +19,8 @@ int main(int argc, char** argv) {
   return pybcast::launch_main(
       argc, argv,
       [&] {
-        pybcast::LaunchRequest request;
-        pybcast::StageSettings settings = pybcast::resolve_stage_settings({});
-        request.stage = settings.request;
-        request.outputs = settings.outputs;
-        request.python_args = python_args;
-        request.abort_on_error = !pybcast::truthy(pybcast::setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
-        request.cleanup = flags.cleanup || pybcast::truthy(pybcast::setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
-        request.keep_pythonhome = pybcast::keep_pythonhome_from_env();
-        request.audit = audit.audit;
-        request.audit_json = audit.json;
-        pybcast::resolve_script_dir(flags.stage_script_dir, request);
-        return request;
+        return pybcast::resolve_launch_request(
+            {{}, python_args, audit, false, flags.cleanup, false, flags.stage_script_dir});
       },
       started);
 }

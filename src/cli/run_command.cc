@@ -7,12 +7,10 @@
 #include "cli/agreed_settings.h"
 #include "cli/audit_options.h"
 #include "cli/commands.h"
+#include "cli/launch_settings.h"
 #include "cli/mpi_main.h"
-#include "cli/script_dir_settings.h"
 #include "cli/stage_settings.h"
 #include "launch/python_launcher.h"
-#include "util/error.h"
-#include "util/settings.h"
 #include "util/timer.h"
 
 namespace pybcast {
@@ -63,18 +61,8 @@ int run_run(int argc, char** argv) {
   return launch_main(
       argc, argv,
       [&] {
-        LaunchRequest request;
-        StageSettings settings = resolve_stage_settings(flags);
-        request.stage = settings.request;
-        request.outputs = settings.outputs;
-        request.python_args = python_args;
-        request.abort_on_error = !keep_going && !truthy(setting(std::nullopt, {"PYBCAST_NO_ABORT"}, "0"));
-        request.cleanup = cleanup || truthy(setting(std::nullopt, {"PYBCAST_CLEANUP"}, "0"));
-        request.keep_pythonhome = keep_pythonhome || keep_pythonhome_from_env();
-        request.audit = audit.audit;
-        request.audit_json = audit.json;
-        resolve_script_dir(stage_script_dir, request);
-        return request;
+        return resolve_launch_request(
+            {flags, python_args, audit, keep_going, cleanup, keep_pythonhome, stage_script_dir});
       },
       started);
 }

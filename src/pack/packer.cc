@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <thread>
 
 #include "bundle/manifest.h"
 #include "pack/bundle_reader.h"
@@ -15,6 +14,7 @@
 #include "pack/pack_sources.h"
 #include "pack/relink.h"
 #include "pack/shared_libs.h"
+#include "util/cores.h"
 #include "util/error.h"
 #include "util/paths.h"
 #include "util/timer.h"
@@ -218,7 +218,7 @@ CompressionOptions compression(const PackOptions& options) {
   c.level = options.level == 0 ? default_level(c.kind) : options.level;
   if (c.kind != Compression::kNone && (c.level < 1 || c.level > max_level(c.kind)))
     fail("--level {}: {} takes 1 to {}", options.level, compression_name(c.kind), max_level(c.kind));
-  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int cores = static_cast<int>(available_cores());  // the job's CPU set, not the machine's
   c.threads = std::min(options.threads > 0 ? options.threads : cores, kMaxThreads);
   return c;
 }

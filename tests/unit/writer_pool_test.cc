@@ -1,4 +1,5 @@
 #include "archive/writer_pool.h"
+#include "util/cores.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
