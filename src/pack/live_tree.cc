@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
 #include <map>
 
 #include "bundle/metadata_layout.h"
@@ -49,26 +48,6 @@ bool may_be_elf(const PackEntry& e) {
   return e.executable && !e.member.ends_with(".py") && !e.member.ends_with(".sh");
 }
 
-/// pyvenv.cfg's include-system-site-packages: the venv also sees its base's site directories.
-bool system_site_packages(const std::string& venv) {
-  std::ifstream in(venv + "/pyvenv.cfg");
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    auto trim = [](std::string t) {
-      t.erase(0, t.find_first_not_of(" \t"));
-      t.erase(t.find_last_not_of(" \t\r") + 1);
-      return t;
-    };
-    if (trim(line.substr(0, eq)) == "include-system-site-packages") {
-      std::string v = trim(line.substr(eq + 1));
-      return v == "true" || v == "True";
-    }
-  }
-  return false;
-}
-
 /// The base interpreter's own site directories (Debian: lib/python3/dist-packages),
 /// where that interpreter looks for them from the staged prefix.
 void add_base_sites(PackSource& python) {
@@ -100,7 +79,7 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
       std::string python = exists(dir + "/bin/python3") ? dir + "/bin/python3" : dir + "/bin/python";
       if (!exists(python)) fail("{} is a venv (pyvenv.cfg) without bin/python3", dir);
       PackOptions base = live_options(PackKind::python, "", python, options);
-      bool with_sites = system_site_packages(dir);
+      bool with_sites = includes_system_site(dir);
       if (with_sites) base.keep.push_back("site-packages");  // pyenv-style: inside the stdlib directory
       parts_.push_back(collect_python(base));
       if (with_sites) add_base_sites(parts_.back());

@@ -1,7 +1,5 @@
 #include "pack/live_venv.h"
 
-#include <fcntl.h>
-
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -28,7 +26,21 @@ std::string key_of(const std::string& line) {
   return key;
 }
 
+std::string value_of(const std::string& line) { return trimmed(line.substr(line.find('=') + 1)); }
+
 }  // namespace
+
+bool includes_system_site(const std::string& venv_dir) {
+  std::ifstream in(venv_dir + "/pyvenv.cfg");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (key_of(line) != "include-system-site-packages") continue;
+    std::string v = value_of(line);
+    for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return v == "true";
+  }
+  return true;  // site.py's default when the key is absent
+}
 
 std::string staged_venv_config(const std::string& original) {
   std::istringstream in(original);

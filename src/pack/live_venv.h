@@ -18,6 +18,11 @@
 
 namespace pybcast {
 
+/// pyvenv.cfg's include-system-site-packages as site.py reads it ("true" in
+/// any case; absent counts as true): the venv also sees its base's site
+/// directories.
+bool includes_system_site(const std::string& venv_dir);
+
 /// The staged venv's pyvenv.cfg from the original's text: without `home`
 /// (it names the original base; PYTHONHOME names the staged one, and
 /// sysconfig would look for a build tree there), and with

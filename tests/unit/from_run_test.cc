@@ -40,7 +40,7 @@ RunTrace run_from(const std::string& script_dir) {
 }
 
 TEST(FromRun, SiteModulesAndPackageDataGoToTheSiteDirectory) {
-  RunTrace trace = run_from("/work");
+  RunTrace trace = run_from("/home/u");
   trace.modules = {"/usr/lib/python3/dist-packages/numpy/__init__.py", "/usr/lib/python3/dist-packages/six.py",
                    "/usr/local/lib/python3.11/dist-packages/fast.cpython-311-x86_64-linux-gnu.so"};
   trace.opened = {"/usr/lib/python3/dist-packages/certifi/cacert.pem",
@@ -66,7 +66,7 @@ TEST(FromRun, AConsoleScriptsDirectoryIsNoSiteDirectory) {
 TEST(FromRun, OnlyModuleFilesOfASysPathDirectoryAreItsModules) {
   // /usr/bin on sys.path without being a script's directory (the run put it there): still no compiler in
   // dist-packages; a PYTHONPATH directory's modules and packages are packed, its other files are not.
-  RunTrace trace = run_from("/work");
+  RunTrace trace = run_from("/home/u");
   trace.sys_path.insert({"/usr/bin", "/opt/libs"});
   trace.opened = {"/usr/bin/gfortran",      "/usr/bin/cc",         "/opt/libs/README", "/opt/libs/tool.py",
                   "/opt/libs/pkg/data.bin", "/opt/libs/bundle.zip"};
@@ -83,11 +83,11 @@ TEST(FromRun, OnlyModuleFilesOfASysPathDirectoryAreItsModules) {
 }
 
 TEST(FromRun, FilesOffTheSysPathStayOut) {
-  RunTrace trace = run_from("/work");
-  trace.opened = {"/work/input.csv", "/etc/hosts", "/root/.pyenv/versions/3.12.1/lib/python3.12/os.py"};
+  RunTrace trace = run_from("/home/u");
+  trace.opened = {"/home/u/input.csv", "/etc/hosts", "/root/.pyenv/versions/3.12.1/lib/python3.12/os.py"};
   trace.mapped = {"/opt/mpi/lib/libmpi.so.40", "/usr/lib/x86_64-linux-gnu/libm.so.6"};
   auto m = members(trace);
-  EXPECT_EQ(m["/work/input.csv"], "");
+  EXPECT_EQ(m["/home/u/input.csv"], "");
   EXPECT_EQ(m["/etc/hosts"], "");
   EXPECT_EQ(m["/root/.pyenv/versions/3.12.1/lib/python3.12/os.py"], "");
   EXPECT_EQ(m["/opt/mpi/lib/libmpi.so.40"], "lib/libmpi.so.40");

@@ -27,9 +27,9 @@ std::string record(int64_t started, const std::string& executable, const Interp&
       {"executable", executable},
       {"interpreter",
        {{"executable", i.executable}, {"base_prefix", i.base_prefix}, {"version", i.version}, {"abi", i.abi}}},
-      {"path", {"/work", std::string(i.base_prefix) + "/lib/python3.x"}},
-      {"path0", "/work"},
-      {"script_dir", main.empty() ? "" : "/work"},
+      {"path", {"/home/u", std::string(i.base_prefix) + "/lib/python3.x"}},
+      {"path0", "/home/u"},
+      {"script_dir", main.empty() ? "" : "/home/u"},
       {"main", main},
       {"modules", {module}},
       {"opened", {module}},
@@ -39,14 +39,14 @@ std::string record(int64_t started, const std::string& executable, const Interp&
 }
 
 TEST(FromRunTrace, ParsesOneProcessPerLine) {
-  auto processes = parse_trace(record(5, "/usr/bin/python3", kDebian, "/usr/lib/python3.11/os.py", "/work/a.py") +
+  auto processes = parse_trace(record(5, "/usr/bin/python3", kDebian, "/usr/lib/python3.11/os.py", "/home/u/a.py") +
                                "\n" + record(7, "/usr/bin/python3", kDebian, "/usr/lib/python3.11/json/__init__.py"));
   ASSERT_EQ(processes.size(), 2u);
   EXPECT_EQ(processes[0].started, 5);
   EXPECT_EQ(processes[0].interpreter.base_prefix, "/usr");
   EXPECT_EQ(processes[0].interpreter.version, "3.11.2");
-  EXPECT_EQ(processes[0].script_dir, "/work");
-  EXPECT_EQ(processes[0].main, "/work/a.py");
+  EXPECT_EQ(processes[0].script_dir, "/home/u");
+  EXPECT_EQ(processes[0].main, "/home/u/a.py");
   EXPECT_EQ(processes[1].modules, std::vector<std::string>{"/usr/lib/python3.11/json/__init__.py"});
   ASSERT_EQ(processes[1].distributions.size(), 1u);
   EXPECT_EQ(processes[1].distributions[0].name, "numpy");
@@ -62,7 +62,7 @@ TEST(FromRunTrace, KeepsTheInterpreterOfTheFirstProcessOnly) {
   auto processes = parse_trace(
       record(20, "/root/.pyenv/versions/3.12.1/bin/python3", kPyenv,
              "/root/.pyenv/versions/3.12.1/lib/python3.12/decimal.py") +
-      record(10, "/usr/bin/python3", kDebian, "/usr/lib/python3/dist-packages/numpy/__init__.py", "/work/a.py") +
+      record(10, "/usr/bin/python3", kDebian, "/usr/lib/python3/dist-packages/numpy/__init__.py", "/home/u/a.py") +
       record(30, "/root/.pyenv/versions/3.12.1/bin/python3.12", kPyenv,
              "/root/.pyenv/versions/3.12.1/lib/python3.12/json/__init__.py"));
   RunTrace trace = merge_trace(processes, nullptr);
@@ -71,8 +71,8 @@ TEST(FromRunTrace, KeepsTheInterpreterOfTheFirstProcessOnly) {
   EXPECT_EQ(trace.interpreter.base_prefix, "/usr");
   EXPECT_EQ(trace.modules, std::set<std::string>{"/usr/lib/python3/dist-packages/numpy/__init__.py"});
   EXPECT_EQ(trace.opened, trace.modules);
-  EXPECT_EQ(trace.sys_path, (std::set<std::string>{"/work", "/usr/lib/python3.x"}));
-  EXPECT_EQ(trace.scripts, std::set<std::string>{"/work/a.py"});
+  EXPECT_EQ(trace.sys_path, (std::set<std::string>{"/home/u", "/usr/lib/python3.x"}));
+  EXPECT_EQ(trace.scripts, std::set<std::string>{"/home/u/a.py"});
   ASSERT_EQ(trace.others.size(), 1u);  // one entry per interpreter, not per process
   EXPECT_EQ(trace.others[0].interpreter.executable, kPyenv.executable);
   EXPECT_EQ(trace.others[0].interpreter.version, "3.12.1");
@@ -85,11 +85,11 @@ TEST(FromRunTrace, AVenvOfTheTargetIsTheTarget) {
   venv.executable = "/usr/bin/python3.11";
   auto processes =
       parse_trace(record(1, "/usr/bin/python3", kDebian, "/usr/lib/python3.11/os.py") +
-                  record(2, "/work/venv/bin/python", venv, "/work/venv/lib/python3.11/site-packages/x.py"));
+                  record(2, "/home/u/venv/bin/python", venv, "/home/u/venv/lib/python3.11/site-packages/x.py"));
   RunTrace trace = merge_trace(processes, nullptr);
   EXPECT_EQ(trace.processes, 2);
   EXPECT_TRUE(trace.others.empty());
-  EXPECT_TRUE(trace.modules.contains("/work/venv/lib/python3.11/site-packages/x.py"));
+  EXPECT_TRUE(trace.modules.contains("/home/u/venv/lib/python3.11/site-packages/x.py"));
 }
 
 TEST(FromRunTrace, SameVersionElsewhereOrAnotherAbiIsAnotherPython) {
