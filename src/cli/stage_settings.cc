@@ -1,5 +1,6 @@
 #include "cli/stage_settings.h"
 
+#include <climits>
 #include <filesystem>
 
 #include <CLI/CLI.hpp>
@@ -57,23 +58,15 @@ StageSettings resolve_stage_settings(const StageFlags& f) {
   r.bundles = f.bundles;
   if (r.bundles.empty()) r.bundles = split_list(setting(f.packages, {"PYBCAST_PACKAGES", "PYTHON_MPI_PACKAGES"}, ""));
   std::string vnodes = setting(f.virtual_nodes, {"PYBCAST_VIRTUAL_NODES"}, "0");
-  try {
-    size_t used = 0;
-    r.virtual_nodes = std::stoi(vnodes, &used);
-    if (used != vnodes.size() || r.virtual_nodes < 0) throw std::invalid_argument(vnodes);
-  } catch (const std::exception&) {
-    fail("invalid number of virtual nodes '{}'", vnodes);
-  }
+  std::optional<uint64_t> nodes = parse_count(vnodes);
+  if (!nodes || *nodes > static_cast<uint64_t>(INT_MAX)) fail("invalid number of virtual nodes '{}'", vnodes);
+  r.virtual_nodes = static_cast<int>(*nodes);
   r.chunk_size = parse_size(setting(f.chunk_size, {"PYBCAST_CHUNK_SIZE"}, kDefaultChunkSize));
   std::string threads = setting(f.extract_threads, {"PYBCAST_EXTRACT_THREADS"}, "0");
-  try {
-    size_t used = 0;
-    int n = std::stoi(threads, &used);
-    if (used != threads.size() || n < 0 || n > kMaxExtractThreads) throw std::invalid_argument(threads);
-    r.extract_threads = static_cast<unsigned>(n);
-  } catch (const std::exception&) {
+  std::optional<uint64_t> n = parse_count(threads);
+  if (!n || *n > static_cast<uint64_t>(kMaxExtractThreads))
     fail("invalid number of extract threads '{}' (1 to {}, or 0 for the cores available)", threads, kMaxExtractThreads);
-  }
+  r.extract_threads = static_cast<unsigned>(*n);
   r.lock_timeout = f.lock_timeout;
   r.verify_cache = f.verify_cache || truthy(setting(std::nullopt, {"PYBCAST_VERIFY_CACHE"}, "0"));
   if (std::string max = setting(f.cache_max, {"PYBCAST_CACHE_MAX"}, ""); !max.empty()) r.cache_max = parse_size(max);

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "util/units.h"
+
 namespace pybcast::test_seams {
 
 namespace {
@@ -10,7 +12,7 @@ namespace {
 std::optional<uint64_t> number_from(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr || *value == '\0') return std::nullopt;
-  return std::stoull(value);
+  return parse_count(value);  // junk: the seam stays off
 }
 
 }  // namespace

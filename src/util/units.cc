@@ -1,6 +1,7 @@
 #include "util/units.h"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 
@@ -34,6 +35,13 @@ std::string format_seconds(double seconds) {
 std::string format_rate(double bytes, double seconds) {
   if (seconds <= 0) return "-";
   return format_bytes(bytes / seconds) + "/s";
+}
+
+std::optional<uint64_t> parse_count(std::string_view text) {
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 uint64_t parse_size(const std::string& text) {

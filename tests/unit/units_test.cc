@@ -24,6 +24,14 @@ TEST(Units, FormatsAndParses) {
   EXPECT_EQ(parse_size("18446744073709551615"), UINT64_MAX);
   EXPECT_THROW(parse_size("18446744073709551616"), Error);
   EXPECT_THROW(parse_size("99999999999999999999"), Error);
+}
+
+TEST(Units, CountsAreDecimalDigitsAlone) {
+  EXPECT_EQ(parse_count("0"), 0u);
+  EXPECT_EQ(parse_count("16"), 16u);
+  EXPECT_EQ(parse_count("18446744073709551615"), UINT64_MAX);
+  for (const char* junk : {"", "-1", "+2", " 2", "2 ", "4k", "two", "18446744073709551616"})
+    EXPECT_EQ(parse_count(junk), std::nullopt) << junk;
   EXPECT_THROW(parse_size("17179869185G"), Error);  // wrapped to 1 GiB before
   EXPECT_EQ(parse_size("17179869183G"), uint64_t{17179869183} << 30);
 }
