@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all build test unit mpi demo bench clean
+.PHONY: all build programs test unit mpi demo bench clean
 
 all: build
 
@@ -12,7 +12,14 @@ $(BUILD)/Makefile:
 build: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+# The two programs only (what the demo needs), without the tests.
+programs: $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS) --target pybcast python-mpi
+
+# Installs the test set first (a no-op when it is there): the demo installs less.
+test:
+	./scripts/install-deps.sh test
+	$(MAKE) build
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
 
 unit: build

@@ -6,9 +6,11 @@
 # then warm. Prints the script's result and the timing report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
-echo "== building"
-make build >/dev/null
+started=$SECONDS
+./scripts/install-deps.sh demo
+echo "== building pybcast and python-mpi (dependencies ready after $((SECONDS - started)) s)"
+make programs >/dev/null
+echo "== built after $((SECONDS - started)) s"
 PYBCAST=$PWD/build/bin/pybcast
 WORK=${PYBCAST_DEMO_DIR:-$PWD/demo-work}
 SHARED=$WORK/shared

@@ -1,23 +1,37 @@
 #!/bin/bash
-# Installs everything pybcast needs to build, test, run the demo and the
-# benchmarks on Debian 12, from Debian's own packages.
+# Installs what pybcast needs on Debian 12, from Debian's own packages, in three
+# nested sets (each includes the one before):
+#   runtime  build pybcast and run it: compiler, MPI, archive/compression libraries, patchelf
+#   demo     runtime + what ./demo/run-demo.sh packs and runs (python3, numpy, mpi4py)
+#   test     demo + the test suite, CI beyond it, the real stacks and the benchmarks (default)
+# Usage: scripts/install-deps.sh [runtime|demo|test]
 set -euo pipefail
-packages=(
+set_name=${1:-test}
+runtime=(
   build-essential cmake pkg-config git ca-certificates
   openmpi-bin libopenmpi-dev
   libarchive-dev libzstd-dev zlib1g-dev liblzma-dev libbz2-dev
-  # gzip through ISA-L (zlib is the fallback when it is missing); igzip for bench/stage_bench.py
-  libisal-dev isal
-  libcli11-dev libfmt-dev libxxhash-dev nlohmann-json3-dev libgtest-dev
-  python3 python3-dev libpython3.11 python3-numpy python3-mpi4py
+  # gzip through ISA-L (zlib is the fallback when it is missing)
+  libisal-dev
+  libcli11-dev libfmt-dev libxxhash-dev nlohmann-json3-dev
+  # CMake configures the tests too (find_package(GTest)); building them is separate
+  libgtest-dev
+  # pack and directory staging: RUNPATH/RPATH rewriting to $ORIGIN when the new text is longer
+  patchelf
+)
+demo=(
+  python3 python3-numpy python3-mpi4py
+)
+test=(
+  python3-dev libpython3.11
   python3-pip python3-venv python3-setuptools python3-wheel
+  # igzip for bench/stage_bench.py
+  isal
   strace zstd pigz xz-utils bzip2 bc util-linux iproute2
   fuse3 libfuse3-dev
   # CI beyond the suite: MPICH build, sanitizers and fuzzing, the .deb, Lmod, man pages
   mpich libmpich-dev clang-14 libclang-rt-14-dev
   dpkg-dev lmod man-db groff-base bash-completion
-  # pack: RUNPATH/RPATH rewriting to $ORIGIN
-  patchelf
   # The Slurm tests (tests/harness/slurm_cluster.sh): slurmctld, slurmd, the clients,
   # munge, and the plugins (mpi_pmix for Open MPI under srun, proctrack/linuxproc, task/none)
   slurm-wlm slurmctld slurmd slurm-client slurm-wlm-basic-plugins munge
@@ -28,12 +42,18 @@ packages=(
   # Parallel h5py (driver="mpio"): pack dist by import name, MPI-IO from bundles
   python3-h5py-mpi
 )
+case $set_name in
+  runtime) packages=("${runtime[@]}") ;;
+  demo) packages=("${runtime[@]}" "${demo[@]}") ;;
+  test) packages=("${runtime[@]}" "${demo[@]}" "${test[@]}") ;;
+  *) echo "install-deps.sh: unknown set '$set_name' (runtime, demo or test)" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
-echo "installing: ${missing[*]}"
+echo "installing ($set_name set): ${missing[*]}"
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
