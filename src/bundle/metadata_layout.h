@@ -3,7 +3,7 @@
 //   in a bundle          .pybcast/manifest.json           written first by `pybcast pack`
 //   in a staged prefix   .pybcast/bundles/<bundle>/...    each bundle's own .pybcast/ members
 //                        .pybcast/stage.json              what staging recorded
-//                        venv/                            a venv named as a directory (pack/live_venv.h)
+//                        venv/                            a venv named as a directory (tree/live_venv.h)
 #include <string>
 #include <vector>
 

@@ -20,7 +20,7 @@ struct BundleIdentity {
   uint64_t inode = 0;
   int64_t ctime_ns = 0;
   /// A directory staged as it is: the digest of its walk (every entry's path,
-  /// type, size, mtime, ctime, inode: pack/live_tree), "" for a bundle file.
+  /// type, size, mtime, ctime, inode: tree/live_tree), "" for a bundle file.
   std::string tree;
 };
 

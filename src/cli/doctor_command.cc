@@ -2,24 +2,16 @@
 // shared/slow file system, and what to change (the seed's manual checks:
 // where PATH, LD_LIBRARY_PATH, PYTHONPATH, PYTHONUSERBASE point; run from
 // scratch; avoid ~/.local). Runs on one node, no MPI.
-#include <cstdlib>
-#include <filesystem>
 #include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cache/stage_cache.h"
-#include "cache/user_root.h"
 #include "cli/commands.h"
 #include "cli/exit_status.h"
 #include "cli/stage_settings.h"
 #include "doctor/doctor_report.h"
-#include "doctor/logind.h"
-#include "doctor/package_dirs.h"
-#include "launch/mpi_abi.h"
-#include "stage/entry_check.h"
-#include "util/child_process.h"
+#include "doctor/examination.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -52,36 +44,6 @@ constexpr const char* kFooter =
     "  pybcast doctor --python /usr/bin/python3 --script job.py\n"
     "  pybcast doctor --measure 'import numpy' --json";
 
-/// This user's published entries on this node, each re-hashed against the
-/// manifests staged in it. Only looks: creates nothing where nothing was staged.
-std::vector<CacheEntryCheck> check_cache_entries(const std::string& chroot) {
-  std::vector<CacheEntryCheck> checks;
-  for (const auto& where : existing_user_roots(chroot)) {
-    std::string root = layout::user_root(where);
-    std::error_code ec;
-    if (!std::filesystem::is_directory(root + "/" + layout::kCacheDir, ec)) continue;
-    StageCache cache(open_user_root(where));
-    for (const auto& key : cache.list_entries()) {
-      CacheEntryCheck check;
-      check.path = cache.entry_path(key);
-      try {
-        io::Fd entry = cache.open_entry(key);
-        if (!entry.valid()) continue;
-        io::Fd mirror = cache.open_bytecode_mirror(key);
-        ContentCheck content = check_staged_entry(entry.get(), mirror.get(), check.path);
-        check.files = content.files;
-        check.differing = content.problem_count;
-        check.problems = content.problems;
-        check.unverifiable = content.unverifiable;
-      } catch (const Error& e) {
-        check.error = e.what();
-      }
-      checks.push_back(std::move(check));
-    }
-  }
-  return checks;
-}
-
 }  // namespace
 
 int run_doctor(int argc, char** argv) {
@@ -106,36 +68,18 @@ int run_doctor(int argc, char** argv) {
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   return run_reporting_errors(
       [&] {
-        std::error_code ec;
-        if (script && !std::filesystem::exists(*script, ec)) fail("--script {}: no such file", *script);
-        std::string cwd = std::filesystem::current_path().string();
-        DoctorReport report;
-        report.python = ask_python(python);
-        if (!report.python.error.empty() && (python_option->count() > 0 || measure))
-          fail("cannot ask the python: {}", report.python.error);
-        std::vector<Mount> mounts = read_mounts();
-        report.locations = check_locations({::getenv, cwd, script.value_or(""), &report.python, mounts});
-        if (measure) {
-          const char* path = std::getenv("PATH");
-          std::string strace = find_program("strace", path != nullptr ? path : "");
-          report.measure = measure_metadata_ops(python, *measure, strace, mounts, cwd);
-        }
-        report.chroot = resolve_chroot(chroot);
-        report.cache_entries = check_cache_entries(report.chroot);
-        if (std::optional<std::string> note = remove_ipc_note()) report.notes.push_back(*note);
-        for (auto& note : package_dir_notes(::getenv)) report.notes.push_back(std::move(note));
-        if (std::optional<Mpi4pyAbi> abi = mpi4py_abi_on_path(report.python.path)) {
-          std::string running = running_mpi_version();
-          std::optional<std::string> mismatch = mpi_abi_mismatch(*abi, running);
-          report.notes.push_back(mismatch ? "MPI MISMATCH: " + *mismatch
-                                          : fmt::format("mpi4py {} needs {} ({}); python-mpi runs {}: they match",
-                                                        abi->extension, abi->library, abi->family, running));
-        }
+        DoctorRequest request;
+        request.python = python;
+        request.python_required = python_option->count() > 0;
+        request.script = script;
+        request.measure = measure;
+        request.chroot = resolve_chroot(chroot);
+        DoctorReport report = examine(request);
         if (json) fmt::print("{}\n", doctor_json(report).dump(2));
         else fmt::print("{}", format_doctor_table(report));
         return anything_shared(report) || any_cache_damage(report) ? kExitDoctorFoundShared : kExitOk;
       },
-      kExitDoctorCannotCheck);
+      kExitUsage);  // what doctor cannot check as asked is a usage error (exit_status.h)
 }
 
 }  // namespace pybcast

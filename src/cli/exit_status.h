@@ -2,9 +2,10 @@
 // Exit statuses and error reporting, the same for every command:
 //   0 success, 1 failure (an Error: its message, one line), 2 usage error
 //   (CLI11's message), 70 internal error (EX_SOFTWARE: a bug; under MPI the
-//   job is aborted with it). `pybcast doctor` documents its own 1 and 2
-//   (docs/doctor.md): 1 = something is on a shared file system, 2 = it
-//   could not check.
+//   job is aborted with it). `pybcast doctor` (docs/doctor.md) gives 1 its
+//   own meaning, something is on a shared file system; a request it cannot
+//   check as given (a --python that does not run, a --script that is not
+//   there) is a usage error, 2, like any other.
 #include <functional>
 #include <optional>
 #include <string>
@@ -19,9 +20,8 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitInternal = 70;
-/// `pybcast doctor` (docs/doctor.md): a location is on a shared file system / it could not check.
+/// `pybcast doctor` (docs/doctor.md): a location is on a shared file system.
 inline constexpr int kExitDoctorFoundShared = 1;
-inline constexpr int kExitDoctorCannotCheck = 2;
 
 /// Parses argv into `app`. nullopt: go on. Otherwise the status to exit
 /// with: kExitOk after --help/--version, kExitUsage after a usage error.

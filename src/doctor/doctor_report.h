@@ -13,7 +13,7 @@
 namespace pybcast {
 
 /// One published entry of this node's cache, re-hashed against the staged
-/// manifests (the cli fills it in with stage/entry_check).
+/// manifests (examination.cc fills it in with stage/entry_check).
 struct CacheEntryCheck {
   std::string path;
   uint64_t files = 0;                     ///< compared with a manifest
@@ -27,9 +27,9 @@ struct DoctorReport {
   PythonFacts python;
   std::vector<Location> locations;
   std::optional<Measurement> measure;
-  std::string chroot;                        ///< whose cache entries were checked
+  std::string chroot;  ///< whose cache entries were checked
   std::vector<CacheEntryCheck> cache_entries;
-  std::vector<std::string> notes;            ///< about the node (doctor/logind), not a verdict
+  std::vector<std::string> notes;  ///< about the node (doctor/logind), not a verdict
 };
 
 /// Bumped only when a key changes meaning or type or goes away; new keys may be added.

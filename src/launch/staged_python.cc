@@ -37,8 +37,9 @@ std::vector<fs::path> list_dir(const fs::path& dir) {
   return out;
 }
 
-/// Homes of the prefix: directories D with D/lib/python3.Y/os.py, at the top or one level down
-/// (the seed's bundles had a top directory such as 2.7.9/).
+/// Homes of the prefix: directories D with D/lib/python3.Y/os.py (or lib64/, where the
+/// interpreter was built with that platlibdir, as pack accepts), at the top or one level
+/// down (the seed's bundles had a top directory such as 2.7.9/).
 std::vector<std::pair<fs::path, std::string>> find_homes(const fs::path& prefix) {
   static const std::regex kStdlib(R"(python(3\.\d+))");
   std::vector<std::pair<fs::path, std::string>> homes;
@@ -46,11 +47,15 @@ std::vector<std::pair<fs::path, std::string>> find_homes(const fs::path& prefix)
   for (const auto& child : list_dir(prefix))
     if (child.filename() != kMetadataDir) candidates.push_back(child);
   for (const auto& home : candidates)
-    for (const auto& lib : list_dir(home / "lib")) {
-      std::smatch m;
-      std::string name = lib.filename().string();
-      if (std::regex_match(name, m, kStdlib) && is_file(lib / "os.py")) homes.emplace_back(home, m[1]);
-    }
+    for (const char* libdir : {"lib", "lib64"})
+      for (const auto& lib : list_dir(home / libdir)) {
+        std::smatch m;
+        std::string name = lib.filename().string();
+        if (!std::regex_match(name, m, kStdlib) || !is_file(lib / "os.py")) continue;
+        std::pair<fs::path, std::string> found(home, m[1]);
+        // lib64 is often a link to lib: one home, found twice.
+        if (std::find(homes.begin(), homes.end(), found) == homes.end()) homes.push_back(std::move(found));
+      }
   return homes;
 }
 

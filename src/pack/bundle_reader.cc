@@ -8,7 +8,7 @@
 
 #include "archive/member_type.h"
 #include "bundle/manifest_check.h"
-#include "pack/file_set.h"
+#include "tree/file_set.h"
 #include "util/error.h"
 #include "util/hash.h"
 

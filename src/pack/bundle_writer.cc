@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "bundle/manifest.h"
-#include "pack/tar_member.h"
+#include "tree/tar_member.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/io.h"
@@ -19,8 +19,6 @@
 namespace pybcast {
 
 namespace {
-
-constexpr size_t kReadChunk = size_t{1} << 20;
 
 /// libarchive calls back into C++; exceptions must not cross its C frames.
 struct TarSink {
@@ -73,21 +71,6 @@ class TarWriter {
 };
 
 }  // namespace
-
-void read_file_chunks(const std::string& path, const std::function<void(std::span<const std::byte>)>& chunk) {
-  struct stat st {};
-  io::Fd fd = io::open_without_blocking(path, O_RDONLY | O_NOFOLLOW, st);
-  if (!S_ISREG(st.st_mode))
-    fail("{} changed since it was listed: it is now {}, not a regular file", path, io::type_name(st.st_mode));
-  std::vector<std::byte> buffer(kReadChunk);
-  off_t offset = 0;
-  while (true) {
-    size_t n = io::pread_full(fd.get(), buffer, offset, path);
-    if (n > 0) chunk(std::span(buffer.data(), n));
-    if (n < buffer.size()) return;
-    offset += static_cast<off_t>(n);
-  }
-}
 
 void hash_entries(std::vector<PackEntry>& entries, int threads, Progress& progress) {
   std::atomic<size_t> next{0};

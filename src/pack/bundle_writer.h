@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "pack/file_set.h"
 #include "pack/frame_compressor.h"
 #include "pack/progress.h"
+#include "tree/file_set.h"
 
 namespace pybcast {
 
@@ -22,8 +22,5 @@ void hash_entries(std::vector<PackEntry>& entries, int threads, Progress& progre
 /// that changed since hash_entries is an error, not a wrong manifest.
 void write_tar(FrameCompressor& out, const std::string& manifest_json, const std::vector<PackEntry>& entries,
                int64_t mtime, Progress& progress);
-
-/// Calls `chunk` with the file's contents, a bounded piece at a time.
-void read_file_chunks(const std::string& path, const std::function<void(std::span<const std::byte>)>& chunk);
 
 }  // namespace pybcast

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "pack/from_run_trace.h"
-#include "pack/python_probe.h"
+#include "tree/python_probe.h"
 
 namespace pybcast {
 

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "pack/bundle_reader.h"
-#include "pack/file_set.h"
-#include "pack/python_probe.h"
+#include "tree/file_set.h"
+#include "tree/python_probe.h"
 #include "util/error.h"
 #include "util/temp_dir.h"
 

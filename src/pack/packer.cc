@@ -12,8 +12,8 @@
 #include "pack/import_check.h"
 #include "pack/output_file.h"
 #include "pack/pack_sources.h"
-#include "pack/relink.h"
 #include "pack/shared_libs.h"
+#include "tree/prepare_tree.h"
 #include "util/cores.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -23,7 +23,6 @@ namespace pybcast {
 
 namespace {
 
-constexpr size_t kListedExamples = 3;
 constexpr int kMaxThreads = 256;
 
 struct Suffix {
@@ -48,20 +47,6 @@ PackSource collect(const PackOptions& options) {
   fail("unknown pack kind");
 }
 
-/// "a, b, c and 4 more"
-std::string examples(const std::vector<std::string>& items) {
-  std::string text;
-  for (size_t i = 0; i < items.size() && i < kListedExamples; ++i) text += (i ? ", " : "") + items[i];
-  if (items.size() > kListedExamples) text += fmt::format(" and {} more", items.size() - kListedExamples);
-  return text;
-}
-
-/// The directory the files were installed in, absolute ("" when unknown).
-std::string source_prefix(const PackSource& source) {
-  std::string prefix = source.prefix.empty() ? source.manifest.layout.source_prefix : source.prefix;
-  return prefix.empty() || prefix.starts_with("/") ? prefix : real_path(prefix);
-}
-
 void add_shared_libraries(PackSource& source) {
   LibrarySearch search = LibrarySearch::from_host();
   search.prefix = source_prefix(source);
@@ -70,7 +55,7 @@ void add_shared_libraries(PackSource& source) {
   for (const auto& s : libs.still_shared) source.warnings.push_back(s);
   if (!libs.not_found.empty())
     source.warnings.push_back(fmt::format("{} needed librar{} not found: {}", libs.not_found.size(),
-                                          libs.not_found.size() == 1 ? "y" : "ies", examples(libs.not_found)));
+                                          libs.not_found.size() == 1 ? "y" : "ies", list_examples(libs.not_found)));
 }
 
 /// Unchecked-hash .pyc files next to each source, in __pycache__ as the
@@ -95,55 +80,8 @@ std::unique_ptr<TempDir> add_bytecode(PackSource& source, int threads) {
     if (::stat(jobs[i].output.c_str(), &st) == 0) source.files.put_file(jobs[i].output, members[i]);
   }
   if (!failed.empty())
-    source.warnings.push_back(
-        fmt::format("{} file(s) do not compile and are packed as source only: {}", failed.size(), examples(failed)));
-  return scratch;
-}
-
-/// Symlinks that leave the packed set: what became of them, said in the
-/// summary and recorded in the manifest.
-ManifestLinks settle_links(PackSource& source) {
-  LinkReport r = settle_symlinks(source.files);
-  uint64_t total = r.inside + r.system + r.replaced + r.dangling;
-  if (total != 0)
-    source.notes.push_back(fmt::format(
-        "symlinks: {} inside the bundle, {} to system directories every node has, {} replaced by their targets, {} "
-        "dangling",
-        r.inside, r.system, r.replaced, r.dangling));
-  if (!r.system_links.empty())
-    source.notes.push_back(fmt::format("{} symlink(s) point into system directories, as absolute links: {}",
-                                       r.system_links.size(), examples(r.system_links)));
-  if (!r.replaced_links.empty())
-    source.notes.push_back(fmt::format("{} symlink(s) left the bundle and are packed as their targets: {}",
-                                       r.replaced_links.size(), examples(r.replaced_links)));
-  if (!r.dangling_links.empty())
-    source.warnings.push_back(fmt::format("{} dangling symlink(s), kept as they are: {}", r.dangling_links.size(),
-                                          fmt::join(r.dangling_links, ", ")));
-  for (auto& w : r.warnings) source.warnings.push_back(std::move(w));
-  return {r.inside,
-          r.system,
-          r.replaced,
-          r.dangling,
-          std::move(r.system_links),
-          std::move(r.replaced_links),
-          std::move(r.dangling_links)};
-}
-
-/// RUNPATH/RPATH entries inside the source prefix become $ORIGIN-relative.
-std::unique_ptr<TempDir> relocate_runpaths(PackSource& source) {
-  std::string prefix = source_prefix(source);
-  auto scratch = std::make_unique<TempDir>("pybcast-elf-");
-  RunpathReport r = rewrite_runpaths(source.files, prefix, *scratch);
-  if (r.rewritten != 0)
-    source.notes.push_back(fmt::format(
-        "rewrote the RUNPATH/RPATH of {} ELF file(s) to $ORIGIN-relative entries{}", r.rewritten,
-        r.by_patchelf == 0 ? ""
-                           : fmt::format(" ({} by patchelf: the new text is longer than the old)", r.by_patchelf)));
-  if (!r.outside.empty())
-    source.warnings.push_back(fmt::format(
-        "{} RUNPATH/RPATH entr{} outside the bundle and the system directories, searched from every rank at run "
-        "time: {}",
-        r.outside.size(), r.outside.size() == 1 ? "y" : "ies", examples(r.outside)));
+    source.warnings.push_back(fmt::format("{} file(s) do not compile and are packed as source only: {}", failed.size(),
+                                          list_examples(failed)));
   return scratch;
 }
 
@@ -264,7 +202,8 @@ PackResult pack(const PackOptions& options) {
   drop_output(source, out);
   source.manifest.links = settle_links(source);
   add_shared_libraries(source);
-  std::unique_ptr<TempDir> elf_copies = relocate_runpaths(source);
+  auto elf_copies = std::make_unique<TempDir>("pybcast-elf-");
+  relocate_runpaths(source, *elf_copies);
   std::unique_ptr<TempDir> bytecode = maybe_add_bytecode(options, source, c.threads);
   for (const auto& w : source.files.warnings()) source.warnings.push_back(w);
 

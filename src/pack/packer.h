@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "pack/pack_options.h"
+#include "tree/pack_options.h"
 
 namespace pybcast {
 

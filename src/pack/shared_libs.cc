@@ -11,8 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "tree/link_rules.h"
 #include "util/elf_deps.h"
-#include "pack/link_rules.h"
 #include "util/paths.h"
 #include "util/settings.h"
 

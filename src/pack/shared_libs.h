@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pack/file_set.h"
+#include "tree/file_set.h"
 
 namespace pybcast {
 

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "pack/live_tree.h"
+#include "tree/live_tree.h"
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "util/test_seams.h"

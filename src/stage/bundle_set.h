@@ -7,7 +7,7 @@
 // again at their turn, which must find the same file (inode, size, mtime,
 // ctime) or fail as a bundle that changed while being read.
 //
-// A bundle that is a directory is staged as it is (pack/live_tree): walked
+// A bundle that is a directory is staged as it is (tree/live_tree): walked
 // here, once, for the cache key; streamed as tar only when a node extracts.
 #include <cstdint>
 #include <memory>
@@ -16,7 +16,7 @@
 
 #include "bcast/chunk_pipeline.h"
 #include "cache/cache_key.h"
-#include "pack/live_tree.h"
+#include "tree/live_tree.h"
 #include "util/io.h"
 
 namespace pybcast {

@@ -12,8 +12,8 @@
 #include "bcast/chunk_pipeline.h"
 #include "cache/node_layout.h"
 #include "cache/stage_cache.h"
-#include "pack/live_tree.h"
 #include "stage/stage_report.h"
+#include "tree/live_tree.h"
 
 namespace pybcast {
 

@@ -65,7 +65,7 @@ TEST(ExitStatus, ErrorsAreOneAndOtherExceptionsInternal) {
   testing::internal::CaptureStderr();
   EXPECT_EQ(run_reporting_errors([] { return kExitOk; }), kExitOk);
   EXPECT_EQ(run_reporting_errors([]() -> int { fail("bad {}", "input"); }), kExitFailure);
-  EXPECT_EQ(run_reporting_errors([]() -> int { fail("cannot check"); }, kExitDoctorCannotCheck), 2);
+  EXPECT_EQ(run_reporting_errors([]() -> int { fail("cannot check"); }, kExitUsage), 2);
   EXPECT_EQ(run_reporting_errors([]() -> int { throw std::logic_error("bug"); }), kExitInternal);
   std::string err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("pybcast: error: bad input\n"), std::string::npos) << err;

@@ -1,4 +1,4 @@
-#include "pack/file_set.h"
+#include "tree/file_set.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "pack/link_rules.h"
+#include "tree/link_rules.h"
 
 #include <map>
 #include <set>

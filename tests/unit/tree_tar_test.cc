@@ -1,4 +1,4 @@
-#include "pack/tree_tar.h"
+#include "tree/tree_tar.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <map>
 
-#include "pack/file_set.h"
 #include "test_dir.h"
+#include "tree/file_set.h"
 #include "util/error.h"
 
 namespace pybcast {

@@ -1,6 +1,6 @@
-#include "pack/link_rules.h"
+#include "tree/link_rules.h"
 
-#include "pack/file_set.h"
+#include "tree/file_set.h"
 #include "util/paths.h"
 
 namespace pybcast {

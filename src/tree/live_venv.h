@@ -13,7 +13,7 @@
 // without pybcast.
 #include <string>
 
-#include "pack/pack_sources.h"
+#include "tree/pack_source.h"
 #include "util/temp_dir.h"
 
 namespace pybcast {

@@ -1,12 +1,12 @@
-#include "pack/live_tree.h"
+#include "tree/live_tree.h"
 
 #include <sys/stat.h>
 
 #include <map>
 
 #include "bundle/metadata_layout.h"
-#include "pack/live_venv.h"
-#include "pack/relink.h"
+#include "tree/live_venv.h"
+#include "tree/prepare_tree.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/paths.h"
@@ -96,16 +96,10 @@ LiveTree::LiveTree(const std::string& dir, const std::string& name, const LiveTr
   std::string text;
   for (size_t i = 0; i < parts_.size(); ++i) {
     PackSource& part = parts_[i];
-    LinkReport links = settle_symlinks(part.files);
+    size_t known = part.warnings.size();  // the walk's own, not said for a staged tree
+    settle_links(part);
     for (const auto& w : part.files.warnings()) warnings_.push_back(w);
-    for (const auto& w : links.warnings) warnings_.push_back(w);
-    if (size_t n = links.dangling_links.size(); n > 0) {
-      std::vector<std::string> shown(
-          links.dangling_links.begin(),
-          links.dangling_links.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(n, 3)));
-      warnings_.push_back(fmt::format("{} dangling symlink(s), kept as they are: {}{}", n, fmt::join(shown, ", "),
-                                      n > 3 ? fmt::format(" and {} more", n - 3) : ""));
-    }
+    warnings_.insert(warnings_.end(), part.warnings.begin() + static_cast<std::ptrdiff_t>(known), part.warnings.end());
     for (const auto& e : part.files.entries()) {
       if (e.type == EntryType::file) walk_.bytes += e.size;
       std::string member = staged_member(i, e.member);
@@ -141,9 +135,8 @@ TreeTar& LiveTree::stream(const std::string& scratch_parent) {
   Manifest manifest;
   for (size_t i = 0; i < parts_.size(); ++i) {
     PackSource& part = parts_[i];
-    std::string prefix = part.prefix.empty() ? part.manifest.layout.source_prefix : part.prefix;
-    if (!prefix.empty()) {
-      RunpathReport r = rewrite_runpaths(part.files, prefix, *elf_copies_, may_be_elf);
+    if (!source_prefix(part).empty()) {
+      RunpathReport r = relocate_runpaths(part, *elf_copies_, may_be_elf);
       runpaths_.rewritten += r.rewritten;
       runpaths_.by_patchelf += r.by_patchelf;
       runpaths_.seconds += r.seconds;

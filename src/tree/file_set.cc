@@ -1,6 +1,7 @@
-#include "pack/file_set.h"
+#include "tree/file_set.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <memory>
 
 #include "util/error.h"
+#include "util/io.h"
 
 namespace pybcast {
 
@@ -245,6 +247,21 @@ std::vector<PackEntry> FileSet::entries() const {
   }
   listed_ = out;
   return out;
+}
+
+void read_file_chunks(const std::string& path, const std::function<void(std::span<const std::byte>)>& chunk) {
+  struct stat st {};
+  io::Fd fd = io::open_without_blocking(path, O_RDONLY | O_NOFOLLOW, st);
+  if (!S_ISREG(st.st_mode))
+    fail("{} changed since it was listed: it is now {}, not a regular file", path, io::type_name(st.st_mode));
+  std::vector<std::byte> buffer(kFileChunkBytes);
+  off_t offset = 0;
+  while (true) {
+    size_t n = io::pread_full(fd.get(), buffer, offset, path);
+    if (n > 0) chunk(std::span(buffer.data(), n));
+    if (n < buffer.size()) return;
+    offset += static_cast<off_t>(n);
+  }
 }
 
 }  // namespace pybcast

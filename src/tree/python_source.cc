@@ -6,7 +6,7 @@
 #include <map>
 #include <memory>
 
-#include "pack/pack_sources.h"
+#include "tree/pack_source.h"
 #include "util/error.h"
 #include "util/paths.h"
 

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "bundle/manifest.h"
-#include "pack/pack_sources.h"
-#include "pack/relink.h"
-#include "pack/tree_tar.h"
+#include "tree/pack_source.h"
+#include "tree/relink.h"
+#include "tree/tree_tar.h"
 #include "util/temp_dir.h"
 
 namespace pybcast {

@@ -1,4 +1,4 @@
-#include "pack/exclude_filter.h"
+#include "tree/exclude_filter.h"
 
 #include <fnmatch.h>
 

@@ -1,4 +1,4 @@
-#include "pack/live_venv.h"
+#include "tree/live_venv.h"
 
 #include <fstream>
 #include <regex>

@@ -1,4 +1,4 @@
-#include "pack/relink.h"
+#include "tree/relink.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,8 +12,8 @@
 
 #include <fmt/format.h>
 
-#include "pack/bundle_writer.h"
-#include "pack/link_rules.h"
+#include "tree/file_set.h"
+#include "tree/link_rules.h"
 #include "util/child_process.h"
 #include "util/elf_deps.h"
 #include "util/elf_search_path_edit.h"

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "pack/file_set.h"
+#include "tree/file_set.h"
 
 namespace pybcast {
 

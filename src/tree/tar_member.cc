@@ -1,4 +1,4 @@
-#include "pack/tar_member.h"
+#include "tree/tar_member.h"
 
 namespace pybcast {
 

@@ -1,4 +1,4 @@
-#include "pack/tree_tar.h"
+#include "tree/tree_tar.h"
 
 #include <archive.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "bundle/metadata_layout.h"
-#include "pack/tar_member.h"
+#include "tree/tar_member.h"
 #include "util/error.h"
 
 namespace pybcast {

@@ -1,4 +1,4 @@
-#include "pack/python_probe.h"
+#include "tree/python_probe.h"
 
 #include <algorithm>
 #include <atomic>

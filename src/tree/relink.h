@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "pack/file_set.h"
+#include "tree/file_set.h"
 #include "util/temp_dir.h"
 
 namespace pybcast {

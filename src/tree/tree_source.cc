@@ -6,7 +6,7 @@
 #include <regex>
 #include <set>
 
-#include "pack/pack_sources.h"
+#include "tree/pack_source.h"
 #include "util/child_process.h"
 #include "util/error.h"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pack/frame_compressor.h"
+#include "archive/decoder.h"
 
 namespace pybcast {
 
@@ -18,11 +18,11 @@ struct PackOptions {
   std::vector<std::string> targets;
   std::string python;  ///< the target interpreter; "" = the kind's default
   std::string output;
-  std::string name;          ///< manifest name; "" = the output file's name
-  bool deps = false;         ///< dist: also pack dependencies
-  bool check = true;         ///< dist: import what was packed, isolated (import_check.h)
+  std::string name;               ///< manifest name; "" = the output file's name
+  bool deps = false;              ///< dist: also pack dependencies
+  bool check = true;              ///< dist: import what was packed, isolated (import_check.h)
   std::vector<std::string> with;  ///< dist: bundles the check adds (a python bundle, other dist bundles)
-  bool with_python = false;  ///< from_run: also the interpreter's own files that the run touched
+  bool with_python = false;       ///< from_run: also the interpreter's own files that the run touched
   /// Add unchecked-hash .pyc files: unset = whenever the target python is
   /// known (and is 3.7 or newer); true = --compile (an error without a
   /// python); false = --no-compile.

@@ -8,11 +8,12 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "pack/exclude_filter.h"
+#include "tree/exclude_filter.h"
 
 namespace pybcast {
 
@@ -92,5 +93,11 @@ class FileSet {
   uint64_t metadata_calls_ = 0;
   uint64_t max_entries_ = 0;
 };
+
+/// Bytes read_file_chunks hands over at a time.
+inline constexpr size_t kFileChunkBytes = size_t{1} << 20;
+/// Calls `chunk` with a listed file's contents, a bounded piece at a time; a
+/// file that is no longer a regular file is an error naming it.
+void read_file_chunks(const std::string& path, const std::function<void(std::span<const std::byte>)>& chunk);
 
 }  // namespace pybcast
