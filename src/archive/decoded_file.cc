@@ -21,7 +21,7 @@ DecodedFile::DecodedFile(const std::string& path, unsigned frame_threads) : path
   int fd = io::openat_raw(AT_FDCWD, path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail("cannot open: {}", std::strerror(-fd));
   fd_.reset(fd);
-  if (frame_threads > 1) pool_.emplace(frame_threads);
+  if (frame_threads > 0) pool_.emplace(frame_threads);
 }
 
 // The decoder goes before the pool: the pool's threads then skip the frames

@@ -18,9 +18,10 @@ namespace pybcast {
 
 class DecodedFile {
  public:
-  /// Opens `path` (throws Error naming it). `frame_threads` > 1 decodes zstd
-  /// frames on a pool of that many threads, as staging does; 1 streams them.
-  explicit DecodedFile(const std::string& path, unsigned frame_threads = 1);
+  /// Opens `path` (throws Error: "cannot open: ..."). `frame_threads` > 0
+  /// decodes zstd frames on a pool of that many threads besides the
+  /// reader's, as staging does; 0 streams them on the reader's thread.
+  explicit DecodedFile(const std::string& path, unsigned frame_threads = 0);
   ~DecodedFile();
   DecodedFile(const DecodedFile&) = delete;
   DecodedFile& operator=(const DecodedFile&) = delete;

@@ -22,12 +22,21 @@ namespace {
 constexpr size_t kMaxManifestBytes = size_t{256} << 20;
 constexpr size_t kBlockBytes = size_t{1} << 20;
 
+/// Threads that decode zstd frames for a reader of the whole bundle, besides
+/// its own, which parses and hashes: staging's default less that one, and
+/// none on 2 cores, where a pool thread only competes with it (measured on
+/// 2 cores: no gain over streaming, as for staging's pool, docs/design.md).
+unsigned frame_pool_threads() {
+  unsigned cores = default_extract_threads();
+  return cores > 2 ? cores - 1 : 0;
+}
+
 /// libarchive parses the tar; the bytes come from DecodedFile, the decoder
 /// staging uses, so a bundle is refused for the same damage in the same
 /// words whether it is staged or inspected.
 class BundleReader {
  public:
-  explicit BundleReader(const std::string& path, unsigned frame_threads = 1) : path_(path), block_(kBlockBytes) {
+  explicit BundleReader(const std::string& path, unsigned frame_threads = 0) : path_(path), block_(kBlockBytes) {
     try {
       file_.emplace(path, frame_threads);
     } catch (const Error& e) {
@@ -160,7 +169,7 @@ std::string read_manifest_text(const std::string& bundle) {
 }
 
 void extract_bundle(const std::string& bundle, const std::string& dir) {
-  BundleReader reader(bundle, default_extract_threads());
+  BundleReader reader(bundle, frame_pool_threads());
   std::unique_ptr<archive, int (*)(archive*)> disk(archive_write_disk_new(), archive_write_free);
   // Names are checked (and made absolute below `dir`) by extract_to.
   archive_write_disk_set_options(
@@ -170,7 +179,7 @@ void extract_bundle(const std::string& bundle, const std::string& dir) {
 }
 
 VerifyReport verify_bundle(const std::string& bundle) {
-  BundleReader reader(bundle, default_extract_threads());
+  BundleReader reader(bundle, frame_pool_threads());
   VerifyReport report;
   report.manifest_text = reader.manifest_text();
   report.manifest = parse_for(bundle, report.manifest_text);

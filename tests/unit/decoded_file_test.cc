@@ -50,7 +50,7 @@ TEST(DecodedFile, GivesTheTarStreamOfEveryCompressionStagingReads) {
   for (Filter filter :
        {Filter::kNone, Filter::kGzip, Filter::kZstd, Filter::kZstdChecked, Filter::kXz, Filter::kBzip2}) {
     std::string path = write(dir, "b", some_members().build(filter));
-    for (unsigned threads : {1u, 3u})
+    for (unsigned threads : {0u, 2u})
       for (size_t room : {size_t{7}, size_t{1} << 20})
         EXPECT_EQ(read_all(path, threads, room), tar)
             << "filter " << static_cast<int>(filter) << ", " << threads << " threads, room " << room;
@@ -62,20 +62,20 @@ TEST(DecodedFile, RefusesDamageInTheDecodersWords) {
   Bytes gzip = some_members().build(Filter::kGzip);
   Bytes trailing = gzip;
   for (char c : std::string("garbage")) trailing.push_back(static_cast<std::byte>(c));
-  EXPECT_EQ(read_all(write(dir, "t.tar.gz", trailing), 1, 1 << 20).substr(0, 44),
+  EXPECT_EQ(read_all(write(dir, "t.tar.gz", trailing), 0, 1 << 20).substr(0, 44),
             "error: trailing data after the gzip stream: ");
   Bytes padded = gzip;
   padded.resize(gzip.size() + 512);  // zero padding, as gzip -t and tar -xzf accept
-  EXPECT_EQ(read_all(write(dir, "p.tar.gz", padded), 1, 1 << 20), testing::to_string(some_members().build()));
+  EXPECT_EQ(read_all(write(dir, "p.tar.gz", padded), 0, 1 << 20), testing::to_string(some_members().build()));
 
   Bytes zstd = some_members().build(Filter::kZstdChecked);
   Bytes cut(zstd.begin(), zstd.begin() + static_cast<std::ptrdiff_t>(zstd.size() / 2));
-  for (unsigned threads : {1u, 3u})
+  for (unsigned threads : {0u, 2u})
     EXPECT_EQ(read_all(write(dir, "c.tar.zst", cut), threads, 1 << 20),
               "error: truncated zstd data (the last frame is incomplete)");
 
-  EXPECT_EQ(read_all(write(dir, "empty", {}), 1, 1 << 20), "error: the file is empty");
-  EXPECT_EQ(read_all(dir / "missing", 1, 1 << 20), "error: cannot open: No such file or directory");
+  EXPECT_EQ(read_all(write(dir, "empty", {}), 0, 1 << 20), "error: the file is empty");
+  EXPECT_EQ(read_all(dir / "missing", 0, 1 << 20), "error: cannot open: No such file or directory");
 }
 
 TEST(DecodedFile, AfterARefusalEveryReadSaysTheSame) {
