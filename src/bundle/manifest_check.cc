@@ -28,25 +28,40 @@ std::optional<uint64_t> parse_xxh3(std::string_view hex) {
   return value;
 }
 
+ExpectedMember ExpectedMember::of(const ManifestEntry& entry) {
+  ExpectedMember e;
+  e.size = entry.size;
+  if (!entry.link.empty()) {
+    e.type = MemberType::symlink;
+    e.link = entry.link;
+  } else if (!entry.xxh3.empty()) {
+    e.xxh3 = parse_xxh3(entry.xxh3);
+    if (!e.xxh3) fail("manifest: '{}' has the hash '{}', not 16 hex digits", entry.path, entry.xxh3);
+  }
+  return e;
+}
+
+std::optional<std::string> compare_member(const ExpectedMember& want, MemberType type, uint64_t size,
+                                          std::string_view link) {
+  if (type != want.type)
+    return fmt::format("{}, the manifest lists {}", member_type_name(type), member_type_name(want.type));
+  if (type == MemberType::symlink && link != want.link)
+    return fmt::format("symlink to '{}', the manifest says '{}'", link, want.link);
+  if (type == MemberType::file && size != want.size)
+    return fmt::format("{} bytes, the manifest says {}", size, want.size);
+  return std::nullopt;
+}
+
 ManifestCheck::ManifestCheck(const Manifest& manifest) {
-  auto add = [&](const std::string& path, Expected e) {
-    auto [it, added] = expected_.emplace(path, std::move(e));
+  auto add = [&](const std::string& path, ExpectedMember e) {
+    auto [it, added] = expected_.emplace(path, Expected{std::move(e), false});
     if (!added) fail("manifest: '{}' is listed twice", path);
     order_.push_back(&it->first);
   };
   uint64_t total = 0;
   for (const auto& entry : manifest.entries) {
-    Expected e;
-    e.size = entry.size;
     total += entry.size;
-    if (!entry.link.empty()) {
-      e.type = MemberType::symlink;
-      e.link = entry.link;
-    } else if (!entry.xxh3.empty()) {
-      e.xxh3 = parse_xxh3(entry.xxh3);
-      if (!e.xxh3) fail("manifest: '{}' has the hash '{}', not 16 hex digits", entry.path, entry.xxh3);
-    }
-    add(entry.path, std::move(e));
+    add(entry.path, ExpectedMember::of(entry));
   }
   if (manifest.files != manifest.entries.size())
     fail("manifest: says {} files but lists {}", manifest.files, manifest.entries.size());
@@ -54,7 +69,7 @@ ManifestCheck::ManifestCheck(const Manifest& manifest) {
     fail("manifest: says {} bytes but its entries add up to {}", manifest.unpacked_bytes, total);
   if (manifest.dirs) {
     checks_directories_ = true;
-    for (const auto& dir : *manifest.dirs) add(dir, Expected{MemberType::directory, 0, std::nullopt, "", false});
+    for (const auto& dir : *manifest.dirs) add(dir, ExpectedMember{MemberType::directory, 0, std::nullopt, ""});
   }
 }
 
@@ -64,18 +79,12 @@ std::optional<std::string> ManifestCheck::member(const std::string& path, Member
   if (type == MemberType::directory && !checks_directories_) return std::nullopt;
   auto it = expected_.find(path);
   if (it == expected_.end()) return "in the bundle but not in its manifest";
-  Expected& want = it->second;
-  if (want.seen) return "appears twice in the bundle";
-  want.seen = true;
+  if (it->second.seen) return "appears twice in the bundle";
+  it->second.seen = true;
   ++seen_;
-  if (type != want.type)
-    return fmt::format("{}, the manifest lists {}", member_type_name(type), member_type_name(want.type));
-  if (type == MemberType::symlink && link != want.link)
-    return fmt::format("symlink to '{}', the manifest says '{}'", link, want.link);
-  if (type == MemberType::file) {
-    if (size != want.size) return fmt::format("{} bytes, the manifest says {}", size, want.size);
-    if (xxh3) *xxh3 = want.xxh3;
-  }
+  const ExpectedMember& want = it->second.member;
+  if (auto why = compare_member(want, type, size, link)) return why;
+  if (type == MemberType::file && xxh3) *xxh3 = want.xxh3;
   return std::nullopt;
 }
 

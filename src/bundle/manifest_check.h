@@ -18,6 +18,25 @@ namespace pybcast {
 
 enum class MemberType { file, directory, symlink, hardlink, other };
 
+/// What a manifest says of one member.
+struct ExpectedMember {
+  MemberType type = MemberType::file;
+  uint64_t size = 0;
+  std::optional<uint64_t> xxh3;  ///< nullopt: none (sizes only, as for directories staged as they are)
+  std::string link;
+
+  /// A manifest entry (a file or a symlink). Throws Error("manifest: ...")
+  /// when its hash is not 16 hex digits.
+  static ExpectedMember of(const ManifestEntry& entry);
+};
+
+/// Why a member of `type`, of `size` bytes (a file) or pointing to `link` (a
+/// symlink), is not what the manifest says; nullopt if it is. Its content is
+/// compared apart (ManifestCheck::content), once it has been read. Staging,
+/// `inspect --verify` and the checks of a staged entry all say it this way.
+std::optional<std::string> compare_member(const ExpectedMember& want, MemberType type, uint64_t size,
+                                          std::string_view link);
+
 class ManifestCheck {
  public:
   /// Throws Error("manifest: ...") when the manifest contradicts itself
@@ -44,10 +63,7 @@ class ManifestCheck {
 
  private:
   struct Expected {
-    MemberType type = MemberType::file;
-    uint64_t size = 0;
-    std::optional<uint64_t> xxh3;
-    std::string link;
+    ExpectedMember member;
     bool seen = false;
   };
 

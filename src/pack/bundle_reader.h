@@ -1,6 +1,8 @@
 #pragma once
 // Reads a bundle back: its manifest (`pybcast inspect`) and, with --verify,
-// every member against it. Any compression libarchive knows is accepted.
+// every member against it. The bytes are decoded as staging decodes them
+// (archive/decoded_file: the same formats, checks and messages); libarchive
+// parses only the tar.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +28,8 @@ void extract_bundle(const std::string& bundle, const std::string& dir);
 
 /// Reads the whole bundle and compares each member's type, size, hash and
 /// link target with the manifest; members missing from either side count too.
+/// Throws Error for damage the decoder finds (zstd frames decode on the
+/// cores staging would use).
 VerifyReport verify_bundle(const std::string& bundle);
 
 }  // namespace pybcast

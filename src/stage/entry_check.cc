@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <map>
 
@@ -42,28 +43,22 @@ std::optional<std::string> staged_manifest_text(int entry_fd, const std::string&
   return text;
 }
 
-/// Why the member at `entry.path` differs from the manifest; nullopt if it does not.
-std::optional<std::string> compare(int entry_fd, const ManifestEntry& entry) {
-  PathParts parts = split_member_path(entry.path);
-  if (parts.empty()) return "not a member path";
-  std::string name = parts.back();
-  parts.pop_back();
-  int dir = io::open_dir_path_raw(entry_fd, parts, false, 0);
-  if (dir < 0) return fmt::format("missing ({})", std::strerror(-dir));
-  io::Fd parent(dir);
-  if (!entry.link.empty()) {
-    std::vector<char> target(entry.link.size() + 2);
-    ssize_t n = ::readlinkat(parent.get(), name.c_str(), target.data(), target.size());
-    if (n < 0) return fmt::format("not the symlink the bundle has ({})", std::strerror(errno));
-    if (std::string(target.data(), static_cast<size_t>(n)) != entry.link) return "symlink changed";
-    return std::nullopt;
-  }
-  int fd = io::openat_raw(parent.get(), name.c_str(), O_RDONLY | O_NOFOLLOW);
+/// A staged entry's file type in the manifest's terms.
+MemberType member_type_of(mode_t mode) {
+  if (S_ISREG(mode)) return MemberType::file;
+  if (S_ISDIR(mode)) return MemberType::directory;
+  if (S_ISLNK(mode)) return MemberType::symlink;
+  return MemberType::other;
+}
+
+/// The xxh3 and size of the file `name` below `parent`, read to its end.
+std::optional<std::string> hash_file(int parent, const std::string& name, uint64_t& size, uint64_t& xxh3) {
+  int fd = io::openat_raw(parent, name.c_str(), O_RDONLY | O_NOFOLLOW);
   if (fd < 0) return fmt::format("cannot open ({})", std::strerror(-fd));
   io::Fd file(fd);
   StreamHash hash;
   std::vector<std::byte> buffer(1 << 20);
-  uint64_t size = 0;
+  size = 0;
   for (;;) {
     ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
@@ -72,8 +67,37 @@ std::optional<std::string> compare(int entry_fd, const ManifestEntry& entry) {
     hash.update({buffer.data(), static_cast<size_t>(n)});
     size += static_cast<uint64_t>(n);
   }
+  xxh3 = hash.digest();
+  return std::nullopt;
+}
+
+/// Why the member at `entry.path` differs from the manifest, in the words
+/// staging and `inspect --verify` use (bundle/manifest_check); nullopt if it does not.
+std::optional<std::string> compare(int entry_fd, const ManifestEntry& entry) {
+  ExpectedMember want = ExpectedMember::of(entry);
+  PathParts parts = split_member_path(entry.path);
+  if (parts.empty()) return "not a member path";
+  std::string name = parts.back();
+  parts.pop_back();
+  int dir = io::open_dir_path_raw(entry_fd, parts, false, 0);
+  if (dir < 0) return fmt::format("missing ({})", std::strerror(-dir));
+  io::Fd parent(dir);
+  struct stat st {};
+  if (!io::lstatat(parent.get(), name, st, entry.path)) return fmt::format("missing ({})", std::strerror(ENOENT));
+  MemberType type = member_type_of(st.st_mode);
+  std::string target;
+  if (type == MemberType::symlink) {
+    std::vector<char> buffer(PATH_MAX + 1);
+    ssize_t n = ::readlinkat(parent.get(), name.c_str(), buffer.data(), buffer.size());
+    if (n < 0) return fmt::format("cannot read the symlink ({})", std::strerror(errno));
+    target.assign(buffer.data(), static_cast<size_t>(n));
+  }
+  if (auto why = compare_member(want, type, static_cast<uint64_t>(st.st_size), target)) return why;
+  if (type != MemberType::file) return std::nullopt;
+  uint64_t size = 0, xxh3 = 0;
+  if (auto why = hash_file(parent.get(), name, size, xxh3)) return why;
   // Trees staged as they are carry sizes only: there is nothing to compare the hash with.
-  return ManifestCheck::content(size, hash.digest(), entry.size, parse_xxh3(entry.xxh3));
+  return ManifestCheck::content(size, xxh3, want.size, want.xxh3);
 }
 
 }  // namespace

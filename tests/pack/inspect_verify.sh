@@ -47,6 +47,23 @@ run_pybcast inspect --verify truncated.tar.zst
 [ "$STATUS" = 1 ] || fail "--verify accepted a truncated bundle"
 expect_in stderr "pybcast: error: truncated.tar.zst"
 
+# One decoder (issue 27): inspect reads through staging's, which checks each
+# gzip member's CRC32 (libarchive's filter did not) and refuses trailing bytes.
+ok pack dir P --name demo -o g.tar.gz
+python3 - g.tar.gz crc.tar.gz <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+data[-6] ^= 0xff  # in the last member's CRC32
+open(sys.argv[2], "wb").write(data)
+PY
+run_pybcast inspect --verify crc.tar.gz
+[ "$STATUS" = 1 ] || fail "--verify accepted a gzip member with a wrong CRC32"
+expect_in stderr "pybcast: error: crc.tar.gz: corrupt gzip data"
+{ cat g.tar.gz; echo garbage; } >trailing.tar.gz
+run_pybcast inspect --verify trailing.tar.gz
+[ "$STATUS" = 1 ] || fail "--verify accepted trailing bytes after the gzip stream"
+expect_in stderr "pybcast: error: trailing.tar.gz: trailing data after the gzip stream"
+
 (cd P && tar -czf ../plain.tar.gz bin lib)
 run_pybcast inspect plain.tar.gz
 [ "$STATUS" = 1 ] || fail "inspect accepted a tar without manifest"

@@ -373,7 +373,8 @@ DoctorReport sample_report(bool with_measure) {
   Location local{Source::kCwd, 0, "/dev/shm/run", classify_fs_magic(kTmpfs), "", "", ""};
   report.locations = {shared, local};
   report.chroot = "/dev/shm";
-  CacheEntryCheck changed{"/dev/shm/pybcast-0/cache/k", 2, 1, {"lib/os.py: content changed"}, {"plain.tar"}, ""};
+  const char* differs = "lib/os.py: 9 bytes, the manifest says 8";  // as bundle/manifest_check words it
+  CacheEntryCheck changed{"/dev/shm/pybcast-0/cache/k", 2, 1, {differs}, {"plain.tar"}, ""};
   CacheEntryCheck broken{"/dev/shm/pybcast-0/cache/j", 0, 0, {}, {}, "no stage record"};
   report.cache_entries = {changed, broken};
   report.notes = {"systemd-logind has RemoveIPC=yes"};

@@ -57,6 +57,20 @@ TEST(ManifestCheck, EachMemberOnceWithItsTypeSizeAndTarget) {
   EXPECT_EQ(ManifestCheck::content(3, 0xfe, 3, std::nullopt), std::nullopt);  // sizes only (a live tree)
 }
 
+// A staged entry (stage/entry_check) is compared entry by entry, in the same words.
+TEST(ManifestCheck, OneEntryIsComparedInTheSameWords) {
+  Manifest m = two_files();
+  EXPECT_EQ(compare_member(ExpectedMember::of(m.entries[0]), MemberType::file, 3, ""), std::nullopt);
+  EXPECT_EQ(compare_member(ExpectedMember::of(m.entries[0]), MemberType::file, 4, ""), "4 bytes, the manifest says 3");
+  EXPECT_EQ(compare_member(ExpectedMember::of(m.entries[0]), MemberType::directory, 0, ""),
+            "a directory, the manifest lists a file");
+  EXPECT_EQ(compare_member(ExpectedMember::of(m.entries[2]), MemberType::symlink, 0, "b"),
+            "symlink to 'b', the manifest says 'a'");
+  EXPECT_EQ(ExpectedMember::of(m.entries[0]).xxh3, 0xffu);
+  m.entries[0].xxh3 = "xyz";
+  EXPECT_THROW(ExpectedMember::of(m.entries[0]), Error);
+}
+
 TEST(ManifestCheck, DirectoriesAreCheckedOnlyWhereTheManifestListsThem) {
   Manifest old = two_files();
   old.dirs.reset();
