@@ -131,17 +131,17 @@ StreamExtractor::StreamExtractor(int root_fd, std::vector<std::string> bundle_na
     writer_.use_pool(&*pool_);
     frames_.emplace(options_.threads);
   }
-  decompressor_ = std::thread([this] { decompress_all(); });
-  extractor_ = std::thread([this] { extract_all(); });
+  decompressor_ = WorkerThreads(1, [this](unsigned) { decompress_all(); });
+  extractor_ = WorkerThreads(1, [this](unsigned) { extract_all(); });
 }
 
 StreamExtractor::~StreamExtractor() {
   if (!finished_) {
     status_.fail("extraction abandoned");
     input_.close();
-    if (decompressor_.joinable()) decompressor_.join();
+    decompressor_.join();
     plain_.close();
-    if (extractor_.joinable()) extractor_.join();
+    extractor_.join();
   }
 }
 

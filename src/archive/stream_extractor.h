@@ -11,7 +11,6 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "archive/safe_writer.h"
@@ -22,6 +21,7 @@
 #include "util/blocking_queue.h"
 #include "util/buffer_pool.h"
 #include "util/local_status.h"
+#include "util/worker_threads.h"
 
 struct archive;
 struct archive_entry;
@@ -111,8 +111,8 @@ class StreamExtractor {
   std::optional<FrameDecodePool> frames_;  ///< decodes zstd frames when threads > 1
   ExtractResult result_;
   std::atomic<double> first_byte_{-1};
-  std::thread decompressor_;
-  std::thread extractor_;
+  WorkerThreads decompressor_;  ///< the stages, each one thread
+  WorkerThreads extractor_;
   bool finished_ = false;
 };
 

@@ -29,9 +29,8 @@ WriterPool::WriterPool(unsigned threads, size_t max_bytes, size_t max_files, Des
       max_files_(std::max<size_t>(max_files, 1)),
       describe_(std::move(describe)),
       stopped_(std::move(stopped)),
-      stats_(std::max(threads, 1u)) {
-  for (size_t i = 0; i < stats_.size(); ++i) threads_.emplace_back([this, i] { run(i); });
-}
+      stats_(std::max(threads, 1u)),
+      threads_(static_cast<unsigned>(stats_.size()), [this](unsigned i) { run(i); }) {}
 
 WriterPool::~WriterPool() { finish(); }
 
@@ -87,8 +86,7 @@ std::vector<WriterThreadStats> WriterPool::finish() {
     closing_ = true;
   }
   work_.notify_all();
-  for (std::thread& t : threads_)
-    if (t.joinable()) t.join();
+  threads_.join();
   return stats_;
 }
 

@@ -17,11 +17,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "archive/file_body.h"
 #include "util/error.h"
+#include "util/worker_threads.h"
 
 namespace pybcast {
 
@@ -94,7 +94,7 @@ class WriterPool {
   std::atomic<bool> failed_{false};
   double blocked_seconds_ = 0;
   std::vector<WriterThreadStats> stats_;
-  std::vector<std::thread> threads_;
+  WorkerThreads threads_;  ///< last: the threads use the members above
 };
 
 /// The default of --extract-threads: available cores, at most 16.

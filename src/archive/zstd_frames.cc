@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -46,7 +48,9 @@ struct DCtx {
 /// against the frames before it.
 class ParallelZstdDecoder : public Decoder {
  public:
-  explicit ParallelZstdDecoder(FrameDecodePool* pool) : pool_(pool) {}
+  explicit ParallelZstdDecoder(FrameDecodePool* pool) : pool_(pool) {
+    if (pool_) frames_.emplace(pool_->workers());
+  }
 
   std::string name() const override {
     if (pooled_ == 0) return "zstd";
@@ -60,9 +64,9 @@ class ParallelZstdDecoder : public Decoder {
     while (step.produced < out.size()) {
       if (ready_ && !submit_ready(out, step)) return step;
       if (mode_ == Mode::kStream) {
-        if (!pending_.empty()) {
+        if (has_pending()) {
           step.produced += hand_out(out.subspan(step.produced), true);
-          if (!pending_.empty()) return step;  // out is full
+          if (has_pending()) return step;  // out is full
         }
         if (!stream(in, out, step)) return step;
         continue;
@@ -111,24 +115,26 @@ class ParallelZstdDecoder : public Decoder {
     }
   }
 
+  /// Frames submitted to the pool and not yet handed out whole.
+  bool has_pending() const { return front_ || (frames_ && frames_->pending() > 0); }
+
   /// Copies decoded frames out in order; waits for the front one if `wait`.
+  /// A corrupt frame's error is thrown when its turn comes.
   size_t hand_out(std::span<std::byte> out, bool wait) {
     size_t copied = 0;
-    while (copied < out.size() && !pending_.empty()) {
-      FrameDecodePool::Frame& front = *pending_.front();
-      if (!pool_->is_done(front)) {
-        if (!wait) break;
-        pool_->wait(front);
+    while (copied < out.size()) {
+      if (!front_) {
+        if (!frames_ || frames_->pending() == 0 || (!wait && !frames_->front_ready())) break;
+        front_ = frames_->take();
+        front_pos_ = 0;
       }
-      if (!front.error.empty()) fail("corrupt zstd data ({})", front.error);
-      size_t n = std::min(out.size() - copied, front.out_size - front_pos_);
-      if (n > 0) std::memcpy(out.data() + copied, front.out.get() + front_pos_, n);
+      size_t n = std::min(out.size() - copied, front_->size - front_pos_);
+      if (n > 0) std::memcpy(out.data() + copied, front_->bytes.get() + front_pos_, n);
       copied += n;
       front_pos_ += n;
-      if (front_pos_ == front.out_size) {
-        in_flight_ -= front.cost;
-        pending_.pop_front();
-        front_pos_ = 0;
+      if (front_pos_ == front_->size) {
+        in_flight_ -= front_->cost;
+        front_.reset();
       }
     }
     return copied;
@@ -219,19 +225,13 @@ class ParallelZstdDecoder : public Decoder {
   /// earlier frames while it would exceed the budget. False: `out` is full.
   bool submit_ready(std::span<std::byte> out, Step& step) {
     size_t cost = frame_.capacity() + content_;
-    while (!pending_.empty() && in_flight_ + cost > pool_->budget_bytes()) {
+    while (has_pending() && in_flight_ + cost > pool_->budget_bytes()) {
       step.produced += hand_out(out.subspan(step.produced), true);
       if (step.produced == out.size()) return false;
     }
     tally_.data_frame(content_, checksum_ ? le(frame_.data() + frame_.size() - 4, 4) : 0);
-    auto frame = std::make_shared<FrameDecodePool::Frame>();
-    frame->in = std::move(frame_);
-    frame->out = std::make_unique_for_overwrite<std::byte[]>(content_);
-    frame->out_size = content_;
-    frame->cost = cost;
     in_flight_ += cost;
-    pending_.push_back(frame);
-    pool_->submit(std::move(frame));
+    frames_->submit(pool_->decode_task(std::move(frame_), content_, cost));
     ++pooled_;
     next_frame();
     return true;
@@ -304,7 +304,10 @@ class ParallelZstdDecoder : public Decoder {
   bool input_ended_ = false;
   std::vector<std::byte> rest_;  ///< bytes given back to the source by to_stream()
   size_t rest_pos_ = 0;
-  std::deque<std::shared_ptr<FrameDecodePool::Frame>> pending_;  ///< submitted, not yet handed out
+  /// Frames submitted to the pool, in order; gone with the decoder, and so
+  /// are those not yet decoded (a failed bundle's).
+  std::optional<OrderedPool<FrameDecodePool::Decoded>> frames_;
+  std::optional<FrameDecodePool::Decoded> front_;  ///< taken from frames_, being handed out
   size_t front_pos_ = 0;
   size_t in_flight_ = 0;
   uint64_t pooled_ = 0;
@@ -317,55 +320,42 @@ std::unique_ptr<Decoder> make_zstd_decoder(FrameDecodePool* pool) {
   return std::make_unique<ParallelZstdDecoder>(pool);
 }
 
+struct FrameDecodePool::Context {
+  DCtx dctx;
+};
+
 FrameDecodePool::FrameDecodePool(unsigned threads)
     // Room for one frame of the largest size (compressed + decoded), or two
     // of pack's (4 MiB + about 1.5 MiB) per thread.
-    : budget_(std::max(2 * kMaxFrameBytes + kSlackBytes, size_t{2} * threads * (size_t{6} << 20))) {
-  stats_.resize(std::max(threads, 1u));
-  for (size_t i = 0; i < stats_.size(); ++i) threads_.emplace_back([this, i] { work(i); });
+    : budget_(std::max(2 * kMaxFrameBytes + kSlackBytes, size_t{2} * threads * (size_t{6} << 20))),
+      stats_(std::max(threads, 1u)),
+      workers_(std::max(threads, 1u)) {
+  for (size_t i = 0; i < stats_.size(); ++i) contexts_.push_back(std::make_unique<Context>());
 }
 
-FrameDecodePool::~FrameDecodePool() {
-  work_.close();
-  for (auto& t : threads_) t.join();
-}
-
-void FrameDecodePool::submit(std::shared_ptr<Frame> frame) { work_.push(std::move(frame)); }
-
-bool FrameDecodePool::is_done(const Frame& frame) {
-  std::lock_guard lock(mutex_);
-  return frame.done;
-}
-
-void FrameDecodePool::wait(const Frame& frame) {
-  std::unique_lock lock(mutex_);
-  done_.wait(lock, [&] { return frame.done; });
-}
+FrameDecodePool::~FrameDecodePool() = default;
 
 std::vector<FrameThreadStats> FrameDecodePool::stats() {
   std::lock_guard lock(mutex_);
   return stats_;
 }
 
-void FrameDecodePool::work(size_t index) {
-  DCtx ctx;
-  while (auto next = work_.pop()) {
-    if (next->use_count() == 1) continue;  // its decoder is gone (a failed bundle): nobody waits for it
-    Frame& frame = **next;
+OrderedPool<FrameDecodePool::Decoded>::Task FrameDecodePool::decode_task(std::vector<std::byte> frame, size_t content,
+                                                                         size_t cost) {
+  return [this, frame = std::move(frame), content, cost](unsigned worker) {
+    Decoded decoded{std::make_unique_for_overwrite<std::byte[]>(content), content, cost};
     double start = monotonic_seconds();
-    size_t r = ZSTD_decompressDCtx(ctx.d, frame.out.get(), frame.out_size, frame.in.data(), frame.in.size());
-    if (ZSTD_isError(r)) frame.error = ZSTD_getErrorName(r);
-    else if (r != frame.out_size) frame.error = "the frame holds less than its header says";
-    std::vector<std::byte>().swap(frame.in);  // the decoder counts frame.cost, not this
+    size_t r = ZSTD_decompressDCtx(contexts_[worker]->dctx.d, decoded.bytes.get(), content, frame.data(), frame.size());
     {
       std::lock_guard lock(mutex_);
-      frame.done = true;
-      stats_[index].busy_seconds += monotonic_seconds() - start;
-      stats_[index].frames += 1;
-      stats_[index].bytes += frame.out_size;
+      stats_[worker].busy_seconds += monotonic_seconds() - start;
+      stats_[worker].frames += 1;
+      stats_[worker].bytes += content;
     }
-    done_.notify_all();
-  }
+    if (ZSTD_isError(r)) fail("corrupt zstd data ({})", ZSTD_getErrorName(r));
+    if (r != content) fail("corrupt zstd data (the frame holds less than its header says)");
+    return decoded;
+  };
 }
 
 }  // namespace pybcast

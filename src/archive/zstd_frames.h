@@ -8,18 +8,15 @@
 // (`tar --zstd` writes one), or states more than kMaxFrameBytes, is decoded
 // as a stream on the decompressor thread, in order, with bounded memory:
 // such a bundle extracts exactly as before.
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
-#include <string>
-#include <thread>
 #include <vector>
 
 #include "archive/decoder.h"
-#include "util/blocking_queue.h"
+#include "util/ordered_pool.h"
+#include "util/thread_pool.h"
 
 namespace pybcast {
 
@@ -29,16 +26,15 @@ struct FrameThreadStats {
   uint64_t bytes = 0;  ///< decoded
 };
 
+/// The threads that decode whole frames, one zstd context each, shared by
+/// the decoders of a StreamExtractor's bundles (one at a time).
 class FrameDecodePool {
  public:
-  /// One zstd frame: its compressed bytes in, its content out.
-  struct Frame {
-    std::vector<std::byte> in;
-    std::unique_ptr<std::byte[]> out;
-    size_t out_size = 0;
-    size_t cost = 0;    ///< bytes it holds against the decoder's budget
-    std::string error;  ///< what zstd said, if the frame is corrupt
-    bool done = false;  ///< guarded by the pool's mutex
+  /// One zstd frame's content.
+  struct Decoded {
+    std::unique_ptr<std::byte[]> bytes;
+    size_t size = 0;
+    size_t cost = 0;  ///< bytes it held against the decoder's budget
   };
 
   /// Frames larger than this are decoded as a stream (memory stays bounded).
@@ -51,11 +47,12 @@ class FrameDecodePool {
   FrameDecodePool(const FrameDecodePool&) = delete;
   FrameDecodePool& operator=(const FrameDecodePool&) = delete;
 
-  void submit(std::shared_ptr<Frame> frame);
-  bool is_done(const Frame& frame);
-  void wait(const Frame& frame);
+  /// The task that decodes one whole frame of `content` bytes on a worker;
+  /// it throws Error("corrupt zstd data (...)") for a corrupt frame.
+  OrderedPool<Decoded>::Task decode_task(std::vector<std::byte> frame, size_t content, size_t cost);
+  ThreadPool& workers() { return workers_; }
 
-  unsigned threads() const { return static_cast<unsigned>(threads_.size()); }
+  unsigned threads() const { return workers_.slots(); }
   /// What each thread did so far (read once every frame is handed out).
   std::vector<FrameThreadStats> stats();
   /// Compressed plus decoded bytes of the frames one decoder keeps in flight.
@@ -64,14 +61,13 @@ class FrameDecodePool {
   size_t max_bytes() const { return budget_ + kMaxFrameBytes + kSlackBytes; }
 
  private:
-  void work(size_t index);
+  struct Context;
 
   size_t budget_;
-  BlockingQueue<std::shared_ptr<Frame>> work_;
   std::mutex mutex_;
-  std::condition_variable done_;
-  std::vector<FrameThreadStats> stats_;  ///< guarded by mutex_
-  std::vector<std::thread> threads_;
+  std::vector<FrameThreadStats> stats_;             ///< guarded by mutex_
+  std::vector<std::unique_ptr<Context>> contexts_;  ///< one per worker
+  ThreadPool workers_;                              ///< last: its jobs use the above
 };
 
 /// A zstd Decoder that decodes frames on `pool` (see above), or streams

@@ -5,16 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <algorithm>
 #include <exception>
 #include <memory>
-#include <thread>
 
 #include "bundle/manifest.h"
 #include "tree/tar_member.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/io.h"
+#include "util/parallel_for.h"
 
 namespace pybcast {
 
@@ -73,34 +73,19 @@ class TarWriter {
 }  // namespace
 
 void hash_entries(std::vector<PackEntry>& entries, int threads, Progress& progress) {
-  std::atomic<size_t> next{0};
-  std::vector<std::exception_ptr> errors(static_cast<size_t>(std::max(1, threads)));
-  auto work = [&](size_t worker) {
-    try {
-      for (size_t i = next++; i < entries.size(); i = next++) {
-        PackEntry& e = entries[i];
-        if (e.type != EntryType::file) continue;
-        StreamHash hash;
-        uint64_t size = 0;
-        read_file_chunks(e.source, [&](std::span<const std::byte> bytes) {
-          hash.update(bytes);
-          size += bytes.size();
-        });
-        e.size = size;
-        e.xxh3 = hex64(hash.digest());
-        progress.add(1, size);
-      }
-    } catch (...) {
-      errors[worker] = std::current_exception();
-      next = entries.size();  // the others stop too
-    }
-  };
-  std::vector<std::thread> pool;
-  for (size_t w = 1; w < errors.size(); ++w) pool.emplace_back(work, w);
-  work(0);
-  for (auto& t : pool) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  parallel_for(entries.size(), static_cast<unsigned>(std::max(1, threads)), [&](size_t i) {
+    PackEntry& e = entries[i];
+    if (e.type != EntryType::file) return;
+    StreamHash hash;
+    uint64_t size = 0;
+    read_file_chunks(e.source, [&](std::span<const std::byte> bytes) {
+      hash.update(bytes);
+      size += bytes.size();
+    });
+    e.size = size;
+    e.xxh3 = hex64(hash.digest());
+    progress.add(1, size);
+  });
 }
 
 void write_tar(FrameCompressor& out, const std::string& manifest_json, const std::vector<PackEntry>& entries,

@@ -70,15 +70,13 @@ class FrameCompressor::Encoder {
   bool gzip_open_ = false;
 };
 
-struct FrameCompressor::Frame {
-  std::vector<std::byte> input;
-  size_t content = 0;  ///< input.size(), kept once the input is freed
-  std::vector<std::byte> output;
-  bool done = false;
-  std::exception_ptr error;
-};
-
 namespace {
+
+/// Plain tar needs no helpers (its "frames" are copies), nor does one thread.
+unsigned worker_threads(const CompressionOptions& options) {
+  if (options.kind == Compression::kNone || options.threads <= 1) return 0;
+  return static_cast<unsigned>(options.threads);
+}
 
 uint32_t le32(const std::byte* p) {
   uint32_t v = 0;
@@ -127,21 +125,15 @@ int max_level(Compression kind) {
 }
 
 FrameCompressor::FrameCompressor(const CompressionOptions& options, int fd, std::string shown)
-    : options_(options), fd_(fd), shown_(std::move(shown)) {
+    : options_(options), fd_(fd), shown_(std::move(shown)), workers_(worker_threads(options)) {
   if (options_.level == 0) options_.level = default_level(options_.kind);
   options_.frame_bytes = std::max<size_t>(options_.frame_bytes, 4096);
   buffer_.reserve(options_.frame_bytes);
-  // Plain tar needs no helpers: its "frames" are copies.
-  int threads = options_.kind == Compression::kNone ? 0 : std::max(1, options_.threads);
-  if (threads > 1)
-    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
-  else inline_encoder_ = std::make_unique<Encoder>(options_.kind, options_.level);
+  for (unsigned i = 0; i < workers_.slots(); ++i)
+    encoders_.push_back(std::make_unique<Encoder>(options_.kind, options_.level));
 }
 
-FrameCompressor::~FrameCompressor() {
-  work_.close();
-  for (auto& t : workers_) t.join();
-}
+FrameCompressor::~FrameCompressor() = default;
 
 void FrameCompressor::write(std::span<const std::byte> data) {
   while (!data.empty()) {
@@ -164,51 +156,23 @@ void FrameCompressor::finish() {
 }
 
 void FrameCompressor::submit() {
-  auto frame = std::make_shared<Frame>();
-  frame->input.swap(buffer_);
-  frame->content = frame->input.size();
+  std::vector<std::byte> input;
+  input.swap(buffer_);
   buffer_.reserve(options_.frame_bytes);
-  if (inline_encoder_) {
-    frame->output = inline_encoder_->encode(frame->input);
-    frame->done = true;
-  } else {
-    work_.push(frame);
-  }
-  in_flight_.push_back(frame);
+  frames_.submit([this, input = std::move(input)](unsigned worker) {
+    return Frame{encoders_[worker]->encode(input), input.size()};
+  });
   // Bound memory: a few frames per thread in flight at most.
-  write_ready(2 * workers_.size());
+  write_ready(2 * workers_.threads());
 }
 
 void FrameCompressor::write_ready(size_t keep) {
-  while (!in_flight_.empty()) {
-    std::shared_ptr<Frame> front = in_flight_.front();
-    {
-      std::unique_lock lock(mutex_);
-      if (in_flight_.size() > keep) done_.wait(lock, [&] { return front->done; });
-      else if (!front->done) return;
-    }
-    if (front->error) std::rethrow_exception(front->error);
-    tally_.data_frame(front->content, frame_checksum(options_.kind, front->output));
-    io::write_all(fd_, front->output, shown_);
-    bytes_out_ += front->output.size();
-    in_flight_.pop_front();
-  }
-}
-
-void FrameCompressor::work() {
-  Encoder encoder(options_.kind, options_.level);
-  while (auto frame = work_.pop()) {
-    try {
-      (*frame)->output = encoder.encode((*frame)->input);
-    } catch (...) {
-      (*frame)->error = std::current_exception();
-    }
-    (*frame)->input = {};
-    {
-      std::lock_guard lock(mutex_);
-      (*frame)->done = true;
-    }
-    done_.notify_all();
+  while (frames_.pending() > 0) {
+    if (frames_.pending() <= keep && !frames_.front_ready()) return;
+    Frame frame = frames_.take();
+    tally_.data_frame(frame.content, frame_checksum(options_.kind, frame.bytes));
+    io::write_all(fd_, frame.bytes, shown_);
+    bytes_out_ += frame.bytes.size();
   }
 }
 

@@ -5,21 +5,17 @@
 // (archive/frame_trailer.h). Independent frames let a later reader
 // decompress in parallel; compressing each with one thread makes the bytes
 // the same whatever --threads is.
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <exception>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "archive/decoder.h"
 #include "archive/frame_trailer.h"
-#include "util/blocking_queue.h"
+#include "util/ordered_pool.h"
+#include "util/thread_pool.h"
 
 namespace pybcast {
 
@@ -50,11 +46,14 @@ class FrameCompressor {
   uint64_t bytes_out() const { return bytes_out_; }
 
  private:
-  struct Frame;
+  /// A frame as written: its bytes, and how much input they hold.
+  struct Frame {
+    std::vector<std::byte> bytes;
+    size_t content = 0;
+  };
   class Encoder;
   void submit();
   void write_ready(size_t keep);
-  void work();
 
   CompressionOptions options_;
   int fd_;
@@ -63,12 +62,9 @@ class FrameCompressor {
   uint64_t bytes_in_ = 0, bytes_out_ = 0;
   FrameTally tally_{"", ""};  ///< the frames written, for the trailer
 
-  std::deque<std::shared_ptr<Frame>> in_flight_;  ///< in stream order
-  BlockingQueue<std::shared_ptr<Frame>> work_;
-  std::mutex mutex_;
-  std::condition_variable done_;
-  std::vector<std::thread> workers_;
-  std::unique_ptr<Encoder> inline_encoder_;  ///< when there are no workers
+  std::vector<std::unique_ptr<Encoder>> encoders_;  ///< one per worker
+  ThreadPool workers_;                              ///< none: frames are compressed in write()
+  OrderedPool<Frame> frames_{workers_};             ///< in stream order; last: it uses the above
 };
 
 }  // namespace pybcast

@@ -1,13 +1,12 @@
 #include "tree/python_probe.h"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "util/child_process.h"
 #include "util/error.h"
+#include "util/parallel_for.h"
 
 namespace pybcast {
 
@@ -352,30 +351,16 @@ std::vector<std::string> compile_bytecode(const std::string& python, const std::
     if (i % kSlice == 0) slices.push_back(json::array());
     slices.back().push_back({files[i].source, files[i].output, files[i].shown});
   }
-  // A fixed hash seed keeps sets in constants, and so the bytes, reproducible.
-  std::vector<std::exception_ptr> errors(slices.size());
+  // The first failing slice's error is said, whatever the thread count.
   std::vector<json> results(slices.size());
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> threads;
-  size_t workers = std::min(slices.size(), static_cast<size_t>(std::max(1, jobs)));
-  for (size_t w = 0; w < workers; ++w) {
-    threads.emplace_back([&] {
-      for (size_t s = next++; s < slices.size(); s = next++) {
-        try {
-          ChildOptions options{slices[s].dump(), {{"PYTHONHASHSEED", "0"}}};
-          results[s] = run_python_script(python, {"-s"}, kCompileScript, options);
-        } catch (...) {
-          errors[s] = std::current_exception();
-        }
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  parallel_for(slices.size(), static_cast<unsigned>(std::max(1, jobs)), [&](size_t s) {
+    // A fixed hash seed keeps sets in constants, and so the bytes, reproducible.
+    ChildOptions options{slices[s].dump(), {{"PYTHONHASHSEED", "0"}}};
+    results[s] = run_python_script(python, {"-s"}, kCompileScript, options);
+  });
   std::vector<std::string> failed;
-  for (size_t s = 0; s < slices.size(); ++s) {
-    if (errors[s]) std::rethrow_exception(errors[s]);
-    for (const auto& f : results[s]) failed.push_back(f.get<std::string>());
-  }
+  for (const json& result : results)
+    for (const auto& f : result) failed.push_back(f.get<std::string>());
   std::sort(failed.begin(), failed.end());
   return failed;
 }
