@@ -2,45 +2,22 @@
 
 #include <climits>
 
-#include "bcast/mpi_wait.h"
+#include "bcast/mpi_transport.h"
 #include "util/error.h"
 
 namespace pybcast {
 
-namespace {
+int allreduce_max(Transport& group, int value) { return group.allreduce(value, Reduction::kMax); }
 
-int allreduce(MPI_Comm comm, int value, MPI_Op op) {
-  int result = 0;
-  MPI_Request request;
-  MPI_Iallreduce(&value, &result, 1, MPI_INT, op, comm, &request);
-  wait_gently(request);
-  return result;
-}
+int allreduce_min(Transport& group, int value) { return group.allreduce(value, Reduction::kMin); }
 
-}  // namespace
+std::string bcast_string(Transport& group, int root, const std::string& text) { return group.bcast_string(root, text); }
 
-int allreduce_max(MPI_Comm comm, int value) { return allreduce(comm, value, MPI_MAX); }
-
-int allreduce_min(MPI_Comm comm, int value) { return allreduce(comm, value, MPI_MIN); }
-
-std::string bcast_string(MPI_Comm comm, int root, const std::string& text) {
-  unsigned long long length = text.size();
-  MPI_Request request;
-  MPI_Ibcast(&length, 1, MPI_UNSIGNED_LONG_LONG, root, comm, &request);
-  wait_gently(request);
-  std::string out = text;
-  out.resize(length);
-  MPI_Ibcast(out.data(), static_cast<int>(length), MPI_CHAR, root, comm, &request);
-  wait_gently(request);
-  return out;
-}
-
-std::optional<std::string> agree_on_failure(MPI_Comm comm, bool failed, const std::string& message) {
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
-  int first = allreduce_min(comm, failed ? rank : INT_MAX);
+std::optional<std::string> agree_on_failure(Transport& group, bool failed, const std::string& message) {
+  int rank = group.rank();
+  int first = allreduce_min(group, failed ? rank : INT_MAX);
   if (first == INT_MAX) return std::nullopt;
-  return bcast_string(comm, first, rank == first ? message : std::string());
+  return bcast_string(group, first, rank == first ? message : std::string());
 }
 
 void record_failure(LocalStatus& status, const std::function<void()>& step) {
@@ -51,16 +28,46 @@ void record_failure(LocalStatus& status, const std::function<void()>& step) {
   }
 }
 
-void throw_agreed_failure(MPI_Comm comm, const LocalStatus& status, const std::string& where) {
+void throw_agreed_failure(Transport& group, const LocalStatus& status, const std::string& where) {
   bool failed = status.failed();
-  if (auto failure = agree_on_failure(comm, failed, failed ? status.message() + where : std::string()))
+  if (auto failure = agree_on_failure(group, failed, failed ? status.message() + where : std::string()))
     throw Error(*failure);
 }
 
-void run_agreed(MPI_Comm comm, const std::function<void()>& step) {
+void run_agreed(Transport& group, const std::function<void()>& step) {
   LocalStatus status;
   record_failure(status, step);
-  throw_agreed_failure(comm, status);
+  throw_agreed_failure(group, status);
+}
+
+int allreduce_max(MPI_Comm comm, int value) {
+  MpiTransport group(comm);
+  return allreduce_max(group, value);
+}
+
+int allreduce_min(MPI_Comm comm, int value) {
+  MpiTransport group(comm);
+  return allreduce_min(group, value);
+}
+
+std::string bcast_string(MPI_Comm comm, int root, const std::string& text) {
+  MpiTransport group(comm);
+  return bcast_string(group, root, text);
+}
+
+std::optional<std::string> agree_on_failure(MPI_Comm comm, bool failed, const std::string& message) {
+  MpiTransport group(comm);
+  return agree_on_failure(group, failed, message);
+}
+
+void throw_agreed_failure(MPI_Comm comm, const LocalStatus& status, const std::string& where) {
+  MpiTransport group(comm);
+  throw_agreed_failure(group, status, where);
+}
+
+void run_agreed(MPI_Comm comm, const std::function<void()>& step) {
+  MpiTransport group(comm);
+  run_agreed(group, step);
 }
 
 }  // namespace pybcast

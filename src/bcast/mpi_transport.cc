@@ -1,5 +1,7 @@
 #include "bcast/mpi_transport.h"
 
+#include <unistd.h>
+
 #include <climits>
 
 #include "bcast/mpi_wait.h"
@@ -7,15 +9,34 @@
 
 namespace pybcast {
 
+namespace {
+
+int mpi_count(size_t bytes) {
+  if (bytes > INT_MAX) fail("internal error: broadcast of {} bytes exceeds an MPI count", bytes);
+  return static_cast<int>(bytes);
+}
+
+}  // namespace
+
 MpiTransport::MpiTransport(MPI_Comm comm) : comm_(comm) {
   MPI_Comm_rank(comm_, &rank_);
   MPI_Comm_size(comm_, &size_);
 }
 
+MpiTransport::~MpiTransport() {
+  if (owned_) MPI_Comm_free(&comm_);
+}
+
+std::unique_ptr<Transport> MpiTransport::adopt(MPI_Comm comm) {
+  if (comm == MPI_COMM_NULL) return nullptr;
+  auto transport = std::make_unique<MpiTransport>(comm);
+  transport->owned_ = true;
+  return transport;
+}
+
 size_t MpiTransport::start_bcast(void* data, size_t bytes) {
-  if (bytes > INT_MAX) fail("internal error: broadcast of {} bytes exceeds an MPI count", bytes);
   MPI_Request request;
-  MPI_Ibcast(data, static_cast<int>(bytes), MPI_BYTE, 0, comm_, &request);
+  MPI_Ibcast(data, mpi_count(bytes), MPI_BYTE, 0, comm_, &request);
   requests_.emplace(next_, request);
   return next_++;
 }
@@ -34,6 +55,59 @@ void MpiTransport::wait(size_t op) {
   wait_gently(it->second);
   requests_.erase(it);
   flags_.erase(op);
+}
+
+int MpiTransport::allreduce(int value, Reduction op) {
+  int result = 0;
+  MPI_Request request;
+  MPI_Iallreduce(&value, &result, 1, MPI_INT, op == Reduction::kMax ? MPI_MAX : MPI_MIN, comm_, &request);
+  wait_gently(request);
+  return result;
+}
+
+void MpiTransport::bcast(int root, void* data, size_t bytes) {
+  MPI_Request request;
+  MPI_Ibcast(data, mpi_count(bytes), MPI_BYTE, root, comm_, &request);
+  wait_gently(request);
+}
+
+std::string MpiTransport::bcast_string(int root, const std::string& text) {
+  unsigned long long length = text.size();
+  MPI_Request request;
+  MPI_Ibcast(&length, 1, MPI_UNSIGNED_LONG_LONG, root, comm_, &request);
+  wait_gently(request);
+  std::string out = text;
+  out.resize(length);
+  MPI_Ibcast(out.data(), static_cast<int>(length), MPI_CHAR, root, comm_, &request);
+  wait_gently(request);
+  return out;
+}
+
+std::vector<std::byte> MpiTransport::gather(std::span<const std::byte> mine) {
+  int bytes = mpi_count(mine.size());
+  std::vector<std::byte> all(rank_ == 0 ? mine.size() * static_cast<size_t>(size_) : 0);
+  MPI_Request request;
+  MPI_Igather(mine.data(), bytes, MPI_BYTE, rank_ == 0 ? all.data() : nullptr, bytes, MPI_BYTE, 0, comm_, &request);
+  wait_gently(request);
+  return all;
+}
+
+std::unique_ptr<Transport> MpiTransport::split(int color, int key) {
+  MPI_Comm sub = MPI_COMM_NULL;
+  MPI_Comm_split(comm_, color == kNoGroup ? MPI_UNDEFINED : color, key, &sub);
+  return adopt(sub);
+}
+
+std::unique_ptr<Transport> MpiTransport::split_by_host() {
+  MPI_Comm sub = MPI_COMM_NULL;
+  MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &sub);
+  return adopt(sub);
+}
+
+std::string MpiTransport::host() const {
+  char host[HOST_NAME_MAX + 1] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
 }
 
 }  // namespace pybcast

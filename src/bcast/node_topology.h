@@ -1,22 +1,23 @@
 #pragma once
-// Who is on which node: the node communicator, the leaders communicator (the
-// first rank of every node) and, for tests on one machine, virtual nodes:
-// K contiguous groups of ranks, each acting as one node.
-#include <mpi.h>
-
+// Who is on which node: the node group, the leaders group (the first rank of
+// every node) and, for tests on one machine, virtual nodes: K contiguous
+// groups of ranks, each acting as one node.
+#include <memory>
 #include <string>
+
+#include "bcast/transport.h"
 
 namespace pybcast {
 
 class NodeTopology {
  public:
-  /// Real nodes (MPI_Comm_split_type SHARED) when virtual_nodes == 0.
-  NodeTopology(MPI_Comm world, int virtual_nodes);
-  ~NodeTopology();
+  /// Collective over `world`, which must outlive the topology. Real nodes
+  /// (Transport::split_by_host) when virtual_nodes == 0.
+  NodeTopology(Transport& world, int virtual_nodes);
   NodeTopology(const NodeTopology&) = delete;
   NodeTopology& operator=(const NodeTopology&) = delete;
 
-  MPI_Comm world() const { return world_; }
+  Transport& world() const { return world_; }
   int world_rank() const { return world_rank_; }
   int world_size() const { return world_size_; }
   int node_index() const { return node_index_; }
@@ -30,9 +31,9 @@ class NodeTopology {
   static int virtual_node_of(int rank, int ranks, int nodes);
 
  private:
-  MPI_Comm world_;
-  MPI_Comm node_ = MPI_COMM_NULL;
-  MPI_Comm leaders_ = MPI_COMM_NULL;  ///< MPI_COMM_NULL on ranks that are not leaders
+  Transport& world_;
+  std::unique_ptr<Transport> node_;
+  std::unique_ptr<Transport> leaders_;  ///< null on ranks that are not leaders; freed before node_
   int world_rank_ = 0, world_size_ = 1;
   int node_rank_ = 0;
   int node_index_ = 0, node_count_ = 1;

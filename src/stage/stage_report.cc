@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <span>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "bcast/mpi_wait.h"
 #include "util/error.h"
 #include "util/io.h"
 #include "util/text.h"
@@ -96,15 +97,10 @@ void RankSample::add(Phase phase, double duration, double started_at) {
 
 void RankSample::at_least(Phase phase, double duration) { seconds[phase] = std::max(seconds[phase], duration); }
 
-std::vector<RankSample> gather_samples(MPI_Comm comm, const RankSample& mine) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
-  constexpr int kBytes = sizeof(RankSample);
-  std::vector<RankSample> all(rank == 0 ? static_cast<size_t>(size) : 0);
-  MPI_Request request;
-  MPI_Igather(&mine, kBytes, MPI_BYTE, rank == 0 ? all.data() : nullptr, kBytes, MPI_BYTE, 0, comm, &request);
-  wait_gently(request);
+std::vector<RankSample> gather_samples(Transport& group, const RankSample& mine) {
+  std::vector<std::byte> bytes = group.gather(std::as_bytes(std::span(&mine, 1)));
+  std::vector<RankSample> all(bytes.size() / sizeof(RankSample));
+  if (!bytes.empty()) std::memcpy(all.data(), bytes.data(), bytes.size());
   return all;
 }
 

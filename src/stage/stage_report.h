@@ -1,13 +1,12 @@
 #pragma once
 // Per-rank measurements of one staging run, gathered on rank 0 and printed as
 // one screen by --report (and as a Chrome trace by --trace).
-#include <mpi.h>
-
 #include <cstdint>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "bcast/transport.h"
 #include "stage/stage_record.h"
 #include "util/timer.h"
 
@@ -60,8 +59,8 @@ struct ReportContext {
   std::vector<std::string> extra_lines;  ///< appended by callers (e.g. the launcher)
 };
 
-/// Collective over comm: gathers every rank's sample to rank 0 (others get {}).
-std::vector<RankSample> gather_samples(MPI_Comm comm, const RankSample& mine);
+/// Collective over `group`: gathers every rank's sample to rank 0 (others get {}).
+std::vector<RankSample> gather_samples(Transport& group, const RankSample& mine);
 
 std::string format_report(const ReportContext& context, const std::vector<RankSample>& samples);
 std::string format_trace(const std::vector<RankSample>& samples);

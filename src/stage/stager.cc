@@ -31,9 +31,15 @@ namespace {
 
 constexpr int kMaxRounds = 8;
 
+/// An extraction that finished without failure, not yet published.
+struct Extraction {
+  ExtractionDir tmp;
+  ExtractResult result;
+};
+
 class Stager {
  public:
-  Stager(MPI_Comm world, const StageRequest& request) : request_(request), topology_(world, request.virtual_nodes) {}
+  Stager(Transport& world, const StageRequest& request) : request_(request), topology_(world, request.virtual_nodes) {}
 
   StageOutcome run();
 
@@ -41,6 +47,12 @@ class Stager {
   bool is_root() const { return topology_.world_rank() == 0; }
   /// Runs a local step; a failure is recorded for the next agreement.
   void guarded(const std::function<void()>& body) { record_failure(status_, body); }
+  /// Every rank passes here as it enters step `phase`: the test seam
+  /// (StageRequest::before_phase) fails this rank there, as a failure of any
+  /// of its threads during the step would.
+  void enter(std::string_view phase) {
+    if (request_.before_phase) guarded([&] { request_.before_phase(phase); });
+  }
   void agree(bool with_location);
   bool pending() const { return claim_ == Claim::kExtract || claim_ == Claim::kBusy; }
   unsigned extract_threads() const {
@@ -52,7 +64,8 @@ class Stager {
   void check_cache();
   void prepare_trees();
   void stream_round();
-  void extract_stream(MPI_Comm stream);
+  std::optional<Extraction> extract_stream(Transport& stream);
+  void publish(std::optional<Extraction> extraction);
   void wait_for_other_job();
   bool any_node_pending();
   Claim claim();
@@ -85,6 +98,7 @@ void Stager::agree(bool with_location) {
 }
 
 void Stager::share_fds() {
+  enter("share_fds");
   // Before staging opens anything: what MPI and the launcher hold now is off the limit.
   guarded([&] {
     try {
@@ -97,6 +111,7 @@ void Stager::share_fds() {
 }
 
 void Stager::open_bundles() {
+  enter("open_bundles");
   if (!is_root() || status_.failed()) return;
   PhaseTimer timer(sample_, kOpen, clock_);
   guarded([&] {
@@ -114,9 +129,11 @@ void Stager::open_bundles() {
 void Stager::share_plan() {
   plan_ = StagePlan::decode(bcast_string(topology_.world(), 0, is_root() ? plan_.encode() : std::string()));
   node_root_ = {request_.chroot, topology_.is_virtual() ? std::optional<int>(topology_.node_index()) : std::nullopt};
+  enter("share_plan");
 }
 
 void Stager::check_cache() {
+  enter("check_cache");
   if (!topology_.leader()) return;
   PhaseTimer timer(sample_, kCache, clock_);
   guarded([&] {
@@ -131,6 +148,7 @@ void Stager::prepare_trees() {
   // Directories become tar streams only when some node extracts: a warm
   // step costs rank 0 the walk alone.
   if (!plan_.has_trees()) return;
+  enter("prepare_trees");
   if (is_root()) {
     PhaseTimer timer(sample_, kOpen, clock_);
     guarded([&] {
@@ -151,16 +169,15 @@ void Stager::stream_round() {
   int extract_here = claim_ == Claim::kExtract && !status_.failed();
   if (!allreduce_max(topology_.world(), extract_here)) return;
   prepare_trees();
-  MPI_Comm stream = MPI_COMM_NULL;
-  MPI_Comm_split(topology_.world(), is_root() || extract_here ? 0 : MPI_UNDEFINED, topology_.world_rank(), &stream);
-  if (stream == MPI_COMM_NULL) return;
-  extract_stream(stream);
-  MPI_Comm_free(&stream);
+  enter("stream");
+  std::unique_ptr<Transport> stream =
+      topology_.world().split(is_root() || extract_here ? 0 : Transport::kNoGroup, topology_.world_rank());
+  // Every rank passes publish; those that extracted publish there.
+  publish(stream ? extract_stream(*stream) : std::nullopt);
 }
 
-void Stager::extract_stream(MPI_Comm stream) {
+std::optional<Extraction> Stager::extract_stream(Transport& transport) {
   const bool extract_here = claim_ == Claim::kExtract;
-  MpiTransport transport(stream);
   BufferPool pool(request_.pipeline.window + 4, ChunkPipeline::buffer_bytes(request_.chunk_size));
   std::optional<ExtractionDir> tmp;
   std::optional<StreamExtractor> extractor;  // after tmp: its threads stop before tmp goes
@@ -196,24 +213,33 @@ void Stager::extract_stream(MPI_Comm stream) {
   sample_.moved_bytes += static_cast<double>(stats.bytes);
   // Rank 0 reads while it broadcasts: its read time is measured inside the pipeline.
   if (is_root()) sample_.add(kRead, stats.read_seconds, sample_.started[kBroadcast]);
-  if (!extractor) return;
+  if (!extractor) return std::nullopt;
   ExtractResult result;
   {
     PhaseTimer timer(sample_, kExtract, clock_);
     result = extractor->finish();
   }
   sample_.at_least(kExtract, result.busy_seconds);  // extraction overlapped the broadcast
-  if (status_.failed()) return;
+  if (status_.failed()) return std::nullopt;
+  // The extractor's threads have stopped: the directory may leave its scope.
+  return Extraction{std::move(*tmp), std::move(result)};
+}
+
+void Stager::publish(std::optional<Extraction> extraction) {
+  enter("publish");
+  if (!extraction || status_.failed()) return;  // a tmp directory left unpublished is removed
   PhaseTimer timer(sample_, kPublish, clock_);
   guarded([&] {
+    const ExtractResult& result = extraction->result;
+    ExtractionDir& tmp = extraction->tmp;
     StageRecord record{plan_, result.stats, result.tar_bytes, result.decoders};
     io::Fd mirror = cache_->fresh_bytecode_mirror(plan_.key);
     std::string mirror_path = layout::pycache_path(cache_->root_path()) + cache_->entry_path(plan_.key);
-    record.bytecode_linked = link_bytecode_mirror(tmp->fd(), result.stats.bytecode, mirror.get(), mirror_path);
+    record.bytecode_linked = link_bytecode_mirror(tmp.fd(), result.stats.bytecode, mirror.get(), mirror_path);
     record.bytecode_mirror_inode = io::fstat(mirror.get(), mirror_path).st_ino;
     record.stats.bytecode.clear();  // kept only until linked
-    write_stage_record(tmp->fd(), record);
-    cache_->publish(*tmp, plan_.key);
+    write_stage_record(tmp.fd(), record);
+    cache_->publish(tmp, plan_.key);
     lock_.try_shared();  // converting our exclusive lock never waits
     lock_.touch();
     claim_ = Claim::kHit;
@@ -242,6 +268,7 @@ void Stager::trim_cache() {
 }
 
 void Stager::wait_for_other_job() {
+  enter("wait_for_other_job");
   if (claim_ != Claim::kBusy || status_.failed()) return;
   PhaseTimer timer(sample_, kCache, clock_);
   guarded([&] {
@@ -288,6 +315,7 @@ void Stager::finish(StageOutcome& outcome) {
   if (topology_.leader()) sample_.cache_state = record_ ? CacheState::kExtracted : CacheState::kHit;
   sample_.add(kTotal, clock_.seconds(), 0);
   if (!request_.want_report) return;
+  enter("report");
   if (is_root()) {
     guarded([&] {
       if (!record_) {
@@ -314,6 +342,7 @@ void Stager::finish(StageOutcome& outcome) {
     outcome.context.virtual_nodes = topology_.is_virtual();
     outcome.context.chunk_size = static_cast<double>(request_.chunk_size);
   }
+  agree(true);  // rank 0 may have failed to read its node's record
   outcome.samples = gather_samples(topology_.world(), sample_);
 }
 
@@ -338,9 +367,14 @@ StageOutcome Stager::run() {
 
 }  // namespace
 
-StageOutcome stage_bundles(MPI_Comm world, const StageRequest& request) {
+StageOutcome stage_bundles(Transport& world, const StageRequest& request) {
   Stager stager(world, request);
   return stager.run();
+}
+
+StageOutcome stage_bundles(MPI_Comm world, const StageRequest& request) {
+  MpiTransport transport(world);
+  return stage_bundles(transport, request);
 }
 
 }  // namespace pybcast

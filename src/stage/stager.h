@@ -1,15 +1,20 @@
 #pragma once
 // `pybcast stage`: the named steps of one staging run, on every rank.
-//   open_bundles -> share_plan -> check_cache -> [stream -> publish]* -> report
+//   share_fds -> open_bundles -> share_plan -> check_cache
+//     -> [prepare_trees -> stream -> publish -> wait_for_other_job]* -> report
 // Every step ends in an agreement, so a failure anywhere becomes the same
 // Error on every rank and no rank is left waiting in a collective.
 #include <mpi.h>
 
+#include <array>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bcast/chunk_pipeline.h"
+#include "bcast/transport.h"
 #include "cache/node_layout.h"
 #include "cache/stage_cache.h"
 #include "stage/stage_report.h"
@@ -21,6 +26,13 @@ namespace pybcast {
 inline constexpr const char* kDefaultChunkSize = "4M";
 inline constexpr double kDefaultLockTimeoutSeconds = 600;
 inline constexpr int kMaxExtractThreads = 256;
+
+/// The steps StageRequest::before_phase names, in protocol order. Steps run
+/// only when needed: prepare_trees for directory bundles, stream and publish
+/// when some node extracts, report with want_report.
+inline constexpr std::array<std::string_view, 9> kStagePhases = {"share_fds",   "open_bundles",       "share_plan",
+                                                                 "check_cache", "prepare_trees",      "stream",
+                                                                 "publish",     "wait_for_other_job", "report"};
 
 struct StageRequest {
   std::string chroot = layout::kDefaultChroot;
@@ -35,6 +47,10 @@ struct StageRequest {
   std::optional<uint64_t> cache_max;  ///< after an extraction, idle entries go (LRU) until the cache fits
   PipelineOptions pipeline;
   LiveTreeOptions trees;  ///< how bundles that are directories are taken
+  /// Test seam (unit tests of the protocol): called on every rank as it
+  /// enters each step of kStagePhases; what it throws is that rank's failure
+  /// in the step. Empty in production.
+  std::function<void(std::string_view phase)> before_phase;
 };
 
 struct StageOutcome {
@@ -48,6 +64,8 @@ struct StageOutcome {
 };
 
 /// Collective over `world`. Throws the agreed Error on every rank on failure.
+StageOutcome stage_bundles(Transport& world, const StageRequest& request);
+/// The same over an MPI communicator.
 StageOutcome stage_bundles(MPI_Comm world, const StageRequest& request);
 
 }  // namespace pybcast
