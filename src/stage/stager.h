@@ -28,9 +28,9 @@ struct StageRequest {
   std::string chroot = layout::kDefaultChroot;
   std::string pkgroot = ".";
   std::vector<std::string> bundles;
-  int virtual_nodes = 0;                    ///< 0: real nodes
+  int virtual_nodes = 0;  ///< 0: real nodes
   uint64_t chunk_size = kDefaultChunkSize;
-  unsigned extract_threads = 0;             ///< per node leader; 0: the cores available to it (at most 16)
+  unsigned extract_threads = 0;  ///< per node leader; 0: the cores available to it (at most 16)
   double lock_timeout = kDefaultLockTimeoutSeconds;
   bool want_report = false;
   bool verify_cache = false;          ///< a hit re-hashes the entry against the manifests (--verify-cache)
