@@ -200,11 +200,10 @@ class IsalGzipDecoder : public GzipDecoder {
 };
 #endif
 
-/// PYBCAST_GZIP_INFLATER=zlib chooses zlib where ISA-L is built in (the default).
-std::unique_ptr<Decoder> make_gzip_decoder() {
+/// kZlib chooses zlib where ISA-L is built in (the default).
+std::unique_ptr<Decoder> make_gzip_decoder([[maybe_unused]] GzipInflater inflater) {
 #ifdef PYBCAST_HAVE_ISAL
-  const char* choice = std::getenv("PYBCAST_GZIP_INFLATER");
-  if (choice == nullptr || std::string_view(choice) != "zlib") return std::make_unique<IsalGzipDecoder>();
+  if (inflater != GzipInflater::kZlib) return std::make_unique<IsalGzipDecoder>();
 #endif
   return std::make_unique<ZlibGzipDecoder>();
 }
@@ -294,9 +293,9 @@ const char* compression_name(Compression c) {
   return "uncompressed";
 }
 
-std::unique_ptr<Decoder> make_decoder(Compression c) {
+std::unique_ptr<Decoder> make_decoder(Compression c, GzipInflater inflater) {
   switch (c) {
-    case Compression::kGzip: return make_gzip_decoder();
+    case Compression::kGzip: return make_gzip_decoder(inflater);
     case Compression::kZstd: return make_zstd_decoder(nullptr);  // zstd_frames: reads pack's trailer too
     case Compression::kXz: return std::make_unique<XzDecoder>();
     case Compression::kBzip2: return std::make_unique<Bzip2Decoder>();

@@ -38,6 +38,10 @@ class Decoder {
   virtual std::string name() const = 0;
 };
 
-std::unique_ptr<Decoder> make_decoder(Compression c);
+/// Which library inflates gzip: ISA-L where pybcast was built with it (else
+/// zlib), or zlib always (the stage setting PYBCAST_GZIP_INFLATER=zlib).
+enum class GzipInflater { kIsal, kZlib };
+
+std::unique_ptr<Decoder> make_decoder(Compression c, GzipInflater inflater = GzipInflater::kIsal);
 
 }  // namespace pybcast

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "archive/decoder.h"
 #include "archive/safe_writer.h"
 #include "archive/writer_pool.h"
 #include "archive/zstd_frames.h"
@@ -53,6 +54,7 @@ struct ExtractOptions {
   size_t dir_fds = 0;
   size_t queued_files = 0;
   uint64_t chunk_window_bytes = 0;  ///< the caller's chunk buffers, for the memory bound in the report
+  GzipInflater gzip_inflater = GzipInflater::kIsal;
 };
 
 class StreamExtractor {

@@ -1,20 +1,20 @@
 #include "cli/audit_options.h"
 
-#include <filesystem>
-
 #include "audit/audit_session.h"
 #include "cli/exit_status.h"
+#include "cli/settings_table.h"
 #include "util/error.h"
-#include "util/settings.h"
 
 namespace pybcast {
 
 AuditOptions resolve_audit_options(const AuditOptions& flags) {
-  AuditOptions options;
-  options.json = setting(flags.json.empty() ? std::nullopt : std::optional(flags.json), {"PYBCAST_AUDIT_JSON"}, "");
-  if (!options.json.empty()) options.json = std::filesystem::absolute(options.json).lexically_normal().string();
-  options.audit = flags.audit || !options.json.empty() || truthy(setting(std::nullopt, {"PYBCAST_AUDIT"}, "0"));
-  return options;
+  SettingFlags given;
+  given.set_switch(SettingId::kAudit, flags.audit);
+  if (!flags.json.empty()) given.set(SettingId::kAuditJson, flags.json);
+  LaunchRequest request;
+  for (SettingId id : {SettingId::kAudit, SettingId::kAuditJson})
+    setting_row(id).parse(setting_value(id, given.given(id)), request);
+  return {request.audit || !request.audit_json.empty(), request.audit_json};
 }
 
 std::optional<int> start_audit(const AuditOptions& options, char** argv) {

@@ -4,26 +4,20 @@
 #include <string>
 #include <vector>
 
-#include "cli/audit_options.h"
-#include "cli/stage_settings.h"
+#include "cli/settings_table.h"
 #include "launch/python_launcher.h"
 
 namespace pybcast {
 
 /// What the command line said; python-mpi says no stage flags (it is
-/// configured by the environment alone) and only its leading flags.
+/// configured by the environment alone), only its leading ones.
 struct LaunchFlags {
-  StageFlags stage;
+  SettingFlags settings;
   std::vector<std::string> python_args;
-  AuditOptions audit;  ///< already resolved (resolve_audit_options: before MPI_Init)
-  bool no_abort = false;
-  bool cleanup = false;
-  bool keep_pythonhome = false;
-  bool stage_script_dir = false;
 };
 
-/// Each flag, else its variable (PYBCAST_NO_ABORT, PYBCAST_CLEANUP,
-/// PYBCAST_KEEP_PYTHONHOME, PYBCAST_STAGE_SCRIPT_DIR and the stage's).
+/// Each row of the settings table that applies to the launchers: its flag,
+/// else its variables, else its default.
 LaunchRequest resolve_launch_request(const LaunchFlags& flags);
 
 }  // namespace pybcast

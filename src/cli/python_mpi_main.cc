@@ -19,8 +19,12 @@ int main(int argc, char** argv) {
   return pybcast::launch_main(
       argc, argv,
       [&] {
-        return pybcast::resolve_launch_request(
-            {{}, python_args, audit, false, flags.cleanup, false, flags.stage_script_dir});
+        pybcast::LaunchFlags launch{{}, python_args};
+        launch.settings.set_switch(pybcast::SettingId::kCleanup, flags.cleanup);
+        launch.settings.set_switch(pybcast::SettingId::kStageScriptDir, flags.stage_script_dir);
+        launch.settings.set_switch(pybcast::SettingId::kAudit, audit.audit);
+        if (!audit.json.empty()) launch.settings.set(pybcast::SettingId::kAuditJson, audit.json);
+        return pybcast::resolve_launch_request(launch);
       },
       started);
 }

@@ -44,7 +44,7 @@ int run_stage(int argc, char** argv) {
       "Stage bundles from the shared file system into node-local storage, once per node.\n"
       "Run under MPI: rank 0 reads each bundle once, node leaders extract.",
       "pybcast stage");
-  StageFlags flags;
+  SettingFlags flags;
   bool print_env = false;
   app.add_option("bundles", flags.bundles,
                  "bundle files, in merge order (relative to the package root); a directory is staged as it is");

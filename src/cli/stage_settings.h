@@ -1,11 +1,12 @@
 #pragma once
 // The staging flags shared by `pybcast stage`, `pybcast run` and python-mpi
-// (which takes no flags: only the environment), resolved with the
-// precedence flags > PYBCAST_* > PYTHON_MPI_* > defaults.
+// (which takes no such flags: only the environment), registered and resolved
+// from the settings table (cli/settings_table) with the precedence
+// flags > PYBCAST_* > PYTHON_MPI_* > defaults.
 #include <optional>
 #include <string>
-#include <vector>
 
+#include "cli/settings_table.h"
 #include "stage/stager.h"
 
 namespace CLI {
@@ -13,14 +14,6 @@ class App;
 }
 
 namespace pybcast {
-
-struct StageFlags {
-  std::vector<std::string> bundles;
-  std::optional<std::string> packages, chroot, pkgroot, trace, virtual_nodes, chunk_size, cache_max, extract_threads;
-  bool report = false;
-  bool verify_cache = false;
-  double lock_timeout = kDefaultLockTimeoutSeconds;
-};
 
 struct StageSettings {
   StageRequest request;
@@ -36,9 +29,14 @@ std::string resolve_chroot(const std::optional<std::string>& flag);
 /// PYBCAST_KEEP_PYTHONHOME=1: keep a PYTHONHOME/PYTHONPATH outside the stage.
 bool keep_pythonhome_from_env();
 
-/// Adds the options (not the positional bundles) to `app`.
-void add_stage_flags(CLI::App& app, StageFlags& flags);
+/// The --help of a row's flag: its help, variables and default.
+std::string flag_help(const Setting& row);
+/// Adds the flags of the rows that apply to `scope` (not the positional
+/// bundles) to `app`, and names the rows set by the environment alone in its footer.
+void add_setting_flags(CLI::App& app, SettingFlags& flags, unsigned scope);
+/// Adds `pybcast stage`'s flags.
+inline void add_stage_flags(CLI::App& app, SettingFlags& flags) { add_setting_flags(app, flags, kForStage); }
 /// Throws Error on invalid values.
-StageSettings resolve_stage_settings(const StageFlags& flags);
+StageSettings resolve_stage_settings(const SettingFlags& flags);
 
 }  // namespace pybcast

@@ -192,6 +192,7 @@ std::optional<Extraction> Stager::extract_stream(Transport& transport) {
       options.threads = extract_threads();
       options.dir_fds = fds_.dir_cache;
       options.queued_files = fds_.queued_bodies;
+      options.gzip_inflater = request_.gzip_inflater;
       options.chunk_window_bytes = (request_.pipeline.window + 4) * ChunkPipeline::buffer_bytes(request_.chunk_size);
       extractor.emplace(
           tmp->fd(), plan_.names, status_, [&pool](std::byte* b) { pool.release(b); }, options);

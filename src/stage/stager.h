@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "archive/decoder.h"
 #include "bcast/chunk_pipeline.h"
 #include "bcast/transport.h"
 #include "cache/node_layout.h"
@@ -22,8 +23,9 @@
 
 namespace pybcast {
 
-/// Defaults, shown by --help as they are used.
-inline constexpr const char* kDefaultChunkSize = "4M";
+/// Defaults, shown by --help and the documented tables as they are used
+/// (cli/settings_table).
+inline constexpr uint64_t kDefaultChunkSize = uint64_t{4} << 20;
 inline constexpr double kDefaultLockTimeoutSeconds = 600;
 inline constexpr int kMaxExtractThreads = 256;
 
@@ -38,13 +40,14 @@ struct StageRequest {
   std::string chroot = layout::kDefaultChroot;
   std::string pkgroot = ".";
   std::vector<std::string> bundles;
-  int virtual_nodes = 0;                    ///< 0: real nodes
-  uint64_t chunk_size = uint64_t{4} << 20;  ///< kDefaultChunkSize
-  unsigned extract_threads = 0;             ///< per node leader; 0: the cores available to it (at most 16)
+  int virtual_nodes = 0;  ///< 0: real nodes
+  uint64_t chunk_size = kDefaultChunkSize;
+  unsigned extract_threads = 0;  ///< per node leader; 0: the cores available to it (at most 16)
   double lock_timeout = kDefaultLockTimeoutSeconds;
   bool want_report = false;
   bool verify_cache = false;          ///< a hit re-hashes the entry against the manifests (--verify-cache)
   std::optional<uint64_t> cache_max;  ///< after an extraction, idle entries go (LRU) until the cache fits
+  GzipInflater gzip_inflater = GzipInflater::kIsal;  ///< PYBCAST_GZIP_INFLATER
   PipelineOptions pipeline;
   LiveTreeOptions trees;  ///< how bundles that are directories are taken
   /// Test seam (unit tests of the protocol): called on every rank as it

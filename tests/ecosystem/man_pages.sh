@@ -59,7 +59,7 @@ if [ -f "$design" ]; then
     has_word "$page" "$v" || echo "note: DESIGN.md's $v is not read by the code yet, nor documented"
   done
 fi
-for v in $(grep -ohE '"(PYBCAST|PYTHON_MPI)_[A-Z_]+"' "$SRC"/src/cli/python_mpi_main.cc "$SRC"/src/cli/stage_settings.cc | tr -d '"' | sort -u); do
+for v in $(grep -ohE '"(PYBCAST|PYTHON_MPI)_[A-Z_]+"' "$SRC"/src/cli/python_mpi_main.cc "$SRC"/src/cli/settings_table.cc | tr -d '"' | sort -u); do
   has_word "$SCRATCH/python-mpi.1.txt" "$v" || fail "python-mpi(1) does not document $v"
 done
 

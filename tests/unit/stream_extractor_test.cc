@@ -37,13 +37,14 @@ struct Outcome {
 
 /// Streams each bundle through the extractor in `chunk`-byte pieces.
 Outcome extract(const std::string& into, const std::vector<std::pair<std::string, std::vector<std::byte>>>& bundles,
-                size_t chunk = 4096, unsigned threads = 1) {
+                size_t chunk = 4096, unsigned threads = 1, GzipInflater inflater = GzipInflater::kIsal) {
   io::Fd root = io::open(into, O_RDONLY | O_DIRECTORY);
   LocalStatus status;
   std::vector<std::string> names;
   for (const auto& b : bundles) names.push_back(b.first);
   ExtractOptions options;
   options.threads = threads;
+  options.gzip_inflater = inflater;
   StreamExtractor extractor(
       root.get(), names, status, [](std::byte*) {}, options);
   for (size_t i = 0; i < bundles.size(); ++i) {
@@ -566,11 +567,13 @@ TEST(Extractor, RefusesBrokenStreams) {
 }
 
 // Issue 14: gzip through ISA-L (default where built in) and zlib
-// (PYBCAST_GZIP_INFLATER=zlib): the same checks either way.
+// (PYBCAST_GZIP_INFLATER=zlib, passed down as ExtractOptions::gzip_inflater):
+// the same checks either way.
 class GzipInflaters : public ::testing::TestWithParam<const char*> {
  protected:
-  void SetUp() override { ::setenv("PYBCAST_GZIP_INFLATER", GetParam(), 1); }
-  void TearDown() override { ::unsetenv("PYBCAST_GZIP_INFLATER"); }
+  GzipInflater inflater() const {
+    return std::string(GetParam()) == "zlib" ? GzipInflater::kZlib : GzipInflater::kIsal;
+  }
   std::string expected_name() const {
 #ifdef PYBCAST_TEST_HAVE_ISAL
     if (std::string(GetParam()) == "isal") return "gzip (ISA-L)";
@@ -597,14 +600,14 @@ TEST_P(GzipInflaters, ChecksCrcLengthAndTruncationAndReadsConcatenatedMembers) {
                  {"flip.tar.gz", corrupt(one, one.size() / 3)}};
   for (const auto& c : refused) {
     TestDir dir;
-    Outcome out = extract(dir.path(), {{c.name, c.bytes}}, 4096);
+    Outcome out = extract(dir.path(), {{c.name, c.bytes}}, 4096, 1, inflater());
     EXPECT_FALSE(out.ok) << GetParam() << " accepted " << c.name;
     EXPECT_NE(out.message.find("bundle '" + c.name + "'"), std::string::npos) << out.message;
   }
   std::vector<std::byte> both = one;
   both.insert(both.end(), two.begin(), two.end());
   TestDir dir;
-  Outcome out = extract(dir.path(), {{"both.tar.gz", both}}, 4096);  // member boundary inside a chunk
+  Outcome out = extract(dir.path(), {{"both.tar.gz", both}}, 4096, 1, inflater());  // member boundary inside a chunk
   ASSERT_TRUE(out.ok) << out.message;
   EXPECT_EQ(testing::read_file(dir / "a"), big);
   ASSERT_EQ(out.result.decoders.size(), 1u);
@@ -631,7 +634,7 @@ TEST_P(GzipInflaters, BytesAfterTheLastMemberThatStartNoMemberAreRefusedAsTraili
   };
   for (const auto& c : cases) {
     TestDir dir;
-    Outcome out = extract(dir.path(), {{c.name, c.bytes}}, c.chunk);
+    Outcome out = extract(dir.path(), {{c.name, c.bytes}}, c.chunk, 1, inflater());
     EXPECT_FALSE(out.ok) << GetParam() << " accepted " << c.name;
     EXPECT_NE(out.message.find("bundle '" + c.name + "': trailing data after the gzip stream"), std::string::npos)
         << GetParam() << ": " << out.message;
