@@ -52,8 +52,9 @@ std::vector<Setting> make_table() {
                .env = {"PYBCAST_PACKAGES", "PYTHON_MPI_PACKAGES"},
                .fallback = "",
                .shown_default = "none",
-               .help = "colon-separated bundles (files, or directories staged as they are); stage also takes "
-                       "them as arguments",
+               .help = "colon-separated bundles in merge order, a later one winning on a conflicting path: "
+                       "files, or directories staged as they are (a venv brings its base interpreter); stage also "
+                       "takes them as arguments",
                .applies = kEverywhere,
                .agreed = true,
                .parse = [](const std::string& v, LaunchRequest& r) { r.stage.bundles = split_list(v); }});
