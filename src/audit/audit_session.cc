@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -11,6 +10,7 @@
 
 #include "audit/audit_reduce.h"
 #include "audit/audit_tally.h"
+#include "util/diagnostics.h"
 #include "util/error.h"
 #include "util/io.h"
 
@@ -91,15 +91,14 @@ void finish_audit(MPI_Comm world, std::optional<AuditRecord>& record, const std:
   std::error_code ec;
   std::string cwd = std::filesystem::current_path(ec).string();
   std::vector<AuditFix> fixes = audit_fixes(tally, audit_places(std::getenv, cwd));
-  fmt::print(stderr, "{}", format_audit_screen(tally, fixes));
+  diag::write_raw(fmt::format("{}: {}", diag::program(), format_audit_screen(tally, fixes)));
   if (!outputs.json_path.empty()) {
     try {
       io::write_file_atomically(outputs.json_path, audit_report_json(tally, fixes).dump(2) + "\n");
     } catch (const Error& e) {
-      fmt::print(stderr, "python-mpi: error: --audit-json: {}\n", e.what());
+      diag::error("--audit-json: {}", e.what());
     }
   }
-  std::fflush(stderr);
 }
 
 }  // namespace pybcast

@@ -161,8 +161,11 @@ json tally_to_json(const AuditTally& tally) {
     f["ops_per_rank_mean"] = tally.audited_ranks > 0 ? static_cast<double>(fs.ops) / tally.audited_ranks : 0.0;
     filesystems.push_back(f);
   }
-  return {{"ranks", tally.ranks},          {"audited_ranks", tally.audited_ranks}, {"dropped_ops", tally.dropped},
-          {"filesystems", filesystems}, {"entries", entries}};
+  return {{"ranks", tally.ranks},
+          {"audited_ranks", tally.audited_ranks},
+          {"dropped_ops", tally.dropped},
+          {"filesystems", filesystems},
+          {"entries", entries}};
 }
 
 AuditTally tally_from_json(const json& j) {
@@ -222,7 +225,8 @@ std::vector<AuditFix> audit_fixes(const AuditTally& tally, const std::vector<Aud
     uint64_t searches = entry.ops[PYBCAST_AUDIT_SEARCH];
     if (searches == 0) continue;
     std::string dir = parent_of(path);
-    bool covered = std::any_of(places.begin(), places.end(), [&](const AuditPlace& p) { return is_within(dir, p.path); });
+    bool covered =
+        std::any_of(places.begin(), places.end(), [&](const AuditPlace& p) { return is_within(dir, p.path); });
     if (covered) continue;
     AuditFix& fix = searched[dir];
     fix.what = "library search directory";
@@ -254,18 +258,14 @@ json audit_report_json(const AuditTally& tally, const std::vector<AuditFix>& fix
   j["directories"] = dirs;
   json fix_list = json::array();
   for (const auto& f : fixes)
-    fix_list.push_back({{"what", f.what},
-                        {"path", f.path},
-                        {"fs", f.fs},
-                        {"ops", f.ops},
-                        {"failed", f.failed},
-                        {"advice", f.advice}});
+    fix_list.push_back(
+        {{"what", f.what}, {"path", f.path}, {"fs", f.fs}, {"ops", f.ops}, {"failed", f.failed}, {"advice", f.advice}});
   j["fixes"] = fix_list;
   return j;
 }
 
 std::string format_audit_screen(const AuditTally& tally, const std::vector<AuditFix>& fixes, size_t top) {
-  std::string out = fmt::format("python-mpi: audit: {} of {} ranks audited: {} file-system operations off the node",
+  std::string out = fmt::format("audit: {} of {} ranks audited: {} file-system operations off the node",
                                 tally.audited_ranks, tally.ranks, tally.total_ops());
   if (tally.total_ops() > 0) out += fmt::format(" ({} failed)", tally.total_failed());
   out += "\n";

@@ -47,10 +47,10 @@ struct FsTally {
 };
 
 struct AuditTally {
-  int ranks = 0;          ///< ranks of the job merged in
-  int audited_ranks = 0;  ///< of those, ranks that ran with the preload library
-  uint64_t dropped = 0;   ///< operations the tables had no room for
-  std::map<std::string, PathTally> paths;    ///< by path
+  int ranks = 0;                               ///< ranks of the job merged in
+  int audited_ranks = 0;                       ///< of those, ranks that ran with the preload library
+  uint64_t dropped = 0;                        ///< operations the tables had no room for
+  std::map<std::string, PathTally> paths;      ///< by path
   std::map<std::string, FsTally> filesystems;  ///< by mount point
 
   uint64_t total_ops() const;
@@ -90,7 +90,8 @@ std::vector<AuditFix> audit_fixes(const AuditTally& tally, const std::vector<Aud
 /// The report: tally_to_json plus "version", "total_off_node_ops",
 /// "failed_off_node_ops", per-rank means, "directories" and "fixes".
 nlohmann::json audit_report_json(const AuditTally& tally, const std::vector<AuditFix>& fixes);
-/// Rank 0's screen; `top` paths and directories at most.
+/// Rank 0's screen, from "audit: N of M ranks audited: ..." on (the session
+/// names the program before it); `top` paths and directories at most.
 std::string format_audit_screen(const AuditTally& tally, const std::vector<AuditFix>& fixes, size_t top = 20);
 
 }  // namespace pybcast

@@ -1,13 +1,13 @@
 #include "cli/agreed_settings.h"
 
 #include <climits>
-#include <cstdio>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "bcast/agreement.h"
 #include "cli/settings_table.h"
+#include "util/diagnostics.h"
 
 namespace pybcast {
 
@@ -16,7 +16,7 @@ namespace {
 using nlohmann::json;
 
 /// Rank 0's settings, on every rank; a warning on rank 0 if any rank's differ.
-json agree(MPI_Comm world, const json& mine, const char* program) {
+json agree(MPI_Comm world, const json& mine) {
   int rank = 0;
   MPI_Comm_rank(world, &rank);
   std::string text = mine.dump();
@@ -26,10 +26,8 @@ json agree(MPI_Comm world, const json& mine, const char* program) {
     json theirs = json::parse(bcast_string(world, first, rank == first ? text : std::string()));
     if (rank == 0) {
       std::vector<std::string> keys = differing_settings(mine, theirs);
-      fmt::print(stderr,
-                 "{}: warning: settings differ between ranks (first: rank {}, in {}); every rank uses rank 0's\n",
-                 program, first, fmt::join(keys, ", "));
-      std::fflush(stderr);
+      diag::warning("settings differ between ranks (first: rank {}, in {}); every rank uses rank 0's", first,
+                    fmt::join(keys, ", "));
     }
   }
   return json::parse(chosen);
@@ -43,7 +41,7 @@ LaunchRequest agree_launch_request(MPI_Comm world, const std::function<LaunchReq
   run_agreed(world, [&] { mine = resolve(); });
   constexpr unsigned kScope = kForRun | kForPythonMpi;
   LaunchRequest request = mine;
-  decode_agreed(agree(world, encode_agreed(mine, kScope), "python-mpi"), kScope, request);
+  decode_agreed(agree(world, encode_agreed(mine, kScope)), kScope, request);
   return request;
 }
 
@@ -55,7 +53,7 @@ StageSettings agree_stage_settings(MPI_Comm world, const std::function<StageSett
     mine.outputs = resolved.outputs;
   });
   LaunchRequest agreed = mine;
-  decode_agreed(agree(world, encode_agreed(mine, kForStage), "pybcast"), kForStage, agreed);
+  decode_agreed(agree(world, encode_agreed(mine, kForStage)), kForStage, agreed);
   return {agreed.stage, agreed.outputs};
 }
 

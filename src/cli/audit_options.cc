@@ -3,6 +3,7 @@
 #include "audit/audit_session.h"
 #include "cli/exit_status.h"
 #include "cli/settings_table.h"
+#include "util/diagnostics.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -21,7 +22,7 @@ std::optional<int> start_audit(const AuditOptions& options, char** argv) {
   try {
     start_audit_if_asked(options.audit, argv);
   } catch (const Error& e) {
-    print_error(e.what());  // before MPI_Init: each rank says it
+    diag::error(e.what());  // before MPI_Init: each rank says it
     return kExitFailure;
   }
   return std::nullopt;

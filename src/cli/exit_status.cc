@@ -1,13 +1,11 @@
 #include "cli/exit_status.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
+#include "util/diagnostics.h"
 #include "util/error.h"
-#include "util/text.h"
 
 namespace pybcast {
 
@@ -47,17 +45,12 @@ int run_reporting_errors(const std::function<int()>& body, int failure_status) {
   try {
     return body();
   } catch (const Error& e) {
-    print_error(e.what());
+    diag::error(e.what());
     return failure_status;
   } catch (const std::exception& e) {
-    print_error(fmt::format("internal error: {}", e.what()));
+    diag::error("internal error: {}", e.what());
     return kExitInternal;
   }
-}
-
-void print_error(const std::string& message) {
-  fmt::print(stderr, "pybcast: error: {}\n", escape_control(message));
-  std::fflush(stderr);
 }
 
 }  // namespace pybcast

@@ -8,7 +8,6 @@
 //   there) is a usage error, 2, like any other.
 #include <functional>
 #include <optional>
-#include <string>
 
 namespace CLI {
 class App;
@@ -30,8 +29,5 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
 /// Runs a command body that does not use MPI: an Error prints its message and
 /// gives `failure_status`; any other exception is an internal error.
 int run_reporting_errors(const std::function<int()>& body, int failure_status = kExitFailure);
-
-/// "pybcast: error: <message>" on stderr, control characters escaped.
-void print_error(const std::string& message);
 
 }  // namespace pybcast

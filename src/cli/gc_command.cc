@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/exit_status.h"
 #include "cli/stage_settings.h"
+#include "util/diagnostics.h"
 #include "util/error.h"
 #include "util/settings.h"
 #include "util/units.h"
@@ -82,7 +83,7 @@ int run_gc(int argc, char** argv) {
     }
     fmt::print("{} {} entries ({}), {} in use kept\n", policy.dry_run ? "would remove" : "removed", removed,
                format_bytes(static_cast<double>(freed)), in_use);
-    for (const auto& e : errors) print_error(e);
+    for (const auto& e : errors) diag::error(e);
     return errors.empty() ? kExitOk : kExitFailure;
   });
 }

@@ -7,6 +7,7 @@
 #include "cli/exit_status.h"
 #include "pack/bundle_reader.h"
 #include "pack/import_check.h"
+#include "util/diagnostics.h"
 #include "util/error.h"
 #include "util/units.h"
 
@@ -63,7 +64,7 @@ void check_import(const std::string& bundle, const Manifest& manifest, const std
   ImportCheck check = check_bundle_imports(python, bundle, manifest, with, {});
   std::string line = fmt::format("pybcast pack dist --python {} -o MORE.tar.zst", python);
   if (std::string w = describe_import_check(check, line); !w.empty()) fail("{}: {}", bundle, w);
-  fmt::print(stderr, "pybcast: {}: the packed set imports on its own\n", bundle);
+  diag::note("{}: the packed set imports on its own", bundle);
 }
 
 }  // namespace
@@ -113,10 +114,10 @@ int run_inspect(int argc, char** argv) {
     if (!verify) return 0;
     std::fflush(stdout);
     if (report.problems.empty()) {
-      fmt::print(stderr, "pybcast: verified {}: all {} members match the manifest\n", bundle, report.checked);
+      diag::note("verified {}: all {} members match the manifest", bundle, report.checked);
       return 0;
     }
-    for (const auto& p : report.problems) fmt::print(stderr, "  {}\n", p);
+    for (const auto& p : report.problems) diag::detail(p);
     fail("{}: {} problem{} found by --verify", bundle, report.problems.size(), report.problems.size() == 1 ? "" : "s");
   });
 }

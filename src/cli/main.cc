@@ -1,11 +1,11 @@
 // pybcast: parse the subcommand and dispatch; everything else lives in the library.
-#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/exit_status.h"
+#include "util/diagnostics.h"
 #include "version.h"
 
 namespace {
@@ -23,6 +23,7 @@ void print_usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pybcast::diag::set_program("pybcast");
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     print_usage();
     return argc < 2 ? pybcast::kExitUsage : pybcast::kExitOk;
@@ -34,8 +35,8 @@ int main(int argc, char** argv) {
   const pybcast::Command* command = pybcast::find_command(argv[1]);
   if (command == nullptr) {
     std::string hint = pybcast::suggest_command(argv[1]);
-    fmt::print(stderr, "pybcast: unknown command '{}'{}; see 'pybcast --help'\n", argv[1],
-               hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint));
+    pybcast::diag::note("unknown command '{}'{}; see 'pybcast --help'", argv[1],
+                        hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint));
     return pybcast::kExitUsage;
   }
   return command->run(argc - 1, argv + 1);

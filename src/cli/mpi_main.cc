@@ -2,10 +2,7 @@
 
 #include <mpi.h>
 
-#include <cstdio>
-
-#include <fmt/format.h>
-
+#include "util/diagnostics.h"
 #include "util/error.h"
 #include "util/interrupt.h"
 
@@ -32,23 +29,23 @@ int run_under_mpi(int& argc, char**& argv, int thread_level, const std::function
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank == 0)
-      fmt::print(stderr,
-                 "pybcast: warning: the MPI library granted thread level {} (asked for MPI_THREAD_MULTIPLE): "
-                 "Python code that calls MPI from several threads is not safe in this job\n",
-                 thread_level_name(provided));
+      diag::warning(
+          "the MPI library granted thread level {} (asked for MPI_THREAD_MULTIPLE): Python code that calls MPI from "
+          "several threads is not safe in this job",
+          thread_level_name(provided));
   }
   int status = kExitFailure;
   try {
     status = body();
   } catch (const Interrupted& e) {
     // Local clean-up is done (destructors ran); do not wait for other ranks.
-    print_error(e.what());
+    diag::error(e.what());
     die_of(e.signo());
   } catch (const Error& e) {
-    print_error(e.what());
+    diag::error(e.what());
     status = kExitFailure;
   } catch (const std::exception& e) {
-    print_error(fmt::format("internal error: {}", e.what()));
+    diag::error("internal error: {}", e.what());
     MPI_Abort(MPI_COMM_WORLD, kExitInternal);
   }
   int finalized = 0;

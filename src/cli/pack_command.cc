@@ -3,12 +3,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/exit_status.h"
 #include "pack/packer.h"
 #include "pack/progress.h"
+#include "util/diagnostics.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -45,9 +45,9 @@ void add_common(CLI::App* app, PackFlags& f) {
 void add_python(CLI::App* app, PackFlags& f, const char* help) { app->add_option("--python", f.options.python, help); }
 
 void print_result(const PackResult& r) {
-  for (const auto& note : r.notes) fmt::print(stderr, "pybcast: {}\n", note);
-  for (const auto& warning : r.warnings) fmt::print(stderr, "pybcast: warning: {}\n", warning);
-  fmt::print(stderr, "pybcast: wrote {}: {}\n", r.output, format_summary(r.files, r.unpacked, r.packed, r.seconds));
+  for (const auto& note : r.notes) diag::note(note);
+  for (const auto& warning : r.warnings) diag::warning(warning);
+  diag::note("wrote {}: {}", r.output, format_summary(r.files, r.unpacked, r.packed, r.seconds));
 }
 
 /// Options, then the rest of the command line is what to finish: shared by

@@ -8,10 +8,12 @@
 #include "cli/launch_settings.h"
 #include "cli/mpi_main.h"
 #include "cli/python_mpi_flags.h"
+#include "util/diagnostics.h"
 #include "util/timer.h"
 
 int main(int argc, char** argv) {
   double started = pybcast::monotonic_seconds();
+  pybcast::diag::set_program("python-mpi");
   std::vector<std::string> python_args(argv + 1, argv + argc);
   pybcast::PythonMpiFlags flags = pybcast::take_python_mpi_flags(python_args);
   pybcast::AuditOptions audit = pybcast::resolve_audit_options(flags.audit);

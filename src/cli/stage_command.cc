@@ -13,6 +13,7 @@
 #include "cli/mpi_main.h"
 #include "cli/stage_settings.h"
 #include "launch/prepared_python.h"
+#include "util/diagnostics.h"
 #include "util/error.h"
 
 namespace pybcast {
@@ -25,16 +26,9 @@ namespace {
 LaunchEnvironment environment_for_later(const StageOutcome& outcome, const StageRequest& request,
                                         const std::string& seed) {
   LaunchEnvironment env = environment_for_later_step(outcome, {request.chroot, seed, "", keep_pythonhome_from_env()});
-  for (const auto& notice : env.notices) fmt::print(stderr, "pybcast: warning: {}\n", notice);
-  for (const auto& warning : env.warnings) fmt::print(stderr, "pybcast: warning: {}\n", warning);
+  for (const auto& notice : env.notices) diag::warning(notice);
+  for (const auto& warning : env.warnings) diag::warning(warning);
   return env;
-}
-
-/// --report with --print-env: what was mapped and redirected.
-void add_report_lines(const LaunchEnvironment& env, StageOutcome& outcome) {
-  for (const auto& m : env.mappings) outcome.context.extra_lines.push_back("mapped " + m.describe());
-  for (const auto& c : env.caches)
-    outcome.context.extra_lines.push_back(fmt::format("cache {} -> {}", c.variable, c.path));
 }
 
 }  // namespace
@@ -71,7 +65,7 @@ int run_stage(int argc, char** argv) {
     }
     run_agreed(world, [&] {
       if (rank != 0) return;
-      if (print_env) add_report_lines(env, outcome);
+      if (print_env) add_environment_to_report(env, outcome.context);  // --report: what was mapped and redirected
       fmt::print("{}", print_env ? format_exports(env) : outcome.prefix + "\n");
       std::fflush(stdout);
       write_report_and_trace(settings.outputs, outcome.context, outcome.samples);

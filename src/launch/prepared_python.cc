@@ -33,6 +33,11 @@ LaunchEnvironment environment_for_later_step(const StageOutcome& outcome, const 
   return env;
 }
 
+void add_environment_to_report(const LaunchEnvironment& env, ReportContext& context) {
+  for (const auto& m : env.mappings) context.mappings.push_back(m.describe());
+  for (const auto& c : env.caches) context.caches.push_back({c.variable, c.path});
+}
+
 std::string agree_hash_seed(MPI_Comm world) {
   int rank = 0;
   MPI_Comm_rank(world, &rank);

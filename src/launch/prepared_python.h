@@ -39,6 +39,10 @@ void prepare_node_caches(const StageOutcome& outcome);
 /// application and its libraries); then PYBCAST_PREFIX.
 LaunchEnvironment environment_for_later_step(const StageOutcome& outcome, const PrepareOptions& options);
 
+/// --report's sections of `env` (python-mpi, and `stage --print-env`): the
+/// variables mapped into the stage and the caches pointed at the node.
+void add_environment_to_report(const LaunchEnvironment& env, ReportContext& context);
+
 /// One PYTHONHASHSEED for every rank (collective): the same str hashes, the
 /// same set and dict order everywhere, as mpi4py codes often assume.
 std::string agree_hash_seed(MPI_Comm world);

@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include <fmt/format.h>
-
 #include "audit/audit_session.h"
 #include "bcast/agreement.h"
 #include "cache/cache_gc.h"
@@ -17,6 +15,7 @@
 #include "launch/mpi_abi.h"
 #include "launch/prepared_python.h"
 #include "launch/script_dir.h"
+#include "util/diagnostics.h"
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "util/timer.h"
@@ -51,9 +50,9 @@ void clean_up_entry(StageOutcome& stage) {
   try {
     StageCache cache(open_user_root(stage.node_root));
     if (!remove_if_unused(cache, stage.key, stage.usage_lock))
-      fmt::print(stderr, "python-mpi: --cleanup: {} is in use by another job; kept\n", stage.prefix);
+      diag::note("--cleanup: {} is in use by another job; kept", stage.prefix);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "python-mpi: --cleanup failed on rank {}: {}\n", exit_policy.rank, e.what());
+    diag::note("--cleanup failed on rank {}: {}", exit_policy.rank, e.what());
   }
 }
 
@@ -65,7 +64,7 @@ void clean_up_entry(StageOutcome& stage) {
 void clean_up_entries(int status) {
   bool any_failed = allreduce_max(MPI_COMM_WORLD, status != 0 ? 1 : 0) != 0;
   if (any_failed) {
-    if (exit_policy.rank == 0) fmt::print(stderr, "python-mpi: --cleanup: a rank failed; the cache entries are kept\n");
+    if (exit_policy.rank == 0) diag::note("--cleanup: a rank failed; the cache entries are kept");
     return;
   }
   clean_up_entry(*exit_policy.stage);
@@ -84,12 +83,11 @@ void finish_mpi_at_exit(int status, void*) {
   MPI_Finalized(&finalized);
   if (!initialized || finalized) return;
   if (exit_policy.report && exit_policy.rank == 0)
-    fmt::print(stderr, "python-mpi: rank 0 finished with status {}: total {} (Python started after {})\n", status,
+    diag::note("rank 0 finished with status {}: total {} (Python started after {})", status,
                format_seconds(monotonic_seconds() - exit_policy.launcher_started),
                format_seconds(exit_policy.python_entered));
   if (status != 0 && exit_policy.abort_on_error) {
-    fmt::print(stderr, "python-mpi: rank {} exited with status {}; aborting the job\n", exit_policy.rank, status);
-    std::fflush(stderr);
+    diag::note("rank {} exited with status {}; aborting the job", exit_policy.rank, status);
     MPI_Abort(MPI_COMM_WORLD, status);
   }
   // Collective, like --cleanup: every rank that gets here enters it.
@@ -124,14 +122,9 @@ void report_launch(MPI_Comm world, const ReportOutputs& outputs, StageOutcome& o
     if (rank != 0) return;
     const StagedPython& python = prepared.python;
     auto [lo, hi] = std::minmax_element(starts.begin(), starts.end());
-    std::vector<std::string>& lines = outcome.context.extra_lines;
-    lines.push_back(fmt::format("python {} from {}", python.version, python.home));
-    lines.push_back(fmt::format("  libpython {}", python.libpython));
-    lines.push_back(fmt::format("launcher start -> Py_BytesMain: min {}, median {}, max {}", format_seconds(*lo),
-                                format_seconds(median_of(starts)), format_seconds(*hi)));
-    for (const auto& m : prepared.env.mappings) lines.push_back("mapped " + m.describe());
-    for (const auto& c : prepared.env.caches) lines.push_back(fmt::format("cache {} -> {}", c.variable, c.path));
-    for (const auto& w : prepared.env.warnings) lines.push_back("warning: " + w);
+    outcome.context.python = {python.version, python.home, python.libpython, *lo, median_of(starts), *hi};
+    add_environment_to_report(prepared.env, outcome.context);
+    outcome.context.warnings = prepared.env.warnings;
     write_report_and_trace(outputs, outcome.context, outcome.samples);
   });
 }
@@ -169,9 +162,7 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   std::optional<ScriptDirStage> script_dir;  // its shared lock is held while Python runs
   if (request.stage_script_dir) {
     script_dir = stage_script_directory(world, stage, request.script_dir, python_args);
-    if (script_dir && stage.want_report)
-      outcome.context.extra_lines.push_back(
-          fmt::format("script directory {} runs from {}", script_dir->directory, script_dir->outcome.prefix));
+    if (script_dir) outcome.context.script_directory = {script_dir->directory, script_dir->outcome.prefix};
   }
   std::string seed = agree_hash_seed(world);
   // Agreed, so that a rank that cannot start Python does not leave the others running alone.
@@ -185,8 +176,8 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
     load_libpython(prepared.python.libpython);
   });
   if (rank == 0) {  // always, not only with --report
-    for (const auto& notice : prepared.env.notices) fmt::print(stderr, "python-mpi: warning: {}\n", notice);
-    for (const auto& warning : prepared.env.warnings) fmt::print(stderr, "python-mpi: warning: {}\n", warning);
+    for (const auto& notice : prepared.env.notices) diag::warning(notice);
+    for (const auto& warning : prepared.env.warnings) diag::warning(warning);
   }
   double entering = monotonic_seconds() - launcher_started;
   if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, entering);

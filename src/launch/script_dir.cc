@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "util/diagnostics.h"
 #include "util/error.h"
 #include "util/units.h"
 
@@ -28,10 +29,7 @@ std::optional<ScriptDirStage> stage_script_directory(MPI_Comm world, const Stage
   int rank = 0;
   MPI_Comm_rank(world, &rank);
   if (python_args.empty() || python_args[0].empty() || python_args[0][0] == '-') {
-    if (rank == 0)
-      fmt::print(
-          stderr,
-          "python-mpi: warning: --stage-script-dir: no script to run (-c, -m or stdin): nothing staged for it\n");
+    if (rank == 0) diag::warning("--stage-script-dir: no script to run (-c, -m or stdin): nothing staged for it");
     return std::nullopt;
   }
   namespace fs = std::filesystem;

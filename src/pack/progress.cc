@@ -1,9 +1,8 @@
 #include "pack/progress.h"
 
-#include <cstdio>
-
 #include <fmt/format.h>
 
+#include "util/diagnostics.h"
 #include "util/units.h"
 
 namespace pybcast {
@@ -30,19 +29,15 @@ void Progress::draw() {
   int filled = static_cast<int>(fraction * kWidth);
   double elapsed = clock_.seconds();
   std::string eta = fraction > 0.02 && elapsed > 0.5 ? format_seconds(elapsed / fraction - elapsed) : "-";
-  fmt::print(stderr, "\r{} [{}{}] {}/{} files, {} / {}, ETA {}\x1b[K", label_, std::string(filled, '#'),
-             std::string(kWidth - filled, '.'), files_, total_files_, format_bytes(bytes_), format_bytes(total_bytes_),
-             eta);
-  std::fflush(stderr);
+  diag::write_raw(fmt::format("\r{} [{}{}] {}/{} files, {} / {}, ETA {}\x1b[K", label_, std::string(filled, '#'),
+                              std::string(kWidth - filled, '.'), files_, total_files_, format_bytes(bytes_),
+                              format_bytes(total_bytes_), eta));
   drawn_ = true;
 }
 
 void Progress::done() {
   std::lock_guard lock(mutex_);
-  if (drawn_) {
-    fmt::print(stderr, "\r\x1b[K");
-    std::fflush(stderr);
-  }
+  if (drawn_) diag::write_raw("\r\x1b[K");
   drawn_ = false;
 }
 

@@ -16,24 +16,13 @@
 
 #include "bcast/chunk_pipeline.h"
 #include "cache/cache_key.h"
+#include "stage/stage_report.h"
 #include "tree/live_tree.h"
 #include "util/io.h"
 
 namespace pybcast {
 
 class LiveTree;
-
-/// What rank 0 did walking one directory bundle, for --report.
-struct TreeWalkReport {
-  std::string name;
-  double seconds = 0;
-  uint64_t entries = 0;
-  uint64_t metadata_calls = 0;
-  uint64_t files_opened = 0;        ///< while streaming (0 when every node had it)
-  uint64_t runpaths_rewritten = 0;  ///< ELF files streamed from an edited copy
-  uint64_t runpaths_by_patchelf = 0;
-  double runpath_seconds = 0;
-};
 
 class BundleSet : public ChunkSource {
  public:

@@ -1,13 +1,13 @@
 #include "stage/stage_report.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <span>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/diagnostics.h"
 #include "util/error.h"
 #include "util/io.h"
 #include "util/text.h"
@@ -78,6 +78,32 @@ void format_extract_perf(const ExtractPerf& p, Lines& line) {
       format_bytes(static_cast<double>(p.peak_rss_bytes)), format_bytes(static_cast<double>(bound)),
       format_bytes(static_cast<double>(p.chunk_window_bytes)), format_bytes(static_cast<double>(p.decode_buffer_bytes)),
       frames, format_bytes(static_cast<double>(p.writer_queue_bytes)));
+}
+
+/// The sections other steps filled (ReportContext), in their order.
+void format_sections(const ReportContext& c, Lines& line) {
+  for (const auto& w : c.directory_walks) {
+    double per_entry = w.entries ? w.seconds / static_cast<double>(w.entries) * 1e6 : 0;
+    line(
+        "  directory {}: walked {} entries in {:.3f} s ({:.1f} us/entry, {} metadata calls), {} files opened to stream",
+        w.name, w.entries, w.seconds, per_entry, w.metadata_calls, w.files_opened);
+    if (w.runpaths_rewritten > 0)
+      line("  directory {}: RUNPATH made $ORIGIN-relative in {} ELF files in {:.3f} s ({} in place, {} by patchelf{})",
+           w.name, w.runpaths_rewritten, w.runpath_seconds, w.runpaths_rewritten - w.runpaths_by_patchelf,
+           w.runpaths_by_patchelf, w.runpaths_by_patchelf ? ": the new text is longer" : "");
+  }
+  if (c.script_directory)
+    line("  script directory {} runs from {}", c.script_directory->directory, c.script_directory->prefix);
+  if (c.python) {
+    const PythonLaunchReport& p = *c.python;
+    line("  python {} from {}", p.version, p.home);
+    line("    libpython {}", p.libpython);
+    line("  launcher start -> Py_BytesMain: min {}, median {}, max {}", format_seconds(p.start_min),
+         format_seconds(p.start_median), format_seconds(p.start_max));
+  }
+  for (const auto& m : c.mappings) line("  mapped {}", m);
+  for (const auto& cache : c.caches) line("  cache {} -> {}", cache.variable, cache.path);
+  for (const auto& w : c.warnings) line("  warning: {}", w);
 }
 
 }  // namespace
@@ -176,7 +202,7 @@ std::string format_report(const ReportContext& context, const std::vector<RankSa
     if (s.outside_symlink_count > s.outside_symlinks.size())
       line("    ... and {} more", s.outside_symlink_count - s.outside_symlinks.size());
   }
-  for (const auto& extra : context.extra_lines) line("  {}", extra);
+  format_sections(context, line);
   return line.out;
 }
 
@@ -199,10 +225,7 @@ std::string format_trace(const std::vector<RankSample>& samples) {
 
 void write_report_and_trace(const ReportOutputs& outputs, const ReportContext& context,
                             const std::vector<RankSample>& samples) {
-  if (outputs.report) {
-    fmt::print(stderr, "{}", format_report(context, samples));
-    std::fflush(stderr);
-  }
+  if (outputs.report) diag::write_raw(format_report(context, samples));
   if (outputs.trace.empty()) return;
   // A random name beside it, then a rename: a symlink planted at a shared path is never written through.
   try {

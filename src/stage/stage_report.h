@@ -2,6 +2,7 @@
 // Per-rank measurements of one staging run, gathered on rank 0 and printed as
 // one screen by --report (and as a Chrome trace by --trace).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -50,13 +51,54 @@ class PhaseTimer {
   Stopwatch clock_;
 };
 
+/// What rank 0 did walking one directory bundle, for --report.
+struct TreeWalkReport {
+  std::string name;
+  double seconds = 0;
+  uint64_t entries = 0;
+  uint64_t metadata_calls = 0;
+  uint64_t files_opened = 0;        ///< while streaming (0 when every node had it)
+  uint64_t runpaths_rewritten = 0;  ///< ELF files streamed from an edited copy
+  uint64_t runpaths_by_patchelf = 0;
+  double runpath_seconds = 0;
+};
+
+/// python-mpi --stage-script-dir: the script's directory and where it runs from.
+struct ScriptDirReport {
+  std::string directory;
+  std::string prefix;
+};
+
+/// The launcher's Python, and when the ranks reached it.
+struct PythonLaunchReport {
+  std::string version;
+  std::string home;
+  std::string libpython;
+  double start_min = 0;  ///< launcher start -> Py_BytesMain over the ranks, in seconds
+  double start_median = 0;
+  double start_max = 0;
+};
+
+/// A runtime cache variable pointed at the node.
+struct CacheReport {
+  std::string variable;
+  std::string path;
+};
+
 struct ReportContext {
   StageRecord record;  ///< rank 0's node entry: plan and extraction counts
   int ranks = 1;
   int nodes = 1;
   bool virtual_nodes = false;
   double chunk_size = 0;
-  std::vector<std::string> extra_lines;  ///< appended by callers (e.g. the launcher)
+  // The sections after the staging numbers, printed in this order; each is
+  // filled by the step that knows it (staging, the launcher, --print-env).
+  std::vector<TreeWalkReport> directory_walks;      ///< rank 0's, one per directory bundle
+  std::optional<ScriptDirReport> script_directory;  ///< python-mpi --stage-script-dir
+  std::optional<PythonLaunchReport> python;         ///< the launcher's
+  std::vector<std::string> mappings;  ///< variables mapped into the stage, as launch's PathMapping describes each
+  std::vector<CacheReport> caches;    ///< runtime caches pointed at the node
+  std::vector<std::string> warnings;  ///< the launch environment's
 };
 
 /// Collective over `group`: gathers every rank's sample to rank 0 (others get {}).

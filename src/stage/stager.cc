@@ -20,8 +20,8 @@
 #include "stage/bytecode_mirror.h"
 #include "stage/entry_check.h"
 #include "stage/stage_record.h"
+#include "util/diagnostics.h"
 #include "util/error.h"
-#include "util/text.h"
 #include "util/timer.h"
 #include "util/units.h"
 
@@ -116,7 +116,7 @@ void Stager::open_bundles() {
   PhaseTimer timer(sample_, kOpen, clock_);
   guarded([&] {
     bundles_ = std::make_unique<BundleSet>(request_.pkgroot, request_.bundles, request_.trees, fds_.open_bundles);
-    for (const auto& w : bundles_->tree_warnings()) fmt::print(stderr, "pybcast: warning: {}\n", escape_control(w));
+    for (const auto& w : bundles_->tree_warnings()) diag::warning(w);
     plan_.names = bundles_->names();
     plan_.sizes = bundles_->sizes();
     plan_.trees = bundles_->trees();
@@ -260,11 +260,11 @@ void Stager::trim_cache() {
     for (const auto& e : result.entries)
       if (e.outcome == GcEntry::Outcome::kRemoved) ++removed, freed += e.bytes;
     if (removed > 0)
-      fmt::print(stderr, "pybcast: {}: --cache-max {}: removed {} idle cache entries ({})\n", topology_.label(),
+      diag::note("{}: --cache-max {}: removed {} idle cache entries ({})", topology_.label(),
                  format_bytes(static_cast<double>(*request_.cache_max)), removed,
                  format_bytes(static_cast<double>(freed)));
   } catch (const Error& e) {
-    fmt::print(stderr, "pybcast: warning: {}: --cache-max: {}\n", topology_.label(), e.what());
+    diag::warning("{}: --cache-max: {}", topology_.label(), e.what());
   }
 }
 
@@ -291,15 +291,11 @@ Claim Stager::claim() {
     return problem;
   });
   for (const auto& bundle : unverified)
-    fmt::print(stderr,
-               "pybcast: warning: {}: --verify-cache cannot check what bundle '{}' staged in {}: it has no manifest "
-               "(not made by pybcast pack); the decoders' checks when it was staged are all there was\n",
-               topology_.label(), escape_control(bundle), shown);
-  if (problem) {
-    fmt::print(stderr, "pybcast: warning: {}: cache entry {} {}; staging it again\n", topology_.label(), shown,
-               escape_control(*problem));
-    std::fflush(stderr);
-  }
+    diag::warning(
+        "{}: --verify-cache cannot check what bundle '{}' staged in {}: it has no manifest (not made by pybcast "
+        "pack); the decoders' checks when it was staged are all there was",
+        topology_.label(), bundle, shown);
+  if (problem) diag::warning("{}: cache entry {} {}; staging it again", topology_.label(), shown, *problem);
   return claim;
 }
 
@@ -325,19 +321,7 @@ void Stager::finish(StageOutcome& outcome) {
       }
     });
     if (record_) outcome.context.record = *record_;
-    for (const auto& w : bundles_->tree_walks()) {
-      double per_entry = w.entries ? w.seconds / static_cast<double>(w.entries) * 1e6 : 0;
-      outcome.context.extra_lines.push_back(fmt::format(
-          "directory {}: walked {} entries in {:.3f} s ({:.1f} us/entry, {} metadata calls), {} files opened to "
-          "stream",
-          w.name, w.entries, w.seconds, per_entry, w.metadata_calls, w.files_opened));
-      if (w.runpaths_rewritten > 0)
-        outcome.context.extra_lines.push_back(
-            fmt::format("directory {}: RUNPATH made $ORIGIN-relative in {} ELF files in {:.3f} s ({} in place, {} by "
-                        "patchelf{})",
-                        w.name, w.runpaths_rewritten, w.runpath_seconds, w.runpaths_rewritten - w.runpaths_by_patchelf,
-                        w.runpaths_by_patchelf, w.runpaths_by_patchelf ? ": the new text is longer" : ""));
-    }
+    outcome.context.directory_walks = bundles_->tree_walks();
     outcome.context.ranks = topology_.world_size();
     outcome.context.nodes = topology_.node_count();
     outcome.context.virtual_nodes = topology_.is_virtual();

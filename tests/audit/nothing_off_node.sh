@@ -28,7 +28,7 @@ grep -qx "python-mpi: audit: 4 of 4 ranks audited: 0 file-system operations off 
 # The same through `pybcast run --audit` and PYBCAST_AUDIT=1.
 run_mpi 4 "$PYBCAST" run --audit -- "$SCRATCH/job.py" "$SCRATCH/data.txt" "$SCRATCH/lib"
 [ "$STATUS" -eq 0 ] || fail "pybcast run --audit failed ($STATUS): $(cat "$SCRATCH/out")"
-grep -qx "python-mpi: audit: 4 of 4 ranks audited: 0 file-system operations off the node" "$SCRATCH/out" ||
+grep -qx "pybcast: audit: 4 of 4 ranks audited: 0 file-system operations off the node" "$SCRATCH/out" ||
   fail "pybcast run --audit screen: $(cat "$SCRATCH/out")"
 PYBCAST_AUDIT=1 run_mpi 4 "$PYTHON_MPI" "$SCRATCH/job.py" "$SCRATCH/data.txt" "$SCRATCH/lib"
 [ "$STATUS" -eq 0 ] || fail "PYBCAST_AUDIT=1 failed ($STATUS): $(cat "$SCRATCH/out")"

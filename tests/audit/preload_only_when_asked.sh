@@ -53,7 +53,7 @@ PYBCAST_AUDIT_LIBRARY=$SCRATCH/missing.so "$PYTHON_MPI" --audit -c 'print("ran")
 status=$?
 set -e
 [ "$status" -eq 1 ] || fail "missing library: exit $status: $(cat "$SCRATCH/missing.out")"
-grep -q "^pybcast: error: --audit: the preload library $SCRATCH/missing.so" "$SCRATCH/missing.out" ||
+grep -q "^python-mpi: error: --audit: the preload library $SCRATCH/missing.so" "$SCRATCH/missing.out" ||
   fail "missing library: $(cat "$SCRATCH/missing.out")"
 ! grep -q ran "$SCRATCH/missing.out" || fail "missing library: Python ran anyway"
 echo "ok: nothing preloaded without --audit (/proc/PID/maps); with it, every rank maps it and children do not"

@@ -94,7 +94,23 @@ collect_output() {
   rm -rf "$RANK_OUTPUT"
 }
 
-# N ranks of CMD...; output in $SCRATCH/out, status in $STATUS, seconds in $ELAPSED.
+# The program a command line runs, as it names itself in its messages: the
+# first word that names pybcast or python-mpi (pybcast if none does).
+program_in() {
+  local word
+  for word in "$@"; do
+    case ${word##*/} in
+      python-mpi | pybcast)
+        echo "${word##*/}"
+        return
+        ;;
+    esac
+  done
+  echo pybcast
+}
+
+# N ranks of CMD...; output in $SCRATCH/out, status in $STATUS, seconds in $ELAPSED,
+# the program that ran in $LAST_PROGRAM.
 # $AS_USER (a setpriv prefix) runs the whole job as another user, from
 # $SCRATCH (Hydra makes each rank enter the launcher's working directory,
 # which may be a build tree that user cannot enter).
@@ -102,6 +118,7 @@ run_mpi() {
   local n=$1
   shift
   local start=$(date +%s.%N)
+  LAST_PROGRAM=$(program_in "$@")
   launch_cmd "$n"
   set +e
   if [ -n "${AS_USER:-}" ]; then
@@ -121,6 +138,7 @@ run_mpi() {
 strace_mpi() {
   local log=$1 n=$2
   shift 2
+  LAST_PROGRAM=$(program_in "$@")
   launch_cmd "$n"
   set +e
   ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
@@ -180,15 +198,16 @@ count_matches() {
   grep -oE -- "$1" "$SCRATCH/out" | wc -l
 }
 
-# Asserts the last run failed on all N ranks with one identical message containing $2.
+# Asserts the last run failed on all N ranks with one identical message containing $2,
+# each "<program>: error: ..." as the program of the last run names itself.
 expect_failure_everywhere() {
-  local n=$1 expected=$2
+  local n=$1 expected=$2 prefix="^${LAST_PROGRAM:-pybcast}: error: "
   [ "$STATUS" -ne 0 ] || fail "expected a failure, got exit 0: $(cat "$SCRATCH/out")"
   [ "$STATUS" -ne 124 ] || fail "timed out (hang)"
   local lines
-  lines=$(grep -c '^pybcast: error: ' "$SCRATCH/out" || true)
+  lines=$(grep -c "$prefix" "$SCRATCH/out" || true)
   [ "$lines" -eq "$n" ] || fail "expected $n error lines (one per rank), got $lines: $(cat "$SCRATCH/out")"
-  [ "$(grep '^pybcast: error: ' "$SCRATCH/out" | sort -u | wc -l)" -eq 1 ] || fail "ranks disagree: $(cat "$SCRATCH/out")"
+  [ "$(grep "$prefix" "$SCRATCH/out" | sort -u | wc -l)" -eq 1 ] || fail "ranks disagree: $(cat "$SCRATCH/out")"
   grep -qF -- "$expected" "$SCRATCH/out" || fail "message lacks '$expected': $(grep -m1 error "$SCRATCH/out")"
 }
 

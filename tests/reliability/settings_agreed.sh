@@ -23,6 +23,7 @@ mpmd() {
   local cmd=("${LAUNCH[@]}" env $a "$PYTHON_MPI" -c "$code" : -n 1 "$PYTHON_MPI" -c "$code"
     : -n 1 env $b "$PYTHON_MPI" -c "$code" : -n 1 "$PYTHON_MPI" -c "$code")
   local start=$(date +%s.%N)
+  LAST_PROGRAM=python-mpi
   set +e
   timeout -k 10 60 "${cmd[@]}" >"$SCRATCH/mpirun.out" 2>&1
   STATUS=$?

@@ -21,10 +21,9 @@ PathOps ops(const std::string& path, int op, uint64_t n, uint64_t failed = 0) {
 }
 
 TEST(AuditTally, OneRankKeepsOffNodePathsOutsideTheStagedTree) {
-  std::vector<PathOps> record{ops("/nfs/home/data.txt", PYBCAST_AUDIT_OPEN, 3),
-                              ops("/nfs/home/./lib/../lib/m.py", PYBCAST_AUDIT_STAT, 2, 2),
-                              ops("/nfs/stage/lib/os.py", PYBCAST_AUDIT_OPEN, 5),
-                              ops("/dev/shm/x/lib/os.py", PYBCAST_AUDIT_OPEN, 9)};
+  std::vector<PathOps> record{
+      ops("/nfs/home/data.txt", PYBCAST_AUDIT_OPEN, 3), ops("/nfs/home/./lib/../lib/m.py", PYBCAST_AUDIT_STAT, 2, 2),
+      ops("/nfs/stage/lib/os.py", PYBCAST_AUDIT_OPEN, 5), ops("/dev/shm/x/lib/os.py", PYBCAST_AUDIT_OPEN, 9)};
   AuditTally t = tally_rank(record, 1, "/nfs/stage", fake_classify);
   EXPECT_EQ(t.ranks, 1);
   EXPECT_EQ(t.audited_ranks, 1);
@@ -38,8 +37,9 @@ TEST(AuditTally, OneRankKeepsOffNodePathsOutsideTheStagedTree) {
 
 TEST(AuditTally, MergingSumsCountsAndKeepsTheBusiestRank) {
   AuditTally a = tally_rank(std::vector{ops("/nfs/f", PYBCAST_AUDIT_OPEN, 3)}, 0, "", fake_classify);
-  AuditTally b = tally_rank(std::vector{ops("/nfs/f", PYBCAST_AUDIT_OPEN, 5), ops("/lustre/g", PYBCAST_AUDIT_STAT, 1, 1)},
-                            0, "", fake_classify);
+  AuditTally b =
+      tally_rank(std::vector{ops("/nfs/f", PYBCAST_AUDIT_OPEN, 5), ops("/lustre/g", PYBCAST_AUDIT_STAT, 1, 1)}, 0, "",
+                 fake_classify);
   AuditTally unaudited = tally_rank(std::nullopt, 0, "", fake_classify);
   merge_tally(a, b);
   merge_tally(a, unaudited);
@@ -92,7 +92,7 @@ TEST(AuditTally, TheReportCarriesTheDocumentedKeys) {
 
 TEST(AuditTally, TheScreenIsOneLineWhenNothingIsOffTheNode) {
   AuditTally t = tally_rank(std::vector{ops("/dev/shm/x", PYBCAST_AUDIT_OPEN, 2)}, 0, "", fake_classify);
-  EXPECT_EQ(format_audit_screen(t, {}), "python-mpi: audit: 1 of 1 ranks audited: 0 file-system operations off the node\n");
+  EXPECT_EQ(format_audit_screen(t, {}), "audit: 1 of 1 ranks audited: 0 file-system operations off the node\n");
   t = tally_rank(std::vector{ops("/nfs/d/f", PYBCAST_AUDIT_OPEN, 12)}, 0, "", fake_classify);
   std::string screen = format_audit_screen(t, {});
   EXPECT_NE(screen.find("          12  /nfs/d/f  [nfs]\n"), std::string::npos) << screen;

@@ -73,5 +73,43 @@ TEST(StageReport, ShowsEachFrameDecodingThreadAndItsBufferInTheBound) {
       << report;
 }
 
+TEST(StageReport, EndsWithTheSectionsOtherStepsFilledInTheirOrder) {
+  ReportContext context;
+  context.directory_walks = {{"/apps/tree", 0.5, 1000, 2000, 10, 3, 1, 0.25}, {"/apps/plain", 0, 0, 0, 0, 0, 0, 0}};
+  context.script_directory = ScriptDirReport{"/home/u/job", "/dev/shm/pybcast-0/cache/k2"};
+  context.python = PythonLaunchReport{"3.11.2", "/dev/shm/p", "/dev/shm/p/lib/libpython3.11.so.1.0", 0.5, 0.75, 1.5};
+  context.mappings = {"PYTHONHOME /usr -> /dev/shm/p"};
+  context.caches = {{"TRITON_CACHE_DIR", "/dev/shm/pybcast-0/caches/triton"}};
+  context.warnings = {"PYTHONPATH entry /nfs/x is on a shared file system"};
+  std::string expected =
+      "  directory /apps/tree: walked 1000 entries in 0.500 s (500.0 us/entry, 2000 metadata calls), 10 files "
+      "opened to stream\n"
+      "  directory /apps/tree: RUNPATH made $ORIGIN-relative in 3 ELF files in 0.250 s (2 in place, 1 by patchelf: "
+      "the new text is longer)\n"
+      "  directory /apps/plain: walked 0 entries in 0.000 s (0.0 us/entry, 0 metadata calls), 0 files opened to "
+      "stream\n"
+      "  script directory /home/u/job runs from /dev/shm/pybcast-0/cache/k2\n"
+      "  python 3.11.2 from /dev/shm/p\n"
+      "    libpython /dev/shm/p/lib/libpython3.11.so.1.0\n"
+      "  launcher start -> Py_BytesMain: min " +
+      format_seconds(0.5) + ", median " + format_seconds(0.75) + ", max " + format_seconds(1.5) +
+      "\n"
+      "  mapped PYTHONHOME /usr -> /dev/shm/p\n"
+      "  cache TRITON_CACHE_DIR -> /dev/shm/pybcast-0/caches/triton\n"
+      "  warning: PYTHONPATH entry /nfs/x is on a shared file system\n";
+  std::string report = format_report(context, std::vector<RankSample>(1));
+  ASSERT_GE(report.size(), expected.size()) << report;
+  EXPECT_EQ(report.substr(report.size() - expected.size()), expected) << report;
+  // `stage --print-env`: mappings and caches only, no launcher lines.
+  ReportContext later;
+  later.mappings = context.mappings;
+  later.caches = context.caches;
+  report = format_report(later, std::vector<RankSample>(1));
+  std::string tail =
+      "  mapped PYTHONHOME /usr -> /dev/shm/p\n  cache TRITON_CACHE_DIR -> /dev/shm/pybcast-0/caches/triton\n";
+  EXPECT_EQ(report.substr(report.size() - tail.size()), tail) << report;
+  EXPECT_EQ(report.find("python "), std::string::npos) << report;
+}
+
 }  // namespace
 }  // namespace pybcast
