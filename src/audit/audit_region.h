@@ -41,9 +41,9 @@ struct pybcast_audit_header {
   uint32_t slots;
   uint32_t arena_size;
   uint32_t arena_used;
-  uint32_t enabled;  /* 0: record nothing (the launcher stops recording before it reads) */
-  uint64_t dropped;  /* operations not recorded: the table or the arena was full */
-  uint32_t used;     /* slots claimed: the first `used` entries of the order array name them */
+  uint32_t enabled; /* 0: record nothing (the launcher stops recording before it reads) */
+  uint64_t dropped; /* operations not recorded: the table or the arena was full */
+  uint32_t used;    /* slots claimed: the first `used` entries of the order array name them */
   uint32_t skip_length;
   char skip_prefix[PYBCAST_AUDIT_PREFIX_MAX]; /* the staged tree: paths under it are not recorded */
 };
@@ -60,6 +60,4 @@ static inline size_t pybcast_audit_order_offset(void) {
 static inline size_t pybcast_audit_arena_offset(void) {
   return pybcast_audit_order_offset() + (size_t)PYBCAST_AUDIT_SLOTS * sizeof(uint32_t);
 }
-static inline size_t pybcast_audit_region_size(void) {
-  return pybcast_audit_arena_offset() + PYBCAST_AUDIT_ARENA;
-}
+static inline size_t pybcast_audit_region_size(void) { return pybcast_audit_arena_offset() + PYBCAST_AUDIT_ARENA; }

@@ -22,14 +22,16 @@ bool trusted_owner(uid_t uid) { return uid == 0 || uid == geteuid(); }
 void check_directory(int fd, const std::string& shown) {
   struct stat st = io::fstat(fd, shown);
   if (!trusted_owner(st.st_uid))
-    fail("{} is owned by uid {} (neither root nor us, uid {}): that user could replace what we stage below it; "
-         "set PYTHON_MPI_CHROOT to a directory whose parents belong to root or to you",
-         shown, st.st_uid, geteuid());
+    fail(
+        "{} is owned by uid {} (neither root nor us, uid {}): that user could replace what we stage below it; "
+        "set PYTHON_MPI_CHROOT to a directory whose parents belong to root or to you",
+        shown, st.st_uid, geteuid());
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-    fail("{} has mode {:04o}: writable by others and not sticky, so another user could rename what we stage "
-         "below it and put their own files in its place; chmod +t it (as /dev/shm and /tmp are) or set "
-         "PYTHON_MPI_CHROOT elsewhere",
-         shown, st.st_mode & 07777);
+    fail(
+        "{} has mode {:04o}: writable by others and not sticky, so another user could rename what we stage "
+        "below it and put their own files in its place; chmod +t it (as /dev/shm and /tmp are) or set "
+        "PYTHON_MPI_CHROOT elsewhere",
+        shown, st.st_mode & 07777);
 }
 
 std::deque<std::string> components_of(const std::string& path) {

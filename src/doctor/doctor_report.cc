@@ -177,10 +177,11 @@ std::string format_doctor_table(const DoctorReport& report) {
   if (!report.cache_entries.empty()) {
     out += fmt::format("\nCache entries under {} (re-hashed against their bundles' manifests):\n", report.chroot);
     for (const auto& c : report.cache_entries) {
-      std::string verdict = !c.error.empty()     ? "CANNOT CHECK: " + c.error
-                            : c.differing > 0    ? fmt::format("CHANGED: {} of {} files differ", c.differing, c.files)
-                                                 : fmt::format("ok ({} files)", c.files);
-      if (!c.unverifiable.empty()) verdict += fmt::format("; not verifiable (no manifest): {}", fmt::join(c.unverifiable, ", "));
+      std::string verdict = !c.error.empty()  ? "CANNOT CHECK: " + c.error
+                            : c.differing > 0 ? fmt::format("CHANGED: {} of {} files differ", c.differing, c.files)
+                                              : fmt::format("ok ({} files)", c.files);
+      if (!c.unverifiable.empty())
+        verdict += fmt::format("; not verifiable (no manifest): {}", fmt::join(c.unverifiable, ", "));
       out += fmt::format("  {}  {}\n", c.path, verdict);
       for (const auto& p : c.problems) out += fmt::format("    {}\n", p);
     }

@@ -45,11 +45,11 @@ PythonPathResult map_python_path(const std::string& value, const std::vector<std
                                  const std::string& staged_prefix, const PathExists& exists, bool keep);
 
 enum class HomeChoice {
-  kStaged,       ///< PYTHONHOME unset: the staged home
-  kUnderChroot,  ///< the seed's rule: under CHROOT, mapped to the same relative path in the prefix
-  kMapped,       ///< under a bundle's source prefix, mapped into the staged copy
-  kReplaced,     ///< outside the stage: replaced by the staged home
-  kKept,         ///< outside the stage, kept as the user asked (--keep-pythonhome)
+  kStaged,        ///< PYTHONHOME unset: the staged home
+  kUnderChroot,   ///< the seed's rule: under CHROOT, mapped to the same relative path in the prefix
+  kMapped,        ///< under a bundle's source prefix, mapped into the staged copy
+  kReplaced,      ///< outside the stage: replaced by the staged home
+  kKept,          ///< outside the stage, kept as the user asked (--keep-pythonhome)
   kEarlierStage,  ///< inside an earlier stage's entry (its --print-env): the same home here, mapped
 };
 

@@ -3,8 +3,8 @@
 // reads, returns what libc returns with libc's errno, and leaves the staged tree
 // out.
 #include <dlfcn.h>
-#include <link.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -129,7 +129,7 @@ TEST(AuditRecord, LoaderSearchesCountAsFailedUntilTheLibraryIsFound) {
   ASSERT_NE(s.objsearch, nullptr);
   uintptr_t cookie = 0;
   EXPECT_STREQ(s.objsearch("/nfs/lib/libfoo.so", &cookie, LA_SER_RUNPATH), "/nfs/lib/libfoo.so");
-  s.objsearch("libfoo.so", &cookie, LA_SER_ORIG);  // a bare name is not a path
+  s.objsearch("libfoo.so", &cookie, LA_SER_ORIG);         // a bare name is not a path
   std::vector<PathOps> ops = shared_record().snapshot();  // find() points into it
   const PathOps* p = find(ops, "/nfs/lib/libfoo.so");
   ASSERT_NE(p, nullptr);
