@@ -1,7 +1,7 @@
 #!/bin/bash
 # Builds each include probe (tests/architecture/CMakeLists.txt): a forbidden
-# one must fail to compile on the header it names ("No such file or
-# directory"), an allowed one must build.
+# one must fail to compile on the header it names (gcc: "No such file or
+# directory", clang: "file not found"), an allowed one must build.
 # Usage: layer_includes.sh BUILD_DIR kind:target:header...
 set -uo pipefail
 build=$1
@@ -18,7 +18,7 @@ for probe in "$@"; do
     else
       echo "ok: $target: $header is allowed and compiles"
     fi
-  elif [ "$kind" = forbidden ] && grep -q "$header: No such file or directory" "$log"; then
+  elif [ "$kind" = forbidden ] && grep -qF -e "$header: No such file or directory" -e "'$header' file not found" "$log"; then
     echo "ok: $target: $header is refused"
   else
     echo "FAIL: $target ($kind $header) did not build for another reason:"
