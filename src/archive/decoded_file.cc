@@ -65,7 +65,7 @@ size_t DecodedFile::decode_into(std::span<std::byte> out) {
     in_size_ = head;
     if (head == 0) fail("the file is empty");
     Compression kind = detect_compression(std::span(in_).first(head));
-    decoder_ = kind == Compression::kZstd ? make_zstd_decoder(pool_ ? &*pool_ : nullptr) : make_decoder(kind);
+    decoder_ = make_decoder(kind, GzipInflater::kIsal, pool_ ? &*pool_ : nullptr);
   }
   // As staging feeds its decoder (stream_extractor.cc): every byte of the
   // file, then, after end_input(), empty input until it has less than `out` to give.

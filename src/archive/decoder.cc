@@ -293,10 +293,10 @@ const char* compression_name(Compression c) {
   return "uncompressed";
 }
 
-std::unique_ptr<Decoder> make_decoder(Compression c, GzipInflater inflater) {
+std::unique_ptr<Decoder> make_decoder(Compression c, GzipInflater inflater, FrameDecodePool* frames) {
   switch (c) {
     case Compression::kGzip: return make_gzip_decoder(inflater);
-    case Compression::kZstd: return make_zstd_decoder(nullptr);  // zstd_frames: reads pack's trailer too
+    case Compression::kZstd: return make_zstd_decoder(frames);  // zstd_frames: reads pack's trailer too
     case Compression::kXz: return std::make_unique<XzDecoder>();
     case Compression::kBzip2: return std::make_unique<Bzip2Decoder>();
     case Compression::kNone: break;

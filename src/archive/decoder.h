@@ -42,6 +42,10 @@ class Decoder {
 /// zlib), or zlib always (the stage setting PYBCAST_GZIP_INFLATER=zlib).
 enum class GzipInflater { kIsal, kZlib };
 
-std::unique_ptr<Decoder> make_decoder(Compression c, GzipInflater inflater = GzipInflater::kIsal);
+class FrameDecodePool;
+/// The decoder of `c`; zstd decodes pack's independent frames on `frames`
+/// when given (zstd_frames.h), else streams.
+std::unique_ptr<Decoder> make_decoder(Compression c, GzipInflater inflater = GzipInflater::kIsal,
+                                      FrameDecodePool* frames = nullptr);
 
 }  // namespace pybcast

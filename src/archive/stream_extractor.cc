@@ -201,8 +201,7 @@ void StreamExtractor::decompress_bundle(size_t bundle, Feed<StreamChunk>& feed) 
       std::span<const std::byte> in(static_cast<const std::byte*>(piece), size);
       if (!decoder) {
         Compression kind = detect_compression(in);
-        decoder = kind == Compression::kZstd ? make_zstd_decoder(frames_ ? &*frames_ : nullptr)
-                                             : make_decoder(kind, options_.gzip_inflater);
+        decoder = make_decoder(kind, options_.gzip_inflater, frames_ ? &*frames_ : nullptr);
         result_.decoders.push_back(decoder->name());
       }
       decode(in);
