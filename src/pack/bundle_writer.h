@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "pack/frame_compressor.h"
+#include "archive/frame_compressor.h"
 #include "pack/progress.h"
 #include "tree/file_set.h"
 

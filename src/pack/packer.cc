@@ -10,7 +10,7 @@
 #include "pack/bundle_reader.h"
 #include "pack/bundle_writer.h"
 #include "pack/import_check.h"
-#include "pack/output_file.h"
+#include "util/output_file.h"
 #include "pack/pack_sources.h"
 #include "pack/shared_libs.h"
 #include "tree/prepare_tree.h"

@@ -32,7 +32,7 @@
 #include "bundle/manifest.h"
 #include "fuzz_common.h"
 #include "fuzz_tree.h"
-#include "pack/frame_compressor.h"
+#include "archive/frame_compressor.h"
 #include "util/hash.h"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "pack/frame_compressor.h"
+#include "archive/frame_compressor.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "pack/frame_compressor.h"
+#include "archive/frame_compressor.h"
 
 #include <zlib.h>
 #include <zstd.h>
