@@ -92,6 +92,27 @@ std::vector<std::byte> MpiTransport::gather(std::span<const std::byte> mine) {
   return all;
 }
 
+std::vector<std::vector<std::byte>> MpiTransport::gatherv(std::span<const std::byte> mine) {
+  int bytes = mpi_count(mine.size());
+  std::vector<int> sizes(rank_ == 0 ? static_cast<size_t>(size_) : 0);
+  MPI_Request request;
+  MPI_Igather(&bytes, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, comm_, &request);
+  wait_gently(request);
+  std::vector<int> offsets(sizes.size());
+  size_t total = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    offsets[i] = mpi_count(total);
+    total += static_cast<size_t>(sizes[i]);
+  }
+  std::vector<std::byte> all(rank_ == 0 ? total : 0);
+  MPI_Igatherv(mine.data(), bytes, MPI_BYTE, all.data(), sizes.data(), offsets.data(), MPI_BYTE, 0, comm_, &request);
+  wait_gently(request);
+  std::vector<std::vector<std::byte>> out(sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i)
+    out[i].assign(all.begin() + offsets[i], all.begin() + offsets[i] + sizes[i]);
+  return out;
+}
+
 std::unique_ptr<Transport> MpiTransport::split(int color, int key) {
   MPI_Comm sub = MPI_COMM_NULL;
   MPI_Comm_split(comm_, color == kNoGroup ? MPI_UNDEFINED : color, key, &sub);

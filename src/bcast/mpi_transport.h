@@ -26,6 +26,7 @@ class MpiTransport : public Transport {
   void bcast(int root, void* data, size_t bytes) override;
   std::string bcast_string(int root, const std::string& text) override;
   std::vector<std::byte> gather(std::span<const std::byte> mine) override;
+  std::vector<std::vector<std::byte>> gatherv(std::span<const std::byte> mine) override;
   std::unique_ptr<Transport> split(int color, int key) override;
   std::unique_ptr<Transport> split_by_host() override;
   std::string host() const override;

@@ -40,6 +40,9 @@ class Transport {
   /// Every member's `mine` (all of the same size), concatenated in rank order
   /// on member 0; empty on the others.
   virtual std::vector<std::byte> gather(std::span<const std::byte> mine) = 0;
+  /// Every member's `mine` (any sizes, 2 GiB in all at most) on member 0,
+  /// by rank; empty on the others.
+  virtual std::vector<std::vector<std::byte>> gatherv(std::span<const std::byte> mine) = 0;
   /// The sub-group of the members that gave the same `color`, ranked by
   /// (`key`, rank); nullptr for a member that gave kNoGroup.
   virtual std::unique_ptr<Transport> split(int color, int key) = 0;

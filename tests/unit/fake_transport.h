@@ -66,7 +66,7 @@ class FakeGroup {
     std::string divergence;
     bool aborted = false;
   };
-  enum class Kind { kBcast, kMax, kMin, kBcastString, kGather, kSplit, kSplitByHost };
+  enum class Kind { kBcast, kMax, kMin, kBcastString, kGather, kGatherv, kSplit, kSplitByHost };
   struct Op {
     bool created = false;
     Kind kind{};
@@ -108,7 +108,7 @@ class FakeGroup {
       diverge("members started different operations at the same position (" + std::to_string(index) + ")");
     } else if (o.root != root) {
       diverge("members gave different roots to operation " + std::to_string(index));
-    } else if (o.bytes != bytes && kind != Kind::kBcastString) {
+    } else if (o.bytes != bytes && kind != Kind::kBcastString && kind != Kind::kGatherv) {
       diverge("members gave different sizes to operation " + std::to_string(index));
     }
     ++o.joined;
@@ -229,6 +229,21 @@ class FakeTransport : public Transport {
     for (const auto& part : op.parts)
       for (char c : part) all.push_back(static_cast<std::byte>(c));
     return all;
+  }
+
+  std::vector<std::vector<std::byte>> gatherv(std::span<const std::byte> mine) override {
+    std::unique_lock lock(group_.state_->mutex);
+    auto& op = group_.join(next_++, Kind::kGatherv, 0, 0);
+    const char* bytes = reinterpret_cast<const char*>(mine.data());
+    op.parts[static_cast<size_t>(rank_)].assign(bytes, bytes + mine.size());
+    if (rank_ != 0) return {};
+    group_.await(lock, [&] { return op.joined == group_.members(); });
+    std::vector<std::vector<std::byte>> out;
+    for (const auto& part : op.parts) {
+      out.emplace_back();
+      for (char c : part) out.back().push_back(static_cast<std::byte>(c));
+    }
+    return out;
   }
 
   std::unique_ptr<Transport> split(int color, int key) override { return split_as(Kind::kSplit, color, key); }
