@@ -69,6 +69,21 @@ ManifestLinks parse_links(const json& l) {
           string_list(l, "dangling_links")};
 }
 
+ManifestCaches parse_caches(const json& c) {
+  if (!c.is_object()) fail("manifest: 'caches' is not an object");
+  ManifestCaches caches{optional_string(c, "machine"), optional_string(c, "host"), count(c, "nodes"),
+                        count(c, "differing"), {}};
+  for (const json& k : c.at("kinds")) {
+    ManifestCache cache{k.at("name").get<std::string>(), optional_string(k, "variable"), count(k, "files"),
+                        count(k, "bytes")};
+    // It names a directory the launcher writes into: one plain component.
+    if (cache.name.empty() || cache.name.find('/') != std::string::npos || cache.name == "." || cache.name == "..")
+      fail("manifest: caches.kinds has a name that is not one directory name: '{}'", cache.name);
+    caches.kinds.push_back(std::move(cache));
+  }
+  return caches;
+}
+
 }  // namespace
 
 std::string manifest_to_json(const Manifest& m) {
@@ -107,6 +122,16 @@ std::string manifest_to_json(const Manifest& m) {
                   {"system_links", bounded(l.system_links)},
                   {"replaced_links", bounded(l.replaced_links)},
                   {"dangling_links", bounded(l.dangling_links)}};
+  }
+  if (m.caches) {
+    json kinds = json::array();
+    for (const auto& k : m.caches->kinds)
+      kinds.push_back({{"name", k.name}, {"variable", k.variable}, {"files", k.files}, {"bytes", k.bytes}});
+    j["caches"] = {{"machine", m.caches->machine},
+                   {"host", m.caches->host},
+                   {"nodes", m.caches->nodes},
+                   {"differing", m.caches->differing},
+                   {"kinds", kinds}};
   }
   // Its own hash, so that damage to the manifest itself is found where no
   // compression checksums it (a plain tar bundle): the text's xxh3 with
@@ -149,6 +174,7 @@ Manifest parse_manifest(std::string_view text) {
           fail("manifest: layout.{} '{}' is not a path inside the bundle (relative, without '..')", field, *value);
     }
     if (j.contains("links")) m.links = parse_links(j.at("links"));
+    if (j.contains("caches")) m.caches = parse_caches(j.at("caches"));
     if (j.contains("dirs")) m.dirs = j.at("dirs").get<std::vector<std::string>>();
     m.files = count(j, "files");
     m.unpacked_bytes = count(j, "unpacked_bytes");

@@ -53,6 +53,25 @@ struct ManifestLinks {
 };
 constexpr size_t kManifestListedLinks = 100;
 
+/// One runtime cache a caches bundle holds (kind "caches": `python-mpi
+/// --save-caches`), its files under .pybcast/caches/<name>/.
+struct ManifestCache {
+  std::string name;      ///< "numba": its directory under <user root>/caches/
+  std::string variable;  ///< "NUMBA_CACHE_DIR"
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+};
+
+/// What a caches bundle was made on: a cache is only worth staging where it
+/// can be valid (launch's warm caches compare these).
+struct ManifestCaches {
+  std::string machine;  ///< uname -m of the node that wrote it, "x86_64"
+  std::string host;     ///< its host name (informational)
+  uint64_t nodes = 0;   ///< nodes whose gains were merged
+  uint64_t differing = 0;  ///< same path, different content on two nodes: the first node's kept
+  std::vector<ManifestCache> kinds;
+};
+
 struct Manifest {
   std::string format = kManifestFormat;
   std::string name;
@@ -67,7 +86,14 @@ struct Manifest {
   /// Every directory member, so that the member set is complete. Absent from
   /// bundles made before staging checked it: their directories go unchecked.
   std::optional<std::vector<std::string>> dirs;
+  std::optional<ManifestCaches> caches;  ///< kind "caches" only
 };
+
+/// The kind of a caches bundle, and where its files are, in the bundle and
+/// (as any bundle's .pybcast/ members) under the staged prefix's
+/// .pybcast/bundles/<bundle>/.
+constexpr const char* kCachesKind = "caches";
+constexpr const char* kCachesMemberDir = ".pybcast/caches";
 
 std::string manifest_to_json(const Manifest& manifest);
 /// True for "" or a relative path without ".." components (a layout.* field).

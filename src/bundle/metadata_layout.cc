@@ -25,6 +25,12 @@ std::vector<std::string> staged_metadata_dir(const std::string& bundle) {
   return {kMetadataDir, kBundlesDir, bundle_metadata_name(bundle)};
 }
 
+std::string staged_member_path(const std::string& bundle, const std::string& member) {
+  std::string metadata = std::string(kMetadataDir) + "/";
+  if (!member.starts_with(metadata)) return member;
+  return metadata + kBundlesDir + "/" + bundle_metadata_name(bundle) + "/" + member.substr(metadata.size());
+}
+
 std::string staged_manifest_path(const std::string& prefix, const std::string& bundle) {
   return prefix + "/" + kMetadataDir + "/" + kBundlesDir + "/" + bundle_metadata_name(bundle) + "/" + kManifestName;
 }

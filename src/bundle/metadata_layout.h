@@ -22,6 +22,10 @@ inline constexpr const char* kStagedVenvDir = "venv";
 std::string bundle_metadata_name(const std::string& bundle);
 /// Where bundle `bundle`'s `.pybcast/` members go in the staged prefix, as components.
 std::vector<std::string> staged_metadata_dir(const std::string& bundle);
+/// Where member `member` of bundle `bundle` is in the staged prefix: a
+/// ".pybcast/x" member under the bundle's own metadata directory
+/// (".pybcast/bundles/<bundle>/x"), any other where it says.
+std::string staged_member_path(const std::string& bundle, const std::string& member);
 /// prefix/.pybcast/bundles/<bundle>/manifest.json.
 std::string staged_manifest_path(const std::string& prefix, const std::string& bundle);
 

@@ -120,7 +120,10 @@ ContentCheck check_entry_content(int entry_fd, const std::vector<std::string>& b
     } catch (const Error& e) {
       throw e.with_context(staged_manifest_path(".", bundle));
     }
-    for (auto& entry : manifest.entries) expected[entry.path] = std::move(entry);
+    for (auto& entry : manifest.entries) {
+      entry.path = staged_member_path(bundle, entry.path);  // a caches bundle's .pybcast/caches/...
+      expected[entry.path] = std::move(entry);
+    }
   }
   for (const auto& [path, entry] : expected) {
     ++check.files;

@@ -139,3 +139,33 @@ TEST(Manifest, StatesItsOwnHashAndADamagedOneIsRefused) {
 
 }  // namespace
 }  // namespace pybcast
+
+namespace pybcast {
+namespace {
+
+TEST(Manifest, ACachesBundleSaysWhereItWasMadeAndWhatEachKindHolds) {
+  Manifest m = sample();
+  m.kind = kCachesKind;
+  m.caches = ManifestCaches{"x86_64", "c042", 4, 1, {{"numba", "NUMBA_CACHE_DIR", 12, 3456}}};
+  Manifest back = parse_manifest(manifest_to_json(m));
+  ASSERT_TRUE(back.caches);
+  EXPECT_EQ(back.caches->machine, "x86_64");
+  EXPECT_EQ(back.caches->host, "c042");
+  EXPECT_EQ(back.caches->nodes, 4u);
+  EXPECT_EQ(back.caches->differing, 1u);
+  ASSERT_EQ(back.caches->kinds.size(), 1u);
+  EXPECT_EQ(back.caches->kinds[0].variable, "NUMBA_CACHE_DIR");
+  EXPECT_EQ(back.caches->kinds[0].bytes, 3456u);
+  EXPECT_FALSE(parse_manifest(manifest_to_json(sample())).caches);
+}
+
+TEST(Manifest, ACacheKindMustBeOneDirectoryName) {
+  for (const char* name : {"", ".", "..", "../x", "a/b", "/abs"}) {
+    Manifest m = sample();
+    m.caches = ManifestCaches{"x86_64", "h", 1, 0, {{name, "", 0, 0}}};
+    EXPECT_THROW(parse_manifest(manifest_to_json(m)), Error) << name;
+  }
+}
+
+}  // namespace
+}  // namespace pybcast
