@@ -18,6 +18,12 @@ PythonMpiFlags take_python_mpi_flags(std::vector<std::string>& args) {
       flags.stage_script_dir = true;
     } else if (a == "--cleanup") {
       flags.cleanup = true;
+    } else if ((a == "--caches" || a == "--save-caches") && used + 1 < args.size()) {
+      (a == "--caches" ? flags.caches : flags.save_caches) = args[++used];
+    } else if (a.starts_with("--caches=")) {
+      flags.caches = a.substr(a.find('=') + 1);
+    } else if (a.starts_with("--save-caches=")) {
+      flags.save_caches = a.substr(a.find('=') + 1);
     } else {
       break;
     }

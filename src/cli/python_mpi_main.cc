@@ -1,6 +1,6 @@
 // python-mpi: the drop-in launcher of python-mpi-bcast. Every argument goes
 // to Python but leading --audit / --audit-json FILE / --stage-script-dir /
-// --cleanup (python-mpi's own, cli/python_mpi_flags.h);
+// --cleanup / --caches A:B / --save-caches FILE (python-mpi's own, cli/python_mpi_flags.h);
 // configuration comes from the environment only
 // (PYTHON_MPI_CHROOT, PYTHON_MPI_PKGROOT, PYTHON_MPI_PACKAGES, PYBCAST_*).
 #include "cli/audit_options.h"
@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
         launch.settings.set_switch(pybcast::SettingId::kStageScriptDir, flags.stage_script_dir);
         launch.settings.set_switch(pybcast::SettingId::kAudit, audit.audit);
         if (!audit.json.empty()) launch.settings.set(pybcast::SettingId::kAuditJson, audit.json);
+        if (flags.caches) launch.settings.set(pybcast::SettingId::kCaches, *flags.caches);
+        if (flags.save_caches) launch.settings.set(pybcast::SettingId::kSaveCaches, *flags.save_caches);
         return pybcast::resolve_launch_request(launch);
       },
       started);

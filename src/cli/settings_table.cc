@@ -403,6 +403,53 @@ std::vector<Setting> make_table() {
                  }
                }});
 
+  t.push_back({.id = SettingId::kCaches,
+               .what = "caches bundles to stage into the node's runtime caches",
+               .flag = "--caches",
+               .kind = Kind::kValue,
+               .value_name = "A:B",
+               .env = {"PYBCAST_CACHES"},
+               .fallback = "",
+               .shown_default = "none",
+               .help = "colon-separated caches bundles (what --save-caches wrote), staged into the node's writable "
+                       "runtime caches (NUMBA_CACHE_DIR, MPLCONFIGDIR, ...); one that does not exist yet is skipped "
+                       "(the caches start cold), one made for another Python or machine is skipped with a warning",
+               .applies = kLaunchers,
+               .agreed = true,  // a second staging: every rank or none
+               .python_mpi_flag = true,
+               .parse = [](const std::string& v, LaunchRequest& r) {
+                 r.warm.caches.clear();
+                 for (size_t at = 0; at <= v.size() && !v.empty();) {
+                   size_t end = std::min(v.find(':', at), v.size());
+                   if (end > at)
+                     r.warm.caches.push_back(
+                         std::filesystem::absolute(v.substr(at, end - at)).lexically_normal().string());
+                   at = end + 1;
+                 }
+               }});
+  carry(
+      t.back(), [](auto& r) -> auto& { return r.warm.caches; });
+
+  t.push_back({.id = SettingId::kSaveCaches,
+               .what = "save the runtime caches the job gained",
+               .flag = "--save-caches",
+               .kind = Kind::kValue,
+               .value_name = "FILE",
+               .env = {"PYBCAST_SAVE_CACHES"},
+               .fallback = "",
+               .shown_default = "none",
+               .help = "when every rank succeeded, gather what the node-local runtime caches gained during the job "
+                       "from every node and write them to FILE as one caches bundle (rank 0 writes it, whole or not "
+                       "at all); give it to the next job with --caches",
+               .applies = kLaunchers,
+               .agreed = true,  // a collective at exit
+               .python_mpi_flag = true,
+               .parse = [](const std::string& v, LaunchRequest& r) {
+                 r.warm.save = v.empty() ? v : std::filesystem::absolute(v).lexically_normal().string();
+               }});
+  carry(
+      t.back(), [](auto& r) -> auto& { return r.warm.save; });
+
   for (size_t i = 0; i < t.size(); ++i)
     if (static_cast<size_t>(t[i].id) != i) fail("internal: settings table row {} is out of order", i);
   if (t.size() != kSettingCount) fail("internal: settings table has {} rows, not {}", t.size(), kSettingCount);

@@ -46,6 +46,8 @@ enum class SettingId : size_t {
   kStageScriptDir,
   kScriptDirMaxEntries,
   kScriptDirMaxBytes,
+  kCaches,
+  kSaveCaches,
   kCount
 };
 inline constexpr size_t kSettingCount = static_cast<size_t>(SettingId::kCount);

@@ -39,6 +39,7 @@ struct ExitPolicy {
   bool audit = false;
   std::string audit_json;
   StageOutcome* script_stage = nullptr;  ///< --stage-script-dir's, alive alike; null without it
+  WarmCaches* warm = nullptr;            ///< alive alike
 };
 ExitPolicy exit_policy;
 std::optional<AuditRecord> audit_record;  ///< this rank's, when it runs under the preload library
@@ -71,17 +72,17 @@ void clean_up_entries(int status) {
   if (exit_policy.script_stage != nullptr) clean_up_entry(*exit_policy.script_stage);
 }
 
-/// CPython calls exit() itself on SystemExit (PyErr_Print -> Py_Exit), so
-/// Py_BytesMain may never return to us. on_exit(3) still sees the status:
-/// finalize MPI on success, abort the job on failure, as mpi4py's -m does.
-void finish_mpi_at_exit(int status, void*) {
+/// Finalizes MPI on success, aborts the job on failure, as mpi4py's -m
+/// does; returns the status to exit with (a failed harvest of the caches
+/// turns success into failure).
+int finish_mpi(int status) {
   // A child the script forked (os.fork, multiprocessing) inherits this
   // handler; its sys.exit must not abort or finalize the parent's MPI.
-  if (::getpid() != exit_policy.pid) return;
+  if (::getpid() != exit_policy.pid) return status;
   int initialized = 0, finalized = 0;
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);
-  if (!initialized || finalized) return;
+  if (!initialized || finalized) return status;
   if (exit_policy.report && exit_policy.rank == 0)
     diag::note("rank 0 finished with status {}: total {} (Python started after {})", status,
                format_seconds(monotonic_seconds() - exit_policy.launcher_started),
@@ -93,8 +94,21 @@ void finish_mpi_at_exit(int status, void*) {
   // Collective, like --cleanup: every rank that gets here enters it.
   if (exit_policy.audit)
     finish_audit(MPI_COMM_WORLD, audit_record, exit_policy.stage->prefix, {exit_policy.audit_json});
+  // Collective too; after the audit, whose counts are the script's alone.
+  if (exit_policy.warm != nullptr) status = exit_policy.warm->finish(status);
   if (exit_policy.cleanup) clean_up_entries(status);
   MPI_Finalize();
+  return status;
+}
+
+/// CPython calls exit() itself on SystemExit (PyErr_Print -> Py_Exit), so
+/// Py_BytesMain may never return to us; on_exit(3) still sees the status.
+void finish_mpi_at_exit(int status, void*) {
+  int final_status = finish_mpi(status);
+  if (final_status != status) {
+    std::fflush(nullptr);
+    ::_exit(final_status);
+  }
 }
 
 void* load_libpython(const std::string& libpython) {
@@ -112,7 +126,7 @@ std::string script_of(const std::vector<std::string>& python_args) {
 /// --report/--trace: the staging report plus when each rank reached Python.
 /// Collective; a trace that cannot be written fails every rank.
 void report_launch(MPI_Comm world, const ReportOutputs& outputs, StageOutcome& outcome, const PreparedPython& prepared,
-                   double entering) {
+                   const WarmCaches& warm, double entering) {
   int rank = 0, size = 1;
   MPI_Comm_rank(world, &rank);
   MPI_Comm_size(world, &size);
@@ -124,6 +138,7 @@ void report_launch(MPI_Comm world, const ReportOutputs& outputs, StageOutcome& o
     auto [lo, hi] = std::minmax_element(starts.begin(), starts.end());
     outcome.context.python = {python.version, python.home, python.libpython, *lo, median_of(starts), *hi};
     add_environment_to_report(prepared.env, outcome.context);
+    warm.add_to_report(outcome.context);
     outcome.context.warnings = prepared.env.warnings;
     write_report_and_trace(outputs, outcome.context, outcome.samples);
   });
@@ -179,8 +194,10 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
     for (const auto& notice : prepared.env.notices) diag::warning(notice);
     for (const auto& warning : prepared.env.warnings) diag::warning(warning);
   }
+  WarmCaches warm(world, stage, {request.warm.caches, request.warm.save, request.outputs.report}, outcome,
+                  prepared.python.version, prepared.env.caches);
   double entering = monotonic_seconds() - launcher_started;
-  if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, entering);
+  if (stage.want_report) report_launch(world, request.outputs, outcome, prepared, warm, entering);
 
   restore_interrupt_handlers();  // Python's own signal handling from here on
   exit_policy = {request.abort_on_error,
@@ -193,13 +210,13 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
                  ::getpid(),
                  request.audit,
                  request.audit_json,
-                 script_dir ? &script_dir->outcome : nullptr};
+                 script_dir ? &script_dir->outcome : nullptr,
+                 &warm};
   ::on_exit(finish_mpi_at_exit, nullptr);
   int status =
       run_py_bytes_main(prepared.python.libpython, prepared.python.executable, python_args, prepared.env.for_children);
   std::fflush(stdout);
-  finish_mpi_at_exit(status, nullptr);
-  return status;
+  return finish_mpi(status);
 }
 
 }  // namespace pybcast

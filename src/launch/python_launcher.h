@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "launch/child_environment.h"
+#include "launch/warm_caches.h"
 #include "stage/stager.h"
 
 namespace pybcast {
@@ -23,11 +24,13 @@ struct LaunchRequest {
   std::string audit_json;                ///< --audit-json FILE
   bool stage_script_dir = false;         ///< --stage-script-dir: run the script from a node-local copy of its directory
   LiveTreeOptions script_dir;            ///< its limits (launch/script_dir)
+  WarmCachesRequest warm;                ///< --caches, --save-caches (launch/warm_caches)
   ReportOutputs outputs;
 };
 
 /// The steps: stage -> agree on the hash seed -> prepare Python (locate it,
-/// its environment, load libpython; agreed) -> report -> run.
+/// its environment, load libpython; agreed) -> warm caches -> report -> run
+/// -> (at the end) harvest the caches.
 /// Must run between MPI_Init_thread(MULTIPLE) and MPI_Finalize, on every
 /// rank. Returns Python's exit status (0 or, with abort_on_error off, the
 /// status); with abort_on_error a failing rank aborts the job.

@@ -102,7 +102,8 @@ void format_sections(const ReportContext& c, Lines& line) {
          format_seconds(p.start_median), format_seconds(p.start_max));
   }
   for (const auto& m : c.mappings) line("  mapped {}", m);
-  for (const auto& cache : c.caches) line("  cache {} -> {}", cache.variable, cache.path);
+  for (const auto& cache : c.caches)
+    line("  cache {} -> {}{}", cache.variable, cache.path, cache.staged.empty() ? "" : " (" + cache.staged + ")");
   for (const auto& w : c.warnings) line("  warning: {}", w);
 }
 

@@ -83,6 +83,7 @@ struct PythonLaunchReport {
 struct CacheReport {
   std::string variable;
   std::string path;
+  std::string staged = {};  ///< what a caches bundle put there: "staged 12 files, 340 KB from c.tar.zst"
 };
 
 struct ReportContext {

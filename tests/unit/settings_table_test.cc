@@ -39,6 +39,8 @@ const std::map<SettingId, std::vector<std::string>>& samples() {
       {SettingId::kStageScriptDir, {"1", "yes", "on"}},
       {SettingId::kScriptDirMaxEntries, {"5", "6", "7"}},
       {SettingId::kScriptDirMaxBytes, {"1M", "2M", "3M"}},
+      {SettingId::kCaches, {"/c/a.tar.zst:/c/b.tar.zst", "/c/c.tar.zst", "/c/x/../d.tar.zst"}},
+      {SettingId::kSaveCaches, {"/c/s1.tar.zst", "/c/s2.tar.zst", "/c/x/../s3.tar.zst"}},
   };
   return values;
 }
