@@ -19,7 +19,13 @@ root=$(pwd)
 command -v clang++-14 >/dev/null || { echo "ci-sanitize: clang++-14 is required (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
 start=$SECONDS
 mkdir -p "$build"
+# A unity build (CMake's batches of 8 sources) with line tables only, which is what
+# the sanitizers' reports need (function, file:line, inlined frames): 305 s instead
+# of 536 s (-g, no unity) at -j2 on 2 cores (2026-12-07, load about 2; unity alone
+# 346 s). make test's build still compiles every source on its own, with -Werror.
+dbg="-O2 -gline-tables-only -DNDEBUG"
 CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -DPYBCAST_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_UNITY_BUILD=ON -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$dbg" -DCMAKE_C_FLAGS_RELWITHDEBINFO="$dbg" \
   -DPYBCAST_FUZZ_SECONDS_EXTRACT="${PYBCAST_FUZZ_SECONDS_EXTRACT:-60}" \
   -DPYBCAST_FUZZ_SECONDS_OTHER="${PYBCAST_FUZZ_SECONDS_OTHER:-20}" >"$build/configure.log" 2>&1 \
   || { cat "$build/configure.log"; exit 1; }
