@@ -16,7 +16,10 @@ done
 start=$SECONDS
 mkdir -p "$build"
 # Unoptimised, no debug info: the fastest build (CI time); the tests check behaviour only.
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=None -DMPI_C_COMPILER=/usr/bin/mpicc.mpich \
+# A unity build (CMake's batches of 8 sources): 75 s instead of 214 s at -j2 on 2 cores
+# (2026-12-07, load about 2). make test's build still compiles every source on its own,
+# with -Werror, so a source that only compiles next to its batch-mates is still caught.
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=None -DCMAKE_UNITY_BUILD=ON -DMPI_C_COMPILER=/usr/bin/mpicc.mpich \
   -DMPIEXEC_EXECUTABLE=/usr/bin/mpiexec.hydra >"$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 1; }
 # slowfs too where libfuse3 is installed: audit_mpi_shape (label mpi) mounts it, and skips without it.
 targets=(pybcast python-mpi)

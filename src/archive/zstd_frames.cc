@@ -320,8 +320,12 @@ std::unique_ptr<Decoder> make_zstd_decoder(FrameDecodePool* pool) {
   return std::make_unique<ParallelZstdDecoder>(pool);
 }
 
+// Not a DCtx member: a field of an anonymous-namespace type in a class of
+// external linkage is -Wsubobject-linkage in a unity build (this file is then
+// not the main file).
 struct FrameDecodePool::Context {
-  DCtx dctx;
+  ZSTD_DCtx* d = ZSTD_createDCtx();
+  ~Context() { ZSTD_freeDCtx(d); }
 };
 
 FrameDecodePool::FrameDecodePool(unsigned threads)
@@ -345,7 +349,7 @@ OrderedPool<FrameDecodePool::Decoded>::Task FrameDecodePool::decode_task(std::ve
   return [this, frame = std::move(frame), content, cost](unsigned worker) {
     Decoded decoded{std::make_unique_for_overwrite<std::byte[]>(content), content, cost};
     double start = monotonic_seconds();
-    size_t r = ZSTD_decompressDCtx(contexts_[worker]->dctx.d, decoded.bytes.get(), content, frame.data(), frame.size());
+    size_t r = ZSTD_decompressDCtx(contexts_[worker]->d, decoded.bytes.get(), content, frame.data(), frame.size());
     {
       std::lock_guard lock(mutex_);
       stats_[worker].busy_seconds += monotonic_seconds() - start;

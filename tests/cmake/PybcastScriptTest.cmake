@@ -43,6 +43,11 @@ function(pybcast_script_test)
   if(NOT arg_NAME OR NOT arg_SCRIPT OR arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "pybcast_script_test(NAME n SCRIPT s ...): got ${ARGV}")
   endif()
+  # PARSE_ARGV keeps an argument's own semicolons escaped: LABELS "e2e;sanitize"
+  # was the one label `e2e\;sanitize`, which no `-L '^sanitize$'` matched.
+  foreach(list LABELS FIXTURES_SETUP FIXTURES_REQUIRED)
+    string(REPLACE "\\;" ";" arg_${list} "${arg_${list}}")
+  endforeach()
   add_test(NAME ${arg_NAME} COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/${arg_SCRIPT} ${arg_ARGS})
   set(env ${PYBCAST_TEST_ENV} ${arg_ENVIRONMENT})
   set_tests_properties(${arg_NAME} PROPERTIES ENVIRONMENT "${env}")

@@ -43,7 +43,9 @@ pattern = Pattern()
 info = tarfile.TarInfo("data/giant.bin")
 info.size = mib << 20
 info.mtime = 1700000000
-with tarfile.open(path, "w", format=tarfile.PAX_FORMAT, bufsize=1 << 20) as tar:
+# copybufsize: addfile reads the payload in 1 MiB pieces, one block each (its
+# default, 16 KiB, made each read build a whole 1 MiB block for 1/64 of it).
+with tarfile.open(path, "w", format=tarfile.PAX_FORMAT, bufsize=1 << 20, copybufsize=1 << 20) as tar:
     tar.addfile(info, pattern)
 print(pattern.md5.hexdigest())
 PY

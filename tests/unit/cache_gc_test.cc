@@ -25,7 +25,7 @@ void add_entry(const StageCache& cache, const std::string& key, size_t bytes, do
   int fd = openat(tmp.fd(), "data", O_CREAT | O_WRONLY, 0600);
   ASSERT_GE(fd, 0);
   std::string content(bytes, 'x');
-  ASSERT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(bytes));
+  ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(bytes));
   close(fd);
   cache.publish(tmp, key);
   CacheLock lock = cache.lock_file(key);  // creates locks/<key>.lock, whose mtime is the last use

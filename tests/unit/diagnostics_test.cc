@@ -34,12 +34,12 @@ TEST(Diagnostics, UserTextCannotMoveTheCursorOrForgeALine) {
 
 TEST(Diagnostics, WritesWholeLinesToStderr) {
   ProgramName python_mpi("python-mpi");
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   diag::error("cannot open {}: {}", "a\tb", "No such file or directory");
   diag::warning("kept");
   diag::note("rank {} exited with status {}", 5, 3);
   diag::write_raw("screen line\x1b[K\n");
-  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(),
             "python-mpi: error: cannot open a\\x09b: No such file or directory\n"
             "python-mpi: warning: kept\n"
             "python-mpi: rank 5 exited with status 3\n"

@@ -30,22 +30,22 @@ std::optional<int> parse_prefix(std::vector<std::string> args, std::vector<std::
   app.add_option("--chroot", chroot, "a value");
   app.add_flag("--report", report, "a flag");
   app.prefix_command();
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   auto status = parse_into(app, std::move(args));
-  testing::internal::GetCapturedStderr();
+  ::testing::internal::GetCapturedStderr();
   if (remaining) *remaining = app.remaining();
   return status;
 }
 
 TEST(ExitStatus, UsageErrorsAreTwoAndHelpIsZero) {
   EXPECT_EQ(parse({"--flag"}), std::nullopt);
-  testing::internal::CaptureStderr();
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStdout();
   EXPECT_EQ(parse({"--bogus-flag"}), kExitUsage);
   EXPECT_EQ(parse({"extra"}), kExitUsage);
   EXPECT_EQ(parse({"--help"}), kExitOk);
-  std::string err = testing::internal::GetCapturedStderr();
-  testing::internal::GetCapturedStdout();
+  std::string err = ::testing::internal::GetCapturedStderr();
+  ::testing::internal::GetCapturedStdout();
   EXPECT_NE(err.find("--bogus-flag"), std::string::npos) << err;
 }
 
@@ -62,12 +62,12 @@ TEST(ExitStatus, APrefixCommandRefusesUnknownLongOptionsBeforeItsArguments) {
 }
 
 TEST(ExitStatus, ErrorsAreOneAndOtherExceptionsInternal) {
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   EXPECT_EQ(run_reporting_errors([] { return kExitOk; }), kExitOk);
   EXPECT_EQ(run_reporting_errors([]() -> int { fail("bad {}", "input"); }), kExitFailure);
   EXPECT_EQ(run_reporting_errors([]() -> int { fail("cannot check"); }, kExitUsage), 2);
   EXPECT_EQ(run_reporting_errors([]() -> int { throw std::logic_error("bug"); }), kExitInternal);
-  std::string err = testing::internal::GetCapturedStderr();
+  std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("pybcast: error: bad input\n"), std::string::npos) << err;
   EXPECT_NE(err.find("pybcast: error: internal error: bug\n"), std::string::npos) << err;
 }

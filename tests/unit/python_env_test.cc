@@ -8,7 +8,7 @@
 namespace pybcast {
 namespace {
 
-std::function<const char*(const char*)> env_of(std::map<std::string, std::string> vars) {
+std::function<const char*(const char*)> env_lookup(std::map<std::string, std::string> vars) {
   return [vars = std::move(vars)](const char* name) -> const char* {
     auto it = vars.find(name);
     return it == vars.end() ? nullptr : it->second.c_str();
@@ -27,7 +27,7 @@ StagedPython staged() {
 }
 
 LaunchEnvironment launch(const StagedPython& py, std::map<std::string, std::string> vars) {
-  return python_environment({py, "/dev/shm/pycache", "12345", "", env_of(std::move(vars))});
+  return python_environment({py, "/dev/shm/pycache", "12345", "", env_lookup(std::move(vars))});
 }
 
 TEST(PythonEnvironment, ChildrenGetTheUsersHashSeedOrNone) {

@@ -34,20 +34,20 @@ std::string read_all(TreeTar& tar, size_t piece) {
   return bytes;
 }
 
-struct Member {
+struct ParsedMember {
   std::string body, link;
   int64_t mtime;
   mode_t type;
 };
 
-std::map<std::string, Member> parse(const std::string& bytes) {
+std::map<std::string, ParsedMember> parse(const std::string& bytes) {
   std::unique_ptr<archive, int (*)(archive*)> a(archive_read_new(), archive_read_free);
   archive_read_support_format_tar(a.get());
   EXPECT_EQ(archive_read_open_memory(a.get(), bytes.data(), bytes.size()), ARCHIVE_OK);
-  std::map<std::string, Member> out;
+  std::map<std::string, ParsedMember> out;
   archive_entry* e = nullptr;
   while (archive_read_next_header(a.get(), &e) == ARCHIVE_OK) {
-    Member m{"", archive_entry_symlink(e) ? archive_entry_symlink(e) : "", archive_entry_mtime(e),
+    ParsedMember m{"", archive_entry_symlink(e) ? archive_entry_symlink(e) : "", archive_entry_mtime(e),
              archive_entry_filetype(e)};
     m.body.resize(static_cast<size_t>(archive_entry_size(e)));
     if (!m.body.empty()) archive_read_data(a.get(), m.body.data(), m.body.size());
