@@ -144,6 +144,21 @@ void pwrite_all(int fd, std::span<const std::byte> data, off_t offset, const std
   }
 }
 
+uint64_t copy_contents(int in, int out, const std::string& in_shown, const std::string& out_shown,
+                       const std::function<void(std::span<const std::byte>)>& seen) {
+  std::vector<std::byte> block(size_t{1} << 20);
+  uint64_t copied = 0;
+  for (;;) {
+    size_t got = pread_full(in, block, static_cast<off_t>(copied), in_shown);
+    if (got == 0) break;
+    if (seen) seen(std::span(block).first(got));
+    write_all(out, std::span(block).first(got), out_shown);
+    copied += got;
+    if (got < block.size()) break;
+  }
+  return copied;
+}
+
 size_t pread_full(int fd, std::span<std::byte> data, off_t offset, const std::string& shown) {
   size_t done = 0;
   while (done < data.size()) {

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,6 +72,10 @@ void write_all(int fd, std::span<const std::byte> data, const std::string& shown
 void write_file_atomically(const std::string& path, std::string_view text);
 /// Writes all bytes at offset (pwrite), retrying on short writes and EINTR.
 void pwrite_all(int fd, std::span<const std::byte> data, off_t offset, const std::string& shown);
+/// Copies everything from `in` (from its start) to `out` in 1 MiB blocks,
+/// showing each block to `seen` first (a hash); returns the bytes copied.
+uint64_t copy_contents(int in, int out, const std::string& in_shown, const std::string& out_shown,
+                       const std::function<void(std::span<const std::byte>)>& seen = {});
 /// Reads up to data.size() bytes at offset; returns bytes read (short only at EOF).
 size_t pread_full(int fd, std::span<std::byte> data, off_t offset, const std::string& shown);
 

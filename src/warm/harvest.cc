@@ -31,7 +31,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kCopyBlock = size_t{1} << 20;
+constexpr size_t kTarBlock = size_t{1} << 20;
 
 std::string encode(const std::vector<GainedFile>& files) {
   json j = json::array();
@@ -65,16 +65,7 @@ std::optional<std::pair<uint64_t, uint64_t>> copy_hashed(const std::string& src,
   io::Fd in(fd);
   io::Fd out = io::open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   StreamHash hash;
-  std::vector<std::byte> block(kCopyBlock);
-  uint64_t size = 0;
-  for (;;) {
-    size_t got = io::pread_full(in.get(), block, static_cast<off_t>(size), src);
-    if (got == 0) break;
-    hash.update(std::span(block).first(got));
-    io::write_all(out.get(), std::span(block).first(got), dst);
-    size += got;
-    if (got < block.size()) break;
-  }
+  uint64_t size = io::copy_contents(in.get(), out.get(), src, dst, [&](auto bytes) { hash.update(bytes); });
   return std::pair{size, hash.digest()};
 }
 
@@ -316,7 +307,7 @@ uint64_t write_bundle(const HarvestRequest& request, const std::vector<std::vect
   c.threads = static_cast<int>(std::min<unsigned>(available_cores(), 8));
   FrameCompressor compressor(c, out.fd(), request.output);
   TreeTar tar(manifest_to_json(m), std::move(entries));
-  std::vector<std::byte> block(kCopyBlock);
+  std::vector<std::byte> block(kTarBlock);
   for (uint64_t at = 0; at < tar.size();) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(block.size(), tar.size() - at));
     tar.read(at, std::span(block).first(n));

@@ -19,8 +19,6 @@ namespace pybcast {
 
 namespace {
 
-constexpr size_t kCopyBlock = size_t{1} << 20;
-
 std::string marker_name(const std::string& key, const std::string& bundle) {
   std::string id = key + "/" + bundle;
   return ".installed-" + hex64(hash64(std::as_bytes(std::span(id))));
@@ -39,15 +37,7 @@ uint64_t copy_file(int from_dir, int to_dir, const std::string& name, const std:
   mode_t mode = (st.st_mode & S_IXUSR) ? 0700 : 0600;
   io::Fd out = io::openat(to_dir, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode, shown);
   try {
-    std::vector<std::byte> block(kCopyBlock);
-    uint64_t copied = 0;
-    for (;;) {
-      size_t got = io::pread_full(in.get(), block, static_cast<off_t>(copied), shown);
-      if (got == 0) break;
-      io::write_all(out.get(), std::span(block).first(got), shown);
-      copied += got;
-      if (got < block.size()) break;
-    }
+    uint64_t copied = io::copy_contents(in.get(), out.get(), shown, shown);
     if (::renameat(to_dir, temp.c_str(), to_dir, name.c_str()) != 0) throw_errno("cannot write " + shown, errno);
     return copied;
   } catch (...) {

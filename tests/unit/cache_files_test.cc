@@ -16,11 +16,7 @@ namespace pybcast {
 namespace {
 
 using testing::TestDir;
-
-void write(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path) << text;
-}
+using testing::write_tree_file;
 
 CacheSnapshot snap(const TestDir& dir, const std::vector<std::string>& names) {
   io::Fd fd = io::open(dir.path(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -35,11 +31,11 @@ std::vector<std::string> paths(const std::vector<CacheFile>& files) {
 
 TEST(CacheFiles, ASnapshotHoldsTheRegularFilesOfTheNamedCachesAndNoLink) {
   TestDir dir;
-  write(dir / "numba/mod/f.nbi", "index");
-  write(dir / "numba/mod/f.1.nbc", "code");
-  write(dir / "matplotlib/fontlist-v330.json", "{}");
-  write(dir / "triton/ignored", "not asked for");
-  write(dir / "outside", "secret");
+  write_tree_file(dir / "numba/mod/f.nbi", "index");
+  write_tree_file(dir / "numba/mod/f.1.nbc", "code");
+  write_tree_file(dir / "matplotlib/fontlist-v330.json", "{}");
+  write_tree_file(dir / "triton/ignored", "not asked for");
+  write_tree_file(dir / "outside", "secret");
   std::filesystem::create_symlink(dir / "outside", dir / "numba/link");
   std::filesystem::create_directory_symlink(dir.path(), dir / "numba/loop");
   ::mkfifo((dir / "numba/fifo").c_str(), 0600);
@@ -55,16 +51,16 @@ TEST(CacheFiles, ASnapshotHoldsTheRegularFilesOfTheNamedCachesAndNoLink) {
 
 TEST(CacheFiles, GainedAreNewFilesAndFilesRewrittenInPlaceOrByRename) {
   TestDir dir;
-  write(dir / "numba/same", "1");
-  write(dir / "numba/grown", "1");
-  write(dir / "numba/renamed", "1");
-  write(dir / "numba/gone", "1");
+  write_tree_file(dir / "numba/same", "1");
+  write_tree_file(dir / "numba/grown", "1");
+  write_tree_file(dir / "numba/renamed", "1");
+  write_tree_file(dir / "numba/gone", "1");
   CacheSnapshot before = snap(dir, {"numba"});
-  write(dir / "numba/grown", "12");
-  write(dir / "numba/renamed.tmp", "2");
+  write_tree_file(dir / "numba/grown", "12");
+  write_tree_file(dir / "numba/renamed.tmp", "2");
   std::filesystem::rename(dir / "numba/renamed.tmp", dir / "numba/renamed");  // same size, new inode
   std::filesystem::remove(dir / "numba/gone");
-  write(dir / "numba/new/deep", "n");
+  write_tree_file(dir / "numba/new/deep", "n");
   CacheSnapshot after = snap(dir, {"numba"});
   EXPECT_EQ(paths(gained_files(before, after)),
             (std::vector<std::string>{"numba/grown", "numba/new/deep", "numba/renamed"}));

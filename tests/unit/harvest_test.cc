@@ -21,17 +21,18 @@ using testing::FakeGroup;
 using testing::FakeTransport;
 using testing::run_members;
 using testing::TestDir;
+using testing::write_tree_file;
 
-GainedFile file(const std::string& path, const std::string& hash, bool carried = false) {
+GainedFile gained(const std::string& path, const std::string& hash, bool carried = false) {
   return {path, hash.size(), hash, false, carried};
 }
 
 TEST(HarvestMerge, TheFirstNodesGainedCopyWinsAndDifferencesAreCountedOnce) {
   std::vector<std::vector<GainedFile>> nodes = {
-      {file("numba/a", "aa"), file("numba/same", "ss")},
-      {file("numba/same", "ss"), file("numba/b", "bb"), file("numba/a", "AX")},
-      {file("numba/a", "AY"), file("numba/c", "cc", true)},
-      {file("numba/c", "CC"), file("numba/b", "bb")},
+      {gained("numba/a", "aa"), gained("numba/same", "ss")},
+      {gained("numba/same", "ss"), gained("numba/b", "bb"), gained("numba/a", "AX")},
+      {gained("numba/a", "AY"), gained("numba/c", "cc", true)},
+      {gained("numba/c", "CC"), gained("numba/b", "bb")},
   };
   HarvestMerge m = merge_gained(nodes);
   std::vector<std::pair<size_t, size_t>> kept;
@@ -46,15 +47,10 @@ TEST(HarvestMerge, TheFirstNodesGainedCopyWinsAndDifferencesAreCountedOnce) {
 }
 
 TEST(HarvestMerge, ACarriedCopyIsKeptWhenNoNodeGainedThatPath) {
-  HarvestMerge m = merge_gained({{file("numba/old", "oo", true)}, {file("numba/old", "oo", true)}});
+  HarvestMerge m = merge_gained({{gained("numba/old", "oo", true)}, {gained("numba/old", "oo", true)}});
   ASSERT_EQ(m.kept.size(), 1u);
   EXPECT_EQ(m.kept[0].node, 0u);
   EXPECT_EQ(m.differing, 0u);
-}
-
-void write(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path) << text;
 }
 
 /// Four virtual nodes of two ranks each; `gain(node, caches_dir)` is what
@@ -97,10 +93,10 @@ TEST(Harvest, FourNodesThatCompiledDifferentFunctionsGiveOneBundleHoldingAll) {
   Job job;
   job.run(
       [](int node, const std::string& caches) {
-        write(caches + "/numba/mod/f" + std::to_string(node) + ".nbi", std::string(100 + node, 'x'));
-        write(caches + "/numba/mod/common.nbi", "same everywhere");
-        write(caches + "/matplotlib/fontlist.json", "node " + std::to_string(node));  // differs
-        write(caches + "/matplotlib/big.bin", std::string(300000, static_cast<char>('a' + node % 2)));
+        write_tree_file(caches + "/numba/mod/f" + std::to_string(node) + ".nbi", std::string(100 + node, 'x'));
+        write_tree_file(caches + "/numba/mod/common.nbi", "same everywhere");
+        write_tree_file(caches + "/matplotlib/fontlist.json", "node " + std::to_string(node));  // differs
+        write_tree_file(caches + "/matplotlib/big.bin", std::string(300000, static_cast<char>('a' + node % 2)));
       },
       job.output);
   for (const auto& e : job.errors) EXPECT_EQ(e, "");
@@ -141,7 +137,7 @@ TEST(Harvest, FourNodesThatCompiledDifferentFunctionsGiveOneBundleHoldingAll) {
 
 TEST(Harvest, NothingGainedLeavesFileAsItWas) {
   Job job;
-  write(job.output, "the previous bundle");
+  write_tree_file(job.output, "the previous bundle");
   job.run([](int, const std::string&) {}, job.output);
   for (const auto& e : job.errors) EXPECT_EQ(e, "");
   EXPECT_EQ(job.summary.bundle_bytes, 0u);
@@ -150,7 +146,7 @@ TEST(Harvest, NothingGainedLeavesFileAsItWas) {
 
 TEST(Harvest, OnlyCountingWritesNothing) {
   Job job;
-  job.run([](int node, const std::string& caches) { write(caches + "/numba/f" + std::to_string(node), "x"); }, "");
+  job.run([](int node, const std::string& caches) { write_tree_file(caches + "/numba/f" + std::to_string(node), "x"); }, "");
   for (const auto& e : job.errors) EXPECT_EQ(e, "");
   EXPECT_EQ(job.summary.caches[0].gained_files, 4u);
   EXPECT_EQ(job.summary.bundle_bytes, 0u);
@@ -160,7 +156,7 @@ TEST(Harvest, OnlyCountingWritesNothing) {
 TEST(Harvest, AnUnwritableFileFailsEveryRankAndLeavesNoPartialBundle) {
   Job job;
   std::string output = job.dir / "out/missing-dir/caches.tar.zst";
-  job.run([](int node, const std::string& caches) { write(caches + "/numba/f" + std::to_string(node), "x"); }, output);
+  job.run([](int node, const std::string& caches) { write_tree_file(caches + "/numba/f" + std::to_string(node), "x"); }, output);
   for (const auto& e : job.errors) EXPECT_NE(e, "");
   EXPECT_NE(job.errors[0].find("missing-dir"), std::string::npos) << job.errors[0];
   EXPECT_TRUE(std::filesystem::is_empty(job.dir / "out"));

@@ -20,11 +20,7 @@ namespace {
 using testing::exists_nofollow;
 using testing::read_file;
 using testing::TestDir;
-
-void write(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path) << text;
-}
+using testing::write_tree_file;
 
 struct Staged {
   TestDir dir;
@@ -44,13 +40,13 @@ struct Staged {
 
 TEST(InstallCaches, CopiesTheWantedCachesOnceAndFollowsNoLink) {
   Staged s;
-  write(s.member("numba/m/f.nbi"), "index");
-  write(s.member("numba/m/f.1.nbc"), "code");
-  write(s.member("matplotlib/fontlist.json"), "{}");
-  write(s.member("triton/k/kernel.so"), "skipped by its version");
-  write(s.dir / "secret", "not ours");
+  write_tree_file(s.member("numba/m/f.nbi"), "index");
+  write_tree_file(s.member("numba/m/f.1.nbc"), "code");
+  write_tree_file(s.member("matplotlib/fontlist.json"), "{}");
+  write_tree_file(s.member("triton/k/kernel.so"), "skipped by its version");
+  write_tree_file(s.dir / "secret", "not ours");
   std::filesystem::create_symlink(s.dir / "secret", s.member("numba/m/link"));
-  write(s.caches + "/numba/m/f.nbi", "older");  // what an earlier job left
+  write_tree_file(s.caches + "/numba/m/f.nbi", "older");  // what an earlier job left
   InstallResult r = s.install("k1", {"numba", "matplotlib"});
   EXPECT_FALSE(r.already);
   ASSERT_EQ(r.caches.size(), 2u);
@@ -69,7 +65,7 @@ TEST(InstallCaches, CopiesTheWantedCachesOnceAndFollowsNoLink) {
     EXPECT_FALSE(e.path().filename().string().starts_with(".pybcast-tmp")) << e.path();
 
   // The job grows its cache; a later step of the same entry must not put the old file back.
-  write(s.caches + "/numba/m/f.nbi", "rewritten by the job");
+  write_tree_file(s.caches + "/numba/m/f.nbi", "rewritten by the job");
   r = s.install("k1", {"numba", "matplotlib"});
   EXPECT_TRUE(r.already);
   EXPECT_EQ(read_file(s.caches + "/numba/m/f.nbi"), "rewritten by the job");
@@ -92,7 +88,7 @@ TEST(InstallCaches, ALinkInPlaceOfACacheDirectoryIsRefused) {
   std::filesystem::create_directories(s.dir / "elsewhere");
   std::filesystem::create_directories(std::filesystem::path(s.member("numba")).parent_path());
   std::filesystem::create_directory_symlink(s.dir / "elsewhere", s.member("numba"));
-  write(s.dir / "elsewhere/f.nbi", "x");
+  write_tree_file(s.dir / "elsewhere/f.nbi", "x");
   EXPECT_THROW(s.install("k", {"numba"}), Error);
   EXPECT_FALSE(exists_nofollow(s.caches + "/numba/f.nbi"));
 }

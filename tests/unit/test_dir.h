@@ -40,6 +40,12 @@ inline std::string read_file(const std::string& path) {
   return s.str();
 }
 
+/// Writes `text` to `path`, making its missing parent directories.
+inline void write_tree_file(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
 inline bool exists_nofollow(const std::string& path) {
   struct stat st;
   return lstat(path.c_str(), &st) == 0;
