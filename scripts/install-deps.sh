@@ -39,6 +39,8 @@ test=(
   # h5py's distribution name differs from its import name), and make bench's biggest stack
   python3-torch python3-pandas python3-sklearn python3-astropy python3-dask python3-h5py
   python3-matplotlib python3-scipy
+  # Warm caches (tests/harness/hosts_warm_caches.sh, bench/warm_caches_bench.sh): Numba's cache
+  python3-numba
   # Parallel h5py (driver="mpio"): pack dist by import name, MPI-IO from bundles
   python3-h5py-mpi
 )

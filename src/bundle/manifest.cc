@@ -71,8 +71,8 @@ ManifestLinks parse_links(const json& l) {
 
 ManifestCaches parse_caches(const json& c) {
   if (!c.is_object()) fail("manifest: 'caches' is not an object");
-  ManifestCaches caches{optional_string(c, "machine"), optional_string(c, "host"), count(c, "nodes"),
-                        count(c, "differing"), {}};
+  ManifestCaches caches{
+      optional_string(c, "machine"), optional_string(c, "host"), count(c, "nodes"), count(c, "differing"), {}};
   for (const json& k : c.at("kinds")) {
     ManifestCache cache{k.at("name").get<std::string>(), optional_string(k, "variable"), count(k, "files"),
                         count(k, "bytes")};

@@ -65,9 +65,9 @@ struct ManifestCache {
 /// What a caches bundle was made on: a cache is only worth staging where it
 /// can be valid (launch's warm caches compare these).
 struct ManifestCaches {
-  std::string machine;  ///< uname -m of the node that wrote it, "x86_64"
-  std::string host;     ///< its host name (informational)
-  uint64_t nodes = 0;   ///< nodes whose gains were merged
+  std::string machine;     ///< uname -m of the node that wrote it, "x86_64"
+  std::string host;        ///< its host name (informational)
+  uint64_t nodes = 0;      ///< nodes whose gains were merged
   uint64_t differing = 0;  ///< same path, different content on two nodes: the first node's kept
   std::vector<ManifestCache> kinds;
 };

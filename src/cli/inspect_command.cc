@@ -50,9 +50,10 @@ void print_summary(const std::string& bundle, const Manifest& m) {
   }
   if (m.caches) {  // a caches bundle (python-mpi --save-caches): what it holds, by cache
     const ManifestCaches& c = *m.caches;
-    line("made on:", fmt::format("{}{}, {} node{} merged{}", c.machine, c.host.empty() ? "" : " (host " + c.host + ")",
-                                 c.nodes, c.nodes == 1 ? "" : "s",
-                                 c.differing == 0 ? "" : fmt::format(", {} paths differed (first node's kept)", c.differing)));
+    line("made on:",
+         fmt::format("{}{}, {} node{} merged{}", c.machine, c.host.empty() ? "" : " (host " + c.host + ")", c.nodes,
+                     c.nodes == 1 ? "" : "s",
+                     c.differing == 0 ? "" : fmt::format(", {} paths differed (first node's kept)", c.differing)));
     for (const auto& k : c.kinds)
       fmt::print("  {:<12}{} file{}, {}{}\n", k.name + ":", k.files, k.files == 1 ? "" : "s",
                  format_bytes(static_cast<double>(k.bytes)), k.variable.empty() ? "" : " (" + k.variable + ")");

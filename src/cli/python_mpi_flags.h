@@ -11,9 +11,9 @@
 namespace pybcast {
 
 struct PythonMpiFlags {
-  AuditOptions audit;             ///< --audit, --audit-json FILE, --audit-json=FILE
-  bool stage_script_dir = false;  ///< --stage-script-dir
-  bool cleanup = false;           ///< --cleanup
+  AuditOptions audit;                      ///< --audit, --audit-json FILE, --audit-json=FILE
+  bool stage_script_dir = false;           ///< --stage-script-dir
+  bool cleanup = false;                    ///< --cleanup
   std::optional<std::string> caches;       ///< --caches A:B
   std::optional<std::string> save_caches;  ///< --save-caches FILE
 };

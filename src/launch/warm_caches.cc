@@ -216,10 +216,11 @@ int WarmCaches::harvest(int status) {
   if (request_.report)
     for (const auto& c : summary.caches)
       if (c.gained_files > 0 || c.saved_files > 0)
-        diag::note("cache {}: gained {} during the job on {} of {} node{}{}", c.name,
-                   files_and_bytes(c.gained_files, c.gained_bytes), summary.nodes_with_gains, summary.nodes,
-                   summary.nodes == 1 ? "" : "s",
-                   request_.save.empty() ? "" : fmt::format(", saved {}", files_and_bytes(c.saved_files, c.saved_bytes)));
+        diag::note(
+            "cache {}: gained {} during the job on {} of {} node{}{}", c.name,
+            files_and_bytes(c.gained_files, c.gained_bytes), summary.nodes_with_gains, summary.nodes,
+            summary.nodes == 1 ? "" : "s",
+            request_.save.empty() ? "" : fmt::format(", saved {}", files_and_bytes(c.saved_files, c.saved_bytes)));
   if (!request_.save.empty() && summary.bundle_bytes == 0) {
     diag::note("--save-caches: the runtime caches hold nothing to save; {} is left as it was", request_.save);
   } else if (!request_.save.empty()) {

@@ -10,12 +10,12 @@
 #include "pack/bundle_reader.h"
 #include "pack/bundle_writer.h"
 #include "pack/import_check.h"
-#include "util/output_file.h"
 #include "pack/pack_sources.h"
 #include "pack/shared_libs.h"
 #include "tree/prepare_tree.h"
 #include "util/cores.h"
 #include "util/error.h"
+#include "util/output_file.h"
 #include "util/paths.h"
 #include "util/timer.h"
 

@@ -20,7 +20,8 @@ std::string major_minor(const std::string& version) {
 }
 
 std::string normal_name(std::string name) {
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return c == '_' ? '-' : std::tolower(c); });
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return c == '_' ? '-' : std::tolower(c); });
   return name;
 }
 
@@ -45,8 +46,11 @@ std::vector<std::filesystem::path> site_dirs(const std::filesystem::path& prefix
 
 const std::vector<std::string>& cache_distributions(const std::string& cache_name) {
   static const std::map<std::string, std::vector<std::string>> table = {
-      {"numba", {"numba", "llvmlite"}}, {"matplotlib", {"matplotlib"}}, {"triton", {"triton"}},
-      {"torchinductor", {"torch", "triton"}}, {"cupy", {"cupy"}},
+      {"numba", {"numba", "llvmlite"}},
+      {"matplotlib", {"matplotlib"}},
+      {"triton", {"triton"}},
+      {"torchinductor", {"torch", "triton"}},
+      {"cupy", {"cupy"}},
   };
   static const std::vector<std::string> none;
   auto it = table.find(cache_name);
@@ -79,8 +83,8 @@ CachesVerdict judge_caches(const Manifest& manifest, const std::string& python_v
   CachesVerdict verdict;
   const std::string& made_for = manifest.python.version;
   if (!made_for.empty() && !python_version.empty() && major_minor(made_for) != major_minor(python_version)) {
-    verdict.refused = fmt::format("made for Python {}, this job runs {}", major_minor(made_for),
-                                  major_minor(python_version));
+    verdict.refused =
+        fmt::format("made for Python {}, this job runs {}", major_minor(made_for), major_minor(python_version));
     return verdict;
   }
   std::string made_on = manifest.caches ? manifest.caches->machine : "";

@@ -42,8 +42,8 @@ std::string encode(const std::vector<GainedFile>& files) {
 std::vector<GainedFile> decode(std::string_view text) {
   std::vector<GainedFile> out;
   for (const json& f : json::parse(text))
-    out.push_back({f.at(0).get<std::string>(), f.at(1).get<uint64_t>(), f.at(2).get<std::string>(),
-                   f.at(3).get<bool>(), f.at(4).get<bool>()});
+    out.push_back({f.at(0).get<std::string>(), f.at(1).get<uint64_t>(), f.at(2).get<std::string>(), f.at(3).get<bool>(),
+                   f.at(4).get<bool>()});
   return out;
 }
 
@@ -115,8 +115,8 @@ void transfer(Transport& leaders, const NodeGains& mine, const std::vector<bool>
               const std::vector<std::vector<GainedFile>>& lists, const HarvestMerge& merge, NodeGains& received) {
   const bool root = leaders.rank() == 0;
   size_t nodes = static_cast<size_t>(leaders.size());
-  size_t round_bytes = std::clamp<size_t>((size_t{128} << 20) / std::max<size_t>(nodes, 1), size_t{64} << 10,
-                                          size_t{16} << 20);
+  size_t round_bytes =
+      std::clamp<size_t>((size_t{128} << 20) / std::max<size_t>(nodes, 1), size_t{64} << 10, size_t{16} << 20);
   // The sender's position (rank 0 sends nothing: its own files are already here).
   size_t file = root ? mine.files.size() : 0;
   uint64_t offset = 0;
@@ -412,7 +412,8 @@ HarvestSummary harvest_caches(const NodeTopology& topology, const CacheSnapshot&
             c.gained_bytes += g.size;
           }
     }
-    if (saving && !merge.kept.empty()) summary.bundle_bytes = write_bundle(request, lists, merge, mine, received, world.host(), summary);
+    if (saving && !merge.kept.empty())
+      summary.bundle_bytes = write_bundle(request, lists, merge, mine, received, world.host(), summary);
   });
   return summary;
 }

@@ -36,9 +36,9 @@ struct HarvestMerge {
     size_t node = 0;
     size_t index = 0;  ///< in that node's list
   };
-  std::vector<Kept> kept;                 ///< in path order
-  std::vector<std::vector<bool>> send;    ///< by node, by index: whether it is kept
-  uint64_t differing = 0;                 ///< paths whose content differed between nodes
+  std::vector<Kept> kept;               ///< in path order
+  std::vector<std::vector<bool>> send;  ///< by node, by index: whether it is kept
+  uint64_t differing = 0;               ///< paths whose content differed between nodes
 };
 HarvestMerge merge_gained(const std::vector<std::vector<GainedFile>>& by_node);
 
@@ -59,7 +59,7 @@ struct HarvestedCache {
   uint64_t saved_files = 0, saved_bytes = 0;    ///< in the bundle (gained or carried)
 };
 
-struct HarvestSummary {  ///< rank 0's
+struct HarvestSummary {                ///< rank 0's
   std::vector<HarvestedCache> caches;  ///< every cache asked for, in order
   uint64_t nodes = 0;
   uint64_t nodes_with_gains = 0;
@@ -70,7 +70,6 @@ struct HarvestSummary {  ///< rank 0's
 /// Collective over the topology's world; `before` is the node's snapshot
 /// when Python started (leaders). Throws the agreed Error on every rank if
 /// any rank fails; FILE is then not written.
-HarvestSummary harvest_caches(const NodeTopology& topology, const CacheSnapshot& before,
-                              const HarvestRequest& request);
+HarvestSummary harvest_caches(const NodeTopology& topology, const CacheSnapshot& before, const HarvestRequest& request);
 
 }  // namespace pybcast

@@ -97,8 +97,8 @@ InstallResult install_caches(const std::string& prefix, const std::string& key, 
     copy_tree(from_dir.get(), to_dir.get(), source + "/" + name, caches_path + "/" + name, counts);
     result.caches.push_back(counts);
   }
-  io::Fd made = io::openat(caches_fd, marker, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600,
-                           caches_path + "/" + marker);
+  io::Fd made =
+      io::openat(caches_fd, marker, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600, caches_path + "/" + marker);
   return result;
 }
 

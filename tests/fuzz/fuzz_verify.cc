@@ -29,10 +29,10 @@
 #include <string>
 #include <vector>
 
+#include "archive/frame_compressor.h"
 #include "bundle/manifest.h"
 #include "fuzz_common.h"
 #include "fuzz_tree.h"
-#include "archive/frame_compressor.h"
 #include "util/hash.h"
 
 namespace {

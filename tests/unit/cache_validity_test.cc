@@ -44,11 +44,11 @@ TEST(CacheValidity, AnotherToolVersionSkipsOnlyTheCachesThatDependOnIt) {
 
 TEST(CacheValidity, ToolVersionsComeFromTheStagedTreesDistributionMetadata) {
   TestDir dir;
-  for (const char* d : {"lib/python3.11/site-packages/numba-0.56.4.dist-info",
-                        "lib/python3/dist-packages/llvmlite-0.39.1.egg-info",
-                        "venv/lib/python3.11/site-packages/cupy_cuda12x-13.0.0.dist-info",
-                        "local/lib/python3.11/dist-packages/Matplotlib-3.6.3-py3.11.egg-info",
-                        "lib/python3.11/site-packages/numpy-1.24.2.dist-info"})
+  for (const char* d :
+       {"lib/python3.11/site-packages/numba-0.56.4.dist-info", "lib/python3/dist-packages/llvmlite-0.39.1.egg-info",
+        "venv/lib/python3.11/site-packages/cupy_cuda12x-13.0.0.dist-info",
+        "local/lib/python3.11/dist-packages/Matplotlib-3.6.3-py3.11.egg-info",
+        "lib/python3.11/site-packages/numpy-1.24.2.dist-info"})
     std::filesystem::create_directories(dir / d);
   std::map<std::string, std::string> want = {
       {"numba", "0.56.4"}, {"llvmlite", "0.39.1"}, {"cupy", "13.0.0"}, {"matplotlib", "3.6.3"}};

@@ -119,11 +119,11 @@ TEST(Harvest, FourNodesThatCompiledDifferentFunctionsGiveOneBundleHoldingAll) {
   EXPECT_EQ(v.manifest.python.version, "3.11.2");
   std::vector<std::string> members;
   for (const auto& e : v.manifest.entries) members.push_back(e.path);
-  EXPECT_EQ(members, (std::vector<std::string>{
-                         ".pybcast/caches/matplotlib/big.bin", ".pybcast/caches/matplotlib/fontlist.json",
-                         ".pybcast/caches/numba/mod/common.nbi", ".pybcast/caches/numba/mod/f0.nbi",
-                         ".pybcast/caches/numba/mod/f1.nbi", ".pybcast/caches/numba/mod/f2.nbi",
-                         ".pybcast/caches/numba/mod/f3.nbi"}));
+  EXPECT_EQ(members,
+            (std::vector<std::string>{".pybcast/caches/matplotlib/big.bin", ".pybcast/caches/matplotlib/fontlist.json",
+                                      ".pybcast/caches/numba/mod/common.nbi", ".pybcast/caches/numba/mod/f0.nbi",
+                                      ".pybcast/caches/numba/mod/f1.nbi", ".pybcast/caches/numba/mod/f2.nbi",
+                                      ".pybcast/caches/numba/mod/f3.nbi"}));
 
   TestDir unpacked;
   extract_bundle(job.output, unpacked / "x");
@@ -146,7 +146,8 @@ TEST(Harvest, NothingGainedLeavesFileAsItWas) {
 
 TEST(Harvest, OnlyCountingWritesNothing) {
   Job job;
-  job.run([](int node, const std::string& caches) { write_tree_file(caches + "/numba/f" + std::to_string(node), "x"); }, "");
+  job.run([](int node, const std::string& caches) { write_tree_file(caches + "/numba/f" + std::to_string(node), "x"); },
+          "");
   for (const auto& e : job.errors) EXPECT_EQ(e, "");
   EXPECT_EQ(job.summary.caches[0].gained_files, 4u);
   EXPECT_EQ(job.summary.bundle_bytes, 0u);
@@ -156,7 +157,8 @@ TEST(Harvest, OnlyCountingWritesNothing) {
 TEST(Harvest, AnUnwritableFileFailsEveryRankAndLeavesNoPartialBundle) {
   Job job;
   std::string output = job.dir / "out/missing-dir/caches.tar.zst";
-  job.run([](int node, const std::string& caches) { write_tree_file(caches + "/numba/f" + std::to_string(node), "x"); }, output);
+  job.run([](int node, const std::string& caches) { write_tree_file(caches + "/numba/f" + std::to_string(node), "x"); },
+          output);
   for (const auto& e : job.errors) EXPECT_NE(e, "");
   EXPECT_NE(job.errors[0].find("missing-dir"), std::string::npos) << job.errors[0];
   EXPECT_TRUE(std::filesystem::is_empty(job.dir / "out"));

@@ -48,7 +48,7 @@ std::map<std::string, ParsedMember> parse(const std::string& bytes) {
   archive_entry* e = nullptr;
   while (archive_read_next_header(a.get(), &e) == ARCHIVE_OK) {
     ParsedMember m{"", archive_entry_symlink(e) ? archive_entry_symlink(e) : "", archive_entry_mtime(e),
-             archive_entry_filetype(e)};
+                   archive_entry_filetype(e)};
     m.body.resize(static_cast<size_t>(archive_entry_size(e)));
     if (!m.body.empty()) archive_read_data(a.get(), m.body.data(), m.body.size());
     std::string name = archive_entry_pathname(e);
