@@ -1,6 +1,7 @@
 #include "stage/bundle_set.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "archive/squashfs_image.h"
 #include "tree/live_tree.h"
 #include "util/error.h"
 #include "util/interrupt.h"
@@ -65,12 +67,16 @@ BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>&
                         nanoseconds(st.st_ctim),
                         ""};
       if (tree) id.tree = tree->digest();
+      // By content, as compressions are: the squashfs magic (the bytes are read anyway, later).
+      std::byte head[4] = {};
+      bool image = !tree && ::pread(fd.get(), head, sizeof head, 0) == 4 && is_squashfs(head);
       identities_.push_back(std::move(id));
       // A directory is read through its walk, never through this fd.
       if (tree || keep == 0) fd.reset();
       else --keep;
       files_.push_back(std::move(fd));
       trees_.push_back(std::move(tree));
+      images_.push_back(image);
     } catch (const Interrupted&) {
       throw;
     } catch (const Error& e) {
