@@ -15,7 +15,7 @@
 
 namespace pybcast {
 
-/// Chosen for staging speed (docs/design.md, "Image bundles": measured).
+/// Chosen for staging speed and first import (docs/image-mode.md: measured).
 inline constexpr int kDefaultImageLevel = 6;
 inline constexpr uint32_t kDefaultImageBlockBytes = 128 * 1024;
 

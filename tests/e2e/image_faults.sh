@@ -2,7 +2,8 @@
 # Image bundles (issue 29) when things go wrong: a damaged image (a flipped
 # bit, a cut) is refused on every rank with one message and nothing is
 # published; a job step whose node leader is killed with SIGKILL leaves no
-# mount and no squashfuse_ll behind, and the next step mounts again.
+# mount and no squashfuse_ll behind, and the next step mounts again. Two
+# image bundles in one job are refused with what to do instead.
 . "$(dirname "$0")/../lib/mpi.sh"
 command -v tar2sqfs >/dev/null && command -v squashfuse_ll >/dev/null ||
   skip "squashfs-tools-ng and squashfuse are not installed"
@@ -25,6 +26,13 @@ for bad in flipped cut; do
   expect_clean_cache
   [ -z "$(find "$CHROOT" -path "*/images/*" 2>/dev/null)" ] || fail "$bad: an image entry was published"
 done
+
+# One image per job for now: an image beside another bundle is refused, saying what to do.
+cp "$PKGROOT/python.sqfs" "$PKGROOT/other.sqfs"
+PYTHON_MPI_PACKAGES=python.sqfs:other.sqfs run_mpi 4 "$PYTHON_MPI" -c "print('ran')"
+expect_failure_everywhere 4 "is an image: an image must be the only bundle of a job for now"
+grep -q "pybcast pack image BUNDLE" "$SCRATCH/out" || fail "the error does not say how: $(cat "$SCRATCH/out")"
+expect_clean_cache
 
 # SIGKILL of the leader of virtual node 1 (rank 2) while every rank runs.
 export PYTHON_MPI_PACKAGES=python.sqfs
