@@ -9,12 +9,12 @@
 #include "pack/image_writer.h"
 #include "pack/packer.h"
 #include "pack/progress.h"
+#include "tree/file_set.h"
 #include "util/diagnostics.h"
 #include "util/error.h"
 #include "util/temp_dir.h"
 #include "util/timer.h"
 #include "util/units.h"
-#include "tree/file_set.h"
 
 namespace pybcast {
 
@@ -35,7 +35,8 @@ void add_image_options(CLI::App* app, PackFlags& f) {
 
 void add_common(CLI::App* app, PackFlags& f) {
   auto& o = f.options;
-  app->add_option("-o,--output", o.output, "bundle file to write (.tar.zst, .tar.gz, .tar or, with --format squashfs, .sqfs)")
+  app->add_option("-o,--output", o.output,
+                  "bundle file to write (.tar.zst, .tar.gz, .tar or, with --format squashfs, .sqfs)")
       ->required();
   app->add_option("--name", o.name, "name recorded in the manifest (default: the output file's name)");
   app->add_option("--exclude", o.excludes, "leave out names matching GLOB (repeatable; a GLOB with '/' matches paths)")

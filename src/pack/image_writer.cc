@@ -17,11 +17,11 @@
 #include "bundle/metadata_layout.h"
 #include "pack/bundle_reader.h"
 #include "pack/output_file.h"
+#include "tree/file_set.h"
 #include "util/cores.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/io.h"
-#include "tree/file_set.h"
 #include "util/spawned_child.h"
 
 namespace pybcast {

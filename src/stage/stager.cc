@@ -21,10 +21,10 @@
 #include "stage/entry_check.h"
 #include "stage/image_entry.h"
 #include "stage/image_mount.h"
-#include "util/spawned_child.h"
 #include "stage/stage_record.h"
 #include "util/diagnostics.h"
 #include "util/error.h"
+#include "util/spawned_child.h"
 #include "util/timer.h"
 #include "util/units.h"
 
@@ -95,9 +95,9 @@ class Stager {
   /// Rank 0's node-local scratch for directories' rewritten ELF files (a
   /// tmp-<key>- directory: removed as stale if the job is killed).
   std::optional<ExtractionDir> tree_scratch_;
-  bool mount_here_ = false;                // leaders: this node mounts the image bundle
-  std::optional<std::string> no_mount_;    // leaders: why an image bundle is extracted here
-  std::shared_ptr<ImageMount> mount_;      // leaders that mounted
+  bool mount_here_ = false;              // leaders: this node mounts the image bundle
+  std::optional<std::string> no_mount_;  // leaders: why an image bundle is extracted here
+  std::shared_ptr<ImageMount> mount_;    // leaders that mounted
 };
 
 void Stager::agree(bool with_location) {
@@ -420,8 +420,7 @@ Claim Stager::claim() {
       [&](int entry_fd) {
         if (mount_here_) return problem = check_image_entry(entry_fd, shown, plan_.key, request_.verify_cache);
         io::Fd mirror = cache_->open_bytecode_mirror(plan_.key);
-        problem =
-            check_published_entry(entry_fd, mirror.get(), shown, plan_.key, request_.verify_cache, unverified);
+        problem = check_published_entry(entry_fd, mirror.get(), shown, plan_.key, request_.verify_cache, unverified);
         return problem;
       },
       mount_here_);
@@ -466,10 +465,9 @@ void Stager::finish(StageOutcome& outcome) {
     outcome.context.virtual_nodes = topology_.is_virtual();
     outcome.context.chunk_size = static_cast<double>(request_.chunk_size);
     if (plan_.is_image())
-      outcome.context.image =
-          mount_ ? fmt::format("image mounted at the prefix by squashfuse_ll in {} (rank 0's node)",
-                               format_seconds(mount_->seconds()))
-                 : fmt::format("image extracted on rank 0's node: {}", no_mount_.value_or("?"));
+      outcome.context.image = mount_ ? fmt::format("image mounted at the prefix by squashfuse_ll in {} (rank 0's node)",
+                                                   format_seconds(mount_->seconds()))
+                                     : fmt::format("image extracted on rank 0's node: {}", no_mount_.value_or("?"));
   }
   agree(true);  // rank 0 may have failed to read its node's record
   outcome.samples = gather_samples(topology_.world(), sample_);
