@@ -45,7 +45,15 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 [ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 2 ] || fail "not mounted on both nodes: $(cat "$SCRATCH/killed.out")"
-leader=$(pid_of_rank 2 $(pgrep -f -- "$PYTHON_MPI" || true))
+# This test's ranks only: other tests may run python-mpi on the machine at the same time.
+my_ranks() {
+  local p
+  for p in $(pgrep -f -- "$PYTHON_MPI" || true); do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "PYTHON_MPI_CHROOT=$CHROOT" && echo "$p"
+  done
+  return 0
+}
+leader=$(pid_of_rank 2 $(my_ranks))
 [ -n "$leader" ] || fail "rank 2 not found"
 kill -KILL "$leader"
 wait "$job" || true
