@@ -1,7 +1,8 @@
 #!/bin/bash
 # Installs what pybcast needs on Debian 12, from Debian's own packages, in three
 # nested sets (each includes the one before):
-#   runtime  build pybcast and run it: compiler, MPI, archive/compression libraries, patchelf
+#   runtime  build pybcast and run it: compiler, MPI, archive/compression libraries, patchelf,
+#            squashfs-tools-ng + squashfuse + fuse3 (image bundles)
 #   demo     runtime + what ./demo/run-demo.sh packs and runs (python3, numpy, mpi4py)
 #   test     demo + the test suite, CI beyond it, the real stacks and the benchmarks (default)
 # Usage: scripts/install-deps.sh [runtime|demo|test]
@@ -18,6 +19,9 @@ runtime=(
   libgtest-dev
   # pack and directory staging: RUNPATH/RPATH rewriting to $ORIGIN when the new text is longer
   patchelf
+  # image bundles (issue 29): tar2sqfs/sqfs2tar (pack image, extraction without FUSE),
+  # squashfuse_ll and fusermount3 (each job step mounts the image)
+  squashfs-tools-ng squashfuse fuse3
 )
 demo=(
   python3 python3-numpy python3-mpi4py

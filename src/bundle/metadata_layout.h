@@ -14,6 +14,8 @@ inline constexpr const char* kManifestMember = ".pybcast/manifest.json";
 inline constexpr const char* kManifestName = "manifest.json";
 inline constexpr const char* kStageRecordName = "stage.json";
 inline constexpr const char* kStagedVenvDir = "venv";
+/// In an image bundle (pack/image_writer): the bundles it was made of, in merge order.
+inline constexpr const char* kImageRecord = ".pybcast/image.json";
 
 /// The one path component that stands for bundle `bundle` (as the user named
 /// it: "python.tar.zst", "sub/x.tar.zst", "/scratch/me/x.tar.zst") under

@@ -38,6 +38,10 @@ std::string user_root(const NodeRoot& where) {
   return root.lexically_normal().string();
 }
 
+std::string image_entry_path(const std::string& user_root, const std::string& key) {
+  return fmt::format("{}/{}/{}", user_root, kImagesDir, key);
+}
+
 std::string entry_path(const std::string& user_root, const std::string& key) {
   return fmt::format("{}/{}/{}", user_root, kCacheDir, key);
 }

@@ -7,7 +7,9 @@
 //       vnode-<g>/                virtual node g's user root (--virtual-nodes),
 //                                 inside ours so that no other user can touch it;
 //                                 the same layout as pybcast-<uid>/ below
-//       cache/<key>/              a published merged prefix
+//       cache/<key>/              a published merged prefix; for an image bundle, where
+//                                 each job step mounts the image (stage/image_mount)
+//       images/<key>/             an image bundle's entry: image.sqfs and .pybcast/stage.json
 //       tmp-<key>-<random>/       an extraction in progress
 //       locks/<key>.lock          flock: exclusive while extracting, shared while in use
 //       pycache/                  PYTHONPYCACHEPREFIX of the launched Python
@@ -24,6 +26,8 @@ inline constexpr const char* kDefaultChroot = "/dev/shm";
 inline constexpr const char* kCacheDir = "cache";
 inline constexpr const char* kLocksDir = "locks";
 inline constexpr const char* kPycacheDir = "pycache";
+inline constexpr const char* kImagesDir = "images";
+inline constexpr const char* kImageFile = "image.sqfs";
 
 /// Where a rank's user root is: the configured CHROOT and, for virtual-node
 /// runs, the node's index.
@@ -44,6 +48,8 @@ std::string user_root(const NodeRoot& where);
 
 /// user_root/cache/<key>: the staged prefix.
 std::string entry_path(const std::string& user_root, const std::string& key);
+/// user_root/images/<key>: an image bundle's entry (the image and its stage record).
+std::string image_entry_path(const std::string& user_root, const std::string& key);
 /// For a path inside some user's published entry (any CHROOT, any virtual
 /// node: .../pybcast-<uid>/[vnode-<g>/]cache/<key>[/rest]), the path relative
 /// to that entry ("" for the entry itself); nullopt for any other path. Lets a

@@ -72,6 +72,57 @@ StageCache::StageCache(UserRoot root) : root_(std::move(root)) {
   cache_ = open_private_subdir(root_.fd.get(), layout::kCacheDir, root_.path + "/" + layout::kCacheDir);
   locks_ = open_private_subdir(root_.fd.get(), layout::kLocksDir, root_.path + "/" + layout::kLocksDir);
   pycache_ = open_private_subdir(root_.fd.get(), layout::kPycacheDir, layout::pycache_path(root_.path), true);
+  images_ = open_private_subdir(root_.fd.get(), layout::kImagesDir, root_.path + "/" + layout::kImagesDir);
+}
+
+namespace {
+
+/// The directory `name` beneath `parent`, ours, not a symlink; invalid if absent.
+io::Fd open_owned_dir(int parent, const std::string& name, const std::string& shown) {
+  int fd = io::openat_raw(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (fd == -ENOENT) return io::Fd();
+  if (fd == -ELOOP || fd == -ENOTDIR) {
+    struct stat st {};
+    if (io::lstatat(parent, name, st, shown) && S_ISLNK(st.st_mode))
+      fail("cache entry {} is a symlink; refusing to follow it", shown);
+    fail("cache entry {} is not a directory; refusing to use it", shown);
+  }
+  if (fd < 0) throw_errno(shown, -fd);
+  io::Fd dir(fd);
+  if (io::fstat(dir.get(), shown).st_uid != geteuid()) fail("cache entry {} is not owned by us; refusing", shown);
+  return dir;
+}
+
+}  // namespace
+
+io::Fd StageCache::open_image_entry(const std::string& key) const {
+  return open_owned_dir(images_.get(), key, image_entry_path(key));
+}
+
+void StageCache::publish_image(ExtractionDir& tmp, const std::string& key) const {
+  if (::renameat(root_.fd.get(), tmp.name().c_str(), images_.get(), key.c_str()) == 0) {
+    tmp.forget();
+    if (::fchmod(tmp.fd(), 0555) != 0) throw_errno("chmod " + image_entry_path(key), errno);
+    return;
+  }
+  int err = errno;
+  if ((err == ENOTEMPTY || err == EEXIST) && open_image_entry(key).valid()) {
+    tmp.discard();
+    return;
+  }
+  throw_errno(fmt::format("cannot publish {} as {}", tmp.name(), image_entry_path(key)), err);
+}
+
+void StageCache::remove_image_entry(const std::string& key) const {
+  io::Fd entry = open_image_entry(key);
+  if (!entry.valid()) return;
+  if (::fchmod(entry.get(), 0700) != 0) throw_errno("cannot remove " + image_entry_path(key), errno);
+  std::string name = layout::new_tmp_name(key);
+  if (::renameat(images_.get(), key.c_str(), root_.fd.get(), name.c_str()) != 0) {
+    if (errno == ENOENT) return;
+    throw_errno("cannot remove " + image_entry_path(key), errno);
+  }
+  io::remove_tree_at(root_.fd.get(), name, root_.path + "/" + name);
 }
 
 io::Fd StageCache::open_entry(const std::string& key) const {
@@ -112,6 +163,7 @@ size_t StageCache::remove_stale_tmp(const std::string& key) const {
 }
 
 void StageCache::remove_entry(const std::string& key) const {
+  remove_image_entry(key);  // an image bundle's entry goes with its mount point
   // Unpublish atomically first: nobody may see a half-removed entry. The
   // entry is read-only, and moving a directory needs write access to it.
   io::Fd entry = open_entry(key);
@@ -183,8 +235,9 @@ void StageCache::publish(ExtractionDir& tmp, const std::string& key) const {
   throw_errno(fmt::format("cannot publish {} as {}", tmp.name(), entry_path(key)), err);
 }
 
-Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lock, const EntryCheck& check) {
-  if (io::Fd entry = cache.open_entry(key); entry.valid()) {
+Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lock, const EntryCheck& check,
+                  bool image) {
+  if (io::Fd entry = image ? cache.open_image_entry(key) : cache.open_entry(key); entry.valid()) {
     std::optional<std::string> problem = check ? check(entry.get()) : std::nullopt;
     if (!problem) {
       lock.touch();
@@ -194,8 +247,9 @@ Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lo
       fail(
           "cache entry {} {}; another job on this node is using it, so it cannot be replaced now (`pybcast gc` "
           "removes it once unused)",
-          cache.entry_path(key), *problem);
-    cache.remove_entry(key);
+          image ? cache.image_entry_path(key) : cache.entry_path(key), *problem);
+    if (image) cache.remove_image_entry(key);
+    else cache.remove_entry(key);
     cache.remove_stale_tmp(key);
     return Claim::kExtract;
   }

@@ -71,7 +71,9 @@ class StageCache;
 /// makes it ours to extract (a failed entry and tmp dirs of killed jobs
 /// removed first); else another job is extracting and the lock is released.
 /// A failed entry that another job is using is an Error.
-Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lock, const EntryCheck& check);
+/// `image`: the entry is images/<key> (an image bundle's) instead of cache/<key>.
+Claim claim_entry(const StageCache& cache, const std::string& key, CacheLock& lock, const EntryCheck& check,
+                  bool image = false);
 
 class StageCache {
  public:
@@ -102,6 +104,13 @@ class StageCache {
   io::Fd open_bytecode_mirror(const std::string& key) const;
   /// Renames tmp to cache/<key>; if another job published it first, keeps theirs.
   void publish(ExtractionDir& tmp, const std::string& key) const;
+  /// Image entries (images/<key>/): the same, for an image bundle.
+  std::string image_entry_path(const std::string& key) const { return layout::image_entry_path(root_.path, key); }
+  io::Fd open_image_entry(const std::string& key) const;
+  void publish_image(ExtractionDir& tmp, const std::string& key) const;
+  void remove_image_entry(const std::string& key) const;
+  /// The fd of cache/ (image mounts are made beneath it).
+  int cache_dir_fd() const { return cache_.get(); }
   /// Bytes available to us on the node-local file system.
   uint64_t free_bytes() const;
 
@@ -113,6 +122,7 @@ class StageCache {
   io::Fd cache_;
   io::Fd locks_;
   io::Fd pycache_;
+  io::Fd images_;
 };
 
 }  // namespace pybcast

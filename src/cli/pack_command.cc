@@ -6,10 +6,15 @@
 
 #include "cli/commands.h"
 #include "cli/exit_status.h"
+#include "pack/image_writer.h"
 #include "pack/packer.h"
 #include "pack/progress.h"
+#include "tree/file_set.h"
 #include "util/diagnostics.h"
 #include "util/error.h"
+#include "util/temp_dir.h"
+#include "util/timer.h"
+#include "util/units.h"
 
 namespace pybcast {
 
@@ -21,11 +26,18 @@ struct PackFlags {
   bool no_default_excludes = false;
   bool compile = false, no_compile = false;
   bool no_headers = false;
+  ImageOptions image;
 };
+
+void add_image_options(CLI::App* app, PackFlags& f) {
+  app->add_option("--block-size", f.image.block_bytes, "squashfs block size in bytes (default: 128K)");
+}
 
 void add_common(CLI::App* app, PackFlags& f) {
   auto& o = f.options;
-  app->add_option("-o,--output", o.output, "bundle file to write (.tar.zst, .tar.gz or .tar)")->required();
+  app->add_option("-o,--output", o.output,
+                  "bundle file to write (.tar.zst, .tar.gz, .tar or, with --format squashfs, .sqfs)")
+      ->required();
   app->add_option("--name", o.name, "name recorded in the manifest (default: the output file's name)");
   app->add_option("--exclude", o.excludes, "leave out names matching GLOB (repeatable; a GLOB with '/' matches paths)")
       ->type_name("GLOB")
@@ -35,9 +47,12 @@ void add_common(CLI::App* app, PackFlags& f) {
                                 "ship unchecked-hash .pyc files compiled by the target python (the default when "
                                 "the target python is known; an error without one)");
   app->add_flag("--no-compile", f.no_compile, "leave bytecode out")->excludes(compile);
-  app->add_option("--format", f.format, "tar.zst (default), tar.gz or tar (default: from the output name)")
-      ->check(CLI::IsMember({"tar.zst", "tar.gz", "tar"}));
-  app->add_option("--level", o.level, "compression level (default: zstd 3, gzip 6)");
+  app->add_option("--format", f.format,
+                  "tar.zst (default), tar.gz, tar, or squashfs: an image bundle that staging mounts instead of "
+                  "extracting (default: from the output name; .sqfs is squashfs)")
+      ->check(CLI::IsMember({"tar.zst", "tar.gz", "tar", "squashfs"}));
+  app->add_option("--level", o.level, "compression level (default: zstd 3, gzip 6; squashfs: zstd 6)");
+  add_image_options(app, f);
   app->add_option("--threads", o.threads, "compression and hashing threads (default: one per core)")
       ->check(CLI::NonNegativeNumber);
 }
@@ -59,8 +74,26 @@ int finish(PackFlags& f) {
   f.options.headers = !f.no_headers;
   if (!f.format.empty()) f.options.format = compression_for_name("." + f.format);
   f.options.progress = ::isatty(STDERR_FILENO) != 0;
+  bool image = f.format == "squashfs" || (f.format.empty() && f.options.output.ends_with(".sqfs"));
+  if (image) f.options.format = Compression::kNone;
   return run_reporting_errors([&] {
-    print_result(pack(f.options));
+    if (!image) {
+      print_result(pack(f.options));
+      return kExitOk;
+    }
+    // The tar stream pack makes, then its image (pack/image_writer.h).
+    std::string output = f.options.output;
+    if (f.options.name.empty()) f.options.name = bundle_name_for(output);
+    TempDir scratch(parent_path(output).empty() ? "." : parent_path(output), ".pybcast-pack-");
+    f.options.output = scratch.path() + "/" + file_name(output) + ".tar";
+    if (f.options.level != 0) f.image.level = f.options.level;
+    f.options.level = 0;
+    f.image.threads = f.options.threads;
+    PackResult r = pack(f.options);
+    ImageResult image_result = write_image({r.output}, output, f.image);
+    r.output = output;
+    r.packed = image_result.bytes;
+    print_result(r);
     return kExitOk;
   });
 }
@@ -155,7 +188,29 @@ int run_pack(int argc, char** argv) {
   add_common(pip, f);
   add_python(pip, f, target_python);
 
+  CLI::App* image = app.add_subcommand(
+      "image", "convert tar bundles into one image bundle (squashfs): merged in order, a later bundle winning");
+  std::vector<std::string> image_inputs;
+  image->add_option("bundles", image_inputs, "tar bundles made by pack (or any tar staging accepts)")->required();
+  image->add_option("-o,--output", f.options.output, "image bundle to write (.sqfs)")->required();
+  image->add_option("--level", f.image.level, "zstd level of the image's blocks (default: 6)");
+  image->add_option("--threads", f.image.threads, "compression threads (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
+  add_image_options(image, f);
+
   if (auto status = parse_command_line(app, argc, argv)) return *status;
+  if (image->parsed())
+    return run_reporting_errors([&] {
+      Stopwatch clock;
+      ImageResult r = write_image(image_inputs, f.options.output, f.image);
+      if (!r.warnings.empty())
+        diag::warning("{} symlink{} point off the node (kept, as staging keeps them), e.g. {}", r.warnings.size(),
+                      r.warnings.size() == 1 ? "" : "s", r.warnings.front());
+      diag::note("wrote {}: {} bundle{} as one image, {} in {}", f.options.output, image_inputs.size(),
+                 image_inputs.size() == 1 ? "" : "s", format_bytes(static_cast<double>(r.bytes)),
+                 format_seconds(clock.seconds()));
+      return kExitOk;
+    });
   const std::pair<CLI::App*, PackKind> kinds[] = {{python, PackKind::python},
                                                   {dist, PackKind::dist},
                                                   {dir, PackKind::dir},

@@ -11,6 +11,7 @@
 #include "doctor/package_dirs.h"
 #include "launch/mpi_abi.h"
 #include "stage/entry_check.h"
+#include "stage/image_mount.h"
 #include "util/child_process.h"
 #include "util/error.h"
 
@@ -82,6 +83,9 @@ DoctorReport examine(const DoctorRequest& request) {
   if (std::optional<std::string> note = remove_ipc_note()) report.notes.push_back(*note);
   for (auto& note : package_dir_notes(::getenv)) report.notes.push_back(std::move(note));
   if (std::optional<std::string> note = mpi4py_note(report.python.path)) report.notes.push_back(*note);
+  if (std::optional<std::string> why = fuse_unavailable())
+    report.notes.push_back("image bundles: this node cannot mount them (" + *why + "); they are extracted instead");
+  else report.notes.push_back("image bundles: this node can mount them (/dev/fuse, fusermount3, squashfuse_ll)");
   return report;
 }
 

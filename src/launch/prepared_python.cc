@@ -14,7 +14,10 @@ PreparedPython prepare_staged_python(const StageOutcome& outcome, const PrepareO
   PreparedPython prepared;
   prepared.python = locate_staged_python(where);
   std::string user_root = layout::user_root(outcome.node_root);
-  std::string pycache = layout::pycache_path(user_root);
+  // An image bundle: Python reads the bytecode in the image's own __pycache__
+  // (no mirror can be linked into a read-only mount), so no PYTHONPYCACHEPREFIX;
+  // the same where a node extracted it, so that every rank runs alike.
+  std::string pycache = outcome.image ? "" : layout::pycache_path(user_root);
   EnvironmentInputs inputs{prepared.python, pycache, options.hash_seed, options.script, ::getenv};
   inputs.caches_dir = layout::caches_path(user_root);
   prepared.env = python_environment(inputs);

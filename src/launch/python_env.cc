@@ -93,7 +93,7 @@ LaunchEnvironment python_environment(const EnvironmentInputs& in) {
   if (!py.executable.empty() && exe_dir != bin) bin = exe_dir + ":" + bin;
   env.set.emplace_back("PATH", prepend(bin, get("PATH")));
   env.set.emplace_back("LD_LIBRARY_PATH", prepend(libs, get("LD_LIBRARY_PATH")));
-  if (get("PYTHONPYCACHEPREFIX") == nullptr && get("PYTHONDONTWRITEBYTECODE") == nullptr)
+  if (!in.pycache_dir.empty() && get("PYTHONPYCACHEPREFIX") == nullptr && get("PYTHONDONTWRITEBYTECODE") == nullptr)
     env.set.emplace_back("PYTHONPYCACHEPREFIX", in.pycache_dir);
   if (get("PYTHONHASHSEED") == nullptr) env.set.emplace_back("PYTHONHASHSEED", in.hash_seed);
   // ~/.local would come first on sys.path: every rank stats it on the shared home,

@@ -31,7 +31,7 @@ struct LaunchEnvironment {
 
 struct EnvironmentInputs {
   StagedPython python;
-  std::string pycache_dir;  ///< node-local directory for PYTHONPYCACHEPREFIX
+  std::string pycache_dir;  ///< node-local directory for PYTHONPYCACHEPREFIX ("": none, a mounted image)
   std::string hash_seed;    ///< agreed by all ranks; used unless the user set one
   std::string script;       ///< the script being run, if any (for warnings)
   /// Reads the current environment (a seam for tests).

@@ -48,6 +48,7 @@ std::optional<AuditRecord> audit_record;  ///< this rank's, when it runs under t
 /// the node uses it (the same exclusive, non-blocking lock as gc).
 void clean_up_entry(StageOutcome& stage) {
   if (!stage.usage_lock.open()) return;
+  stage.mount.reset();  // an image's mount point cannot be removed while mounted
   try {
     StageCache cache(open_user_root(stage.node_root));
     if (!remove_if_unused(cache, stage.key, stage.usage_lock))
@@ -97,6 +98,8 @@ int finish_mpi(int status) {
   // Collective too; after the audit, whose counts are the script's alone.
   if (exit_policy.warm != nullptr) status = exit_policy.warm->finish(status);
   if (exit_policy.cleanup) clean_up_entries(status);
+  // A node leader's exit ends its image mount: it waits for the other ranks.
+  if (exit_policy.stage->image) MPI_Barrier(MPI_COMM_WORLD);
   MPI_Finalize();
   return status;
 }
@@ -171,6 +174,7 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   audit_record = take_audit_record();  // before anything starts a child
   StageRequest stage = request.stage;
   stage.want_report = request.outputs.report || !request.outputs.trace.empty();
+  stage.mount_images = true;  // this process lives as long as the job step
   StageOutcome outcome = stage_bundles(world, stage);
   if (audit_record) audit_record->skip_under(outcome.prefix);
   std::vector<std::string> python_args = request.python_args;

@@ -10,7 +10,10 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "bundle/manifest.h"
+#include "bundle/metadata_layout.h"
 #include "util/error.h"
 #include "util/paths.h"
 
@@ -64,10 +67,33 @@ struct ManifestHints {
   std::vector<std::string> source_prefixes;
 };
 
+/// The manifests of `bundle`: its own, or for an image bundle (pack/image_writer)
+/// those of the bundles it was made of, in order, where its .pybcast/image.json
+/// names them: at the prefix's top when mounted, in its metadata when extracted.
+std::vector<fs::path> manifest_paths(const fs::path& prefix, const std::string& bundle) {
+  fs::path own = staged_manifest_path(prefix.string(), bundle);
+  for (const fs::path& dir : {prefix / kMetadataDir, own.parent_path()}) {
+    std::ifstream in(dir / fs::path(kImageRecord).filename());
+    if (!in) continue;
+    std::vector<fs::path> paths;
+    try {
+      nlohmann::json record = nlohmann::json::parse(in);
+      for (const auto& name : record.at("bundles"))
+        paths.push_back(dir / "bundles" / bundle_metadata_name(name.get<std::string>()) / kManifestName);
+    } catch (const nlohmann::json::exception& e) {
+      fail("{}: malformed: {}", (dir / fs::path(kImageRecord).filename()).string(), e.what());
+    }
+    return paths;
+  }
+  return {own};
+}
+
 ManifestHints read_manifests(const fs::path& prefix, const std::vector<std::string>& bundles) {
   ManifestHints hints;
-  for (const auto& bundle : bundles) {
-    fs::path path = staged_manifest_path(prefix.string(), bundle);
+  std::vector<fs::path> paths;
+  for (const auto& bundle : bundles)
+    for (auto& p : manifest_paths(prefix, bundle)) paths.push_back(std::move(p));
+  for (const auto& path : paths) {
     std::ifstream in(path);
     if (!in) continue;
     std::stringstream text;

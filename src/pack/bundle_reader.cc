@@ -4,13 +4,16 @@
 #include <archive_entry.h>
 
 #include <cerrno>
+#include <map>
 #include <memory>
 #include <optional>
 
 #include "archive/decoded_file.h"
 #include "archive/member_type.h"
+#include "archive/safe_path.h"
 #include "archive/writer_pool.h"
 #include "bundle/manifest_check.h"
+#include "bundle/metadata_layout.h"
 #include "tree/file_set.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -176,6 +179,92 @@ void extract_bundle(const std::string& bundle, const std::string& dir) {
       disk.get(), ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_PERM);
   while (archive_entry* e = reader.next()) reader.extract_to(disk.get(), e, dir);
   reader.finish();
+}
+
+namespace {
+
+/// Staging's rules for one member; its normal name. Throws naming bundle and member.
+std::string checked_member(const std::string& bundle, archive_entry* e, std::vector<std::string>& escaping) {
+  std::string name = BundleReader::name(e);
+  try {
+    PathParts parts = split_member_path(name);
+    MemberType type = member_type(e);
+    if (type == MemberType::other) fail("is a device, FIFO or socket ({:o}); refusing it", archive_entry_filetype(e));
+    if (type == MemberType::hardlink) split_member_path(archive_entry_hardlink(e) ? archive_entry_hardlink(e) : "");
+    if (type == MemberType::symlink) {
+      const char* target = archive_entry_symlink(e);
+      if (symlink_escapes(parts, target ? target : "")) escaping.push_back(name + " -> " + (target ? target : ""));
+    }
+    return join_parts(parts);
+  } catch (const Error& error) {
+    fail("{}: member '{}': {}", bundle, shown_name(name), error.what());
+  }
+}
+
+/// Where staging keeps a bundle's own `.pybcast/` member.
+std::string staged_name(const std::string& member, const std::string& bundle_name) {
+  std::string prefix = std::string(kMetadataDir) + "/";
+  if (!member.starts_with(prefix)) return member;
+  return join_parts(staged_metadata_dir(bundle_name)) + "/" + member.substr(prefix.size());
+}
+
+}  // namespace
+
+std::vector<std::string> write_merged_tar(const std::vector<std::pair<std::string, std::string>>& bundles_and_names,
+                                          const std::vector<std::pair<std::string, std::string>>& extra_members,
+                                          int fd) {
+  // Pass 1: the rules, and which bundle each name comes from (the last).
+  std::map<std::string, size_t> last;
+  std::vector<std::string> escaping;
+  for (size_t i = 0; i < bundles_and_names.size(); ++i) {
+    const auto& [bundle, name] = bundles_and_names[i];
+    BundleReader reader(bundle, frame_pool_threads());
+    while (archive_entry* e = reader.next()) {
+      std::string member = checked_member(bundle, e, escaping);
+      if (member.empty() || member == kMetadataDir) continue;  // the root; .pybcast/ itself
+      last[staged_name(member, name)] = i;
+    }
+    reader.finish();
+  }
+  std::unique_ptr<archive, int (*)(archive*)> out(archive_write_new(), archive_write_free);
+  archive_write_set_format_pax_restricted(out.get());
+  archive_write_set_bytes_in_last_block(out.get(), 1);
+  if (archive_write_open_fd(out.get(), fd) != ARCHIVE_OK) fail("cannot write the merged tar stream");
+  auto write_failed = [&] {
+    const char* why = archive_error_string(out.get());
+    fail("cannot write the merged tar stream: {}", why ? why : "unknown error");
+  };
+  for (const auto& [member, content] : extra_members) {
+    std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
+    archive_entry_set_pathname(e.get(), member.c_str());
+    archive_entry_set_filetype(e.get(), AE_IFREG);
+    archive_entry_set_perm(e.get(), 0644);
+    archive_entry_set_size(e.get(), static_cast<la_int64_t>(content.size()));
+    if (archive_write_header(out.get(), e.get()) != ARCHIVE_OK) write_failed();
+    if (archive_write_data(out.get(), content.data(), content.size()) < 0) write_failed();
+  }
+  // Pass 2: each member from the last bundle that has it.
+  for (size_t i = 0; i < bundles_and_names.size(); ++i) {
+    const auto& [bundle, name] = bundles_and_names[i];
+    BundleReader reader(bundle, frame_pool_threads());
+    while (archive_entry* e = reader.next()) {
+      std::string member = BundleReader::name(e);
+      std::string normal = staged_name(member.empty() ? member : join_parts(split_member_path(member)), name);
+      auto it = last.find(normal);
+      if (it == last.end() || it->second != i) continue;
+      archive_entry_set_pathname(e, normal.c_str());
+      if (const char* link = archive_entry_hardlink(e))
+        archive_entry_set_hardlink(e, staged_name(join_parts(split_member_path(link)), name).c_str());
+      archive_entry_set_perm(e, archive_entry_perm(e) & 07777 & ~06000);  // setuid/setgid dropped, as staging does
+      if (archive_write_header(out.get(), e) != ARCHIVE_OK) write_failed();
+      reader.data([&](const char* p, size_t n) {
+        if (archive_write_data(out.get(), p, n) < 0) write_failed();
+      });
+    }
+    reader.finish();
+  }
+  if (archive_write_close(out.get()) != ARCHIVE_OK) write_failed();
+  return escaping;
 }
 
 VerifyReport verify_bundle(const std::string& bundle) {

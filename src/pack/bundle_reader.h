@@ -5,6 +5,7 @@
 // parses only the tar.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bundle/manifest.h"
@@ -25,6 +26,19 @@ struct VerifyReport {
 /// libarchive's safe-extraction rules (no "..", no absolute names, nothing
 /// through a symlink): for `pybcast pack`'s import check. Throws Error.
 void extract_bundle(const std::string& bundle, const std::string& dir);
+
+/// One tar stream of the tree staging would make of `bundles` merged in
+/// order (a later bundle's member wins; each name appears once, from the last
+/// bundle that has it), each bundle's `.pybcast/` members under
+/// `.pybcast/bundles/<name>/` as staging puts them, and `extra_members`
+/// (name, content) first. Written as pax tar to `fd`. Every member is first
+/// checked with staging's rules (names relative without "..", no devices,
+/// FIFOs or sockets, hard links to names inside; setuid/setgid dropped):
+/// throws Error naming the bundle and member. Returns the symlinks that point
+/// off the node (kept, as staging keeps them).
+std::vector<std::string> write_merged_tar(const std::vector<std::pair<std::string, std::string>>& bundles_and_names,
+                                          const std::vector<std::pair<std::string, std::string>>& extra_members,
+                                          int fd);
 
 /// Reads the whole bundle and compares each member's type, size, hash and
 /// link target with the manifest; members missing from either side count too.

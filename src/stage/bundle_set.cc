@@ -2,13 +2,16 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "archive/squashfs_image.h"
 #include "tree/live_tree.h"
 #include "util/error.h"
 #include "util/interrupt.h"
@@ -30,6 +33,13 @@ void check_unchanged(const struct stat& st, const BundleIdentity& id, const std:
          st.st_size);
   if (nanoseconds(st.st_mtim) != id.mtime_ns || nanoseconds(st.st_ctim) != id.ctime_ns)
     fail("bundle '{}' changed while being read (modified during the read); stage again once it is stable", name);
+}
+
+/// A tar bundle's name (pack's outputs and tar's own): never probed for the image magic.
+bool named_as_tar(std::string_view name) {
+  for (std::string_view ext : {".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.zstd"})
+    if (name.ends_with(ext)) return true;
+  return false;
 }
 
 }  // namespace
@@ -65,12 +75,17 @@ BundleSet::BundleSet(const std::string& pkgroot, const std::vector<std::string>&
                         nanoseconds(st.st_ctim),
                         ""};
       if (tree) id.tree = tree->digest();
+      // By content, as compressions are: the squashfs magic. Not for a file named
+      // as a tar bundle: a warm run reads no byte of those (mpi_cache_reuse).
+      std::byte head[4] = {};
+      bool image = !tree && !named_as_tar(name) && ::pread(fd.get(), head, sizeof head, 0) == 4 && is_squashfs(head);
       identities_.push_back(std::move(id));
       // A directory is read through its walk, never through this fd.
       if (tree || keep == 0) fd.reset();
       else --keep;
       files_.push_back(std::move(fd));
       trees_.push_back(std::move(tree));
+      images_.push_back(image);
     } catch (const Interrupted&) {
       throw;
     } catch (const Error& e) {

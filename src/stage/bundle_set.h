@@ -37,6 +37,8 @@ class BundleSet : public ChunkSource {
   const std::vector<std::string>& names() const { return names_; }
   /// Per bundle: true for a directory staged as it is.
   std::vector<bool> trees() const;
+  /// Per bundle: true for an image bundle (squashfs, detected by its first bytes).
+  const std::vector<bool>& images() const { return images_; }
   /// Lays out the tar streams of the directory bundles (their sizes are
   /// known after). Throws Error naming the directory.
   void prepare_trees(const std::string& scratch_parent = "");
@@ -59,6 +61,7 @@ class BundleSet : public ChunkSource {
   std::vector<io::Fd> files_;                     ///< invalid: a directory, or a file closed until its turn
   size_t reopened_ = SIZE_MAX;                    ///< the bundle open for its turn only
   std::vector<std::unique_ptr<LiveTree>> trees_;  ///< null for bundle files
+  std::vector<bool> images_;
 };
 
 }  // namespace pybcast

@@ -23,7 +23,8 @@ bool StagePlan::has_trees() const {
 std::string StagePlan::encode() const {
   std::string text = key + "\n";
   for (size_t i = 0; i < names.size(); ++i)
-    text += fmt::format("{}{} {}:{}\n", sizes[i], i < trees.size() && trees[i] ? "t" : "", names[i].size(), names[i]);
+    text += fmt::format("{}{}{} {}:{}\n", sizes[i], i < trees.size() && trees[i] ? "t" : "",
+                        i < images.size() && images[i] ? "i" : "", names[i].size(), names[i]);
   return text;
 }
 
@@ -38,6 +39,8 @@ StagePlan StagePlan::decode(const std::string& text) {
     size_t colon = text.find(':', space);
     if (space == std::string::npos || colon == std::string::npos) fail("malformed stage plan");
     std::string size_text = text.substr(pos, space - pos);
+    bool image = size_text.ends_with('i');
+    if (image) size_text.pop_back();
     bool tree = size_text.ends_with('t');
     if (tree) size_text.pop_back();
     uint64_t size = std::stoull(size_text);
@@ -45,6 +48,7 @@ StagePlan StagePlan::decode(const std::string& text) {
     if (colon + 1 + length + 1 > text.size()) fail("malformed stage plan");
     plan.sizes.push_back(size);
     plan.trees.push_back(tree);
+    plan.images.push_back(image);
     plan.names.push_back(text.substr(colon + 1, length));
     pos = colon + 1 + length + 1;
   }

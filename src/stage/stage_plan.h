@@ -14,8 +14,11 @@ struct StagePlan {
   /// Bundles that are directories staged as they are: their sizes are 0
   /// until rank 0 lays out their streams (only when some node extracts).
   std::vector<bool> trees;
+  /// Image bundles (squashfs): then the only bundle of the plan.
+  std::vector<bool> images;
 
   bool has_trees() const;
+  bool is_image() const { return images.size() == 1 && images[0]; }
 
   uint64_t total_bytes() const;
   std::string encode() const;

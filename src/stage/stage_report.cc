@@ -82,6 +82,7 @@ void format_extract_perf(const ExtractPerf& p, Lines& line) {
 
 /// The sections other steps filled (ReportContext), in their order.
 void format_sections(const ReportContext& c, Lines& line) {
+  if (!c.image.empty()) line("  {}", c.image);
   for (const auto& w : c.directory_walks) {
     double per_entry = w.entries ? w.seconds / static_cast<double>(w.entries) * 1e6 : 0;
     line(

@@ -19,9 +19,12 @@
 #include "stage/bundle_set.h"
 #include "stage/bytecode_mirror.h"
 #include "stage/entry_check.h"
+#include "stage/image_entry.h"
+#include "stage/image_mount.h"
 #include "stage/stage_record.h"
 #include "util/diagnostics.h"
 #include "util/error.h"
+#include "util/spawned_child.h"
 #include "util/timer.h"
 #include "util/units.h"
 
@@ -35,6 +38,7 @@ constexpr int kMaxRounds = 8;
 struct Extraction {
   ExtractionDir tmp;
   ExtractResult result;
+  bool image = false;  ///< tmp holds a verified image to publish as images/<key>, not a tree
 };
 
 class Stager {
@@ -65,6 +69,9 @@ class Stager {
   void prepare_trees();
   void stream_round();
   std::optional<Extraction> extract_stream(Transport& stream);
+  std::optional<Extraction> receive_image(Transport& stream);
+  std::optional<Extraction> extract_image(ExtractionDir& image_dir);
+  void mount_image();
   void publish(std::optional<Extraction> extraction);
   void wait_for_other_job();
   bool any_node_pending();
@@ -88,6 +95,9 @@ class Stager {
   /// Rank 0's node-local scratch for directories' rewritten ELF files (a
   /// tmp-<key>- directory: removed as stale if the job is killed).
   std::optional<ExtractionDir> tree_scratch_;
+  bool mount_here_ = false;              // leaders: this node mounts the image bundle
+  std::optional<std::string> no_mount_;  // leaders: why an image bundle is extracted here
+  std::shared_ptr<ImageMount> mount_;    // leaders that mounted
 };
 
 void Stager::agree(bool with_location) {
@@ -120,6 +130,13 @@ void Stager::open_bundles() {
     plan_.names = bundles_->names();
     plan_.sizes = bundles_->sizes();
     plan_.trees = bundles_->trees();
+    plan_.images = bundles_->images();
+    for (size_t i = 0; i < plan_.images.size(); ++i)
+      if (plan_.images[i] && plan_.names.size() > 1)
+        fail(
+            "bundle '{}' is an image: an image must be the only bundle of a job for now; make one image of them "
+            "all with `pybcast pack image BUNDLE... -o OUT.sqfs`",
+            plan_.names[i]);
     plan_.key = derive_cache_key(bundles_->identities());
     // Fail here, not mid-stream, if the chunk size is unusable.
     plan_chunks({}, request_.chunk_size);
@@ -138,6 +155,11 @@ void Stager::check_cache() {
   PhaseTimer timer(sample_, kCache, clock_);
   guarded([&] {
     cache_.emplace(open_user_root(node_root_));
+    if (plan_.is_image()) {
+      if (!request_.mount_images) no_mount_ = "`pybcast stage` extracts images: its mount would end with it";
+      else no_mount_ = fuse_unavailable();
+      mount_here_ = !no_mount_;
+    }
     lock_ = cache_->lock_file(plan_.key);
     // No shared lock: another job holds it exclusively, extracting.
     claim_ = lock_.try_shared() ? claim() : Claim::kBusy;
@@ -177,6 +199,7 @@ void Stager::stream_round() {
 }
 
 std::optional<Extraction> Stager::extract_stream(Transport& transport) {
+  if (plan_.is_image()) return receive_image(transport);
   const bool extract_here = claim_ == Claim::kExtract;
   BufferPool pool(request_.pipeline.window + 4, ChunkPipeline::buffer_bytes(request_.chunk_size));
   std::optional<ExtractionDir> tmp;
@@ -226,10 +249,117 @@ std::optional<Extraction> Stager::extract_stream(Transport& transport) {
   return Extraction{std::move(*tmp), std::move(result)};
 }
 
+std::optional<Extraction> Stager::receive_image(Transport& transport) {
+  const bool here = claim_ == Claim::kExtract;
+  BufferPool pool(request_.pipeline.window + 4, ChunkPipeline::buffer_bytes(request_.chunk_size));
+  std::optional<ExtractionDir> tmp;
+  std::optional<ImageReceiver> receiver;
+  if (here) {
+    guarded([&] {
+      tmp.emplace(cache_->make_tmp(plan_.key));
+      uint64_t free = cache_->free_bytes();
+      if (plan_.total_bytes() > free)
+        fail("not enough space in {}: the image is {}, {} free", cache_->root_path(),
+             format_bytes(static_cast<double>(plan_.total_bytes())), format_bytes(static_cast<double>(free)));
+      receiver.emplace(tmp->fd(), plan_.sizes[0], plan_.names[0]);
+    });
+  }
+  ChunkPipeline::Sink sink;
+  if (receiver) {
+    // Written and hashed as it arrives, on the pipeline's thread: a copy into
+    // memory, no decoding.
+    sink = [&](const ChunkSpec&, std::byte* buffer, std::span<const std::byte> payload) {
+      if (!status_.failed()) guarded([&] { receiver->write(payload); });
+      pool.release(buffer);
+    };
+  }
+  ChunkPipeline pipeline(transport, plan_chunks(plan_.sizes, request_.chunk_size), pool, status_, plan_.names,
+                         topology_.label(), request_.pipeline);
+  PipelineStats stats;
+  {
+    PhaseTimer timer(sample_, kBroadcast, clock_);
+    stats = pipeline.run(is_root() ? bundles_.get() : nullptr, sink);
+  }
+  sample_.moved_bytes += static_cast<double>(stats.bytes);
+  if (is_root()) sample_.add(kRead, stats.read_seconds, sample_.started[kBroadcast]);
+  if (!receiver || status_.failed()) return std::nullopt;
+  guarded([&] { receiver->finish(); });
+  if (status_.failed()) return std::nullopt;
+  if (!mount_here_) return extract_image(*tmp);  // tmp (the image) goes at return
+  return Extraction{std::move(*tmp), {}, true};
+}
+
+std::optional<Extraction> Stager::extract_image(ExtractionDir& image_dir) {
+  // No mount here: the verified image becomes a tar stream (sqfs2tar) and is
+  // extracted as any plain tar bundle is, into a tree entry.
+  PhaseTimer timer(sample_, kExtract, clock_);
+  std::optional<ExtractionDir> tmp;
+  ExtractResult result;
+  guarded([&] {
+    tmp.emplace(cache_->make_tmp(plan_.key));
+    std::string image = cache_->root_path() + "/" + image_dir.name() + "/" + layout::kImageFile;
+    constexpr size_t kBlock = size_t{1} << 20;
+    BufferPool pool(8, kBlock);
+    ExtractOptions options;
+    options.threads = extract_threads();
+    options.dir_fds = fds_.dir_cache;
+    options.queued_files = fds_.queued_bodies;
+    SpawnedChild child({"sqfs2tar", "--no-skip", "--no-xattr", image}, {SpawnOptions::Pipe::kStdout, false});
+    {
+      StreamExtractor extractor(
+          tmp->fd(), plan_.names, status_, [&pool](std::byte* b) { pool.release(b); }, options);
+      for (;;) {
+        std::byte* buffer = pool.acquire();
+        size_t got = 0;
+        while (got < kBlock) {
+          ssize_t n = ::read(child.pipe_fd(), buffer + got, kBlock - got);
+          if (n < 0 && errno == EINTR) continue;
+          if (n < 0) throw_errno("reading sqfs2tar's output", errno);
+          if (n == 0) break;
+          got += static_cast<size_t>(n);
+        }
+        bool last = got < kBlock;
+        extractor.push(StreamChunk{0, buffer, got, last, buffer});
+        if (last || status_.failed()) {
+          if (!last) extractor.push(StreamChunk{0, nullptr, 0, true, nullptr});
+          break;
+        }
+      }
+      result = extractor.finish();
+    }
+    SpawnedExit exit = child.wait();
+    if (exit.status != 0 && !status_.failed())
+      fail("bundle '{}': cannot read the image: {}", plan_.names[0], describe_exit("sqfs2tar", exit));
+  });
+  if (status_.failed()) return std::nullopt;
+  return Extraction{std::move(*tmp), std::move(result)};
+}
+
+void Stager::mount_image() {
+  if (!mount_here_ || status_.failed()) return;
+  PhaseTimer timer(sample_, kPublish, clock_);
+  guarded([&] {
+    std::string image = cache_->image_entry_path(plan_.key) + "/" + layout::kImageFile;
+    mount_ = std::make_shared<ImageMount>(image, cache_->cache_dir_fd(), plan_.key, cache_->entry_path(plan_.key));
+  });
+}
+
 void Stager::publish(std::optional<Extraction> extraction) {
   enter("publish");
   if (!extraction || status_.failed()) return;  // a tmp directory left unpublished is removed
   PhaseTimer timer(sample_, kPublish, clock_);
+  if (extraction->image) {
+    guarded([&] {
+      StageRecord record{plan_, {}, 0, {"squashfs image"}};
+      write_stage_record(extraction->tmp.fd(), record);
+      cache_->publish_image(extraction->tmp, plan_.key);
+      lock_.try_shared();
+      lock_.touch();
+      claim_ = Claim::kHit;
+      record_ = std::move(record);
+    });
+    return;
+  }
   guarded([&] {
     const ExtractResult& result = extraction->result;
     ExtractionDir& tmp = extraction->tmp;
@@ -282,14 +412,18 @@ void Stager::wait_for_other_job() {
 }
 
 Claim Stager::claim() {
-  std::string shown = cache_->entry_path(plan_.key);
+  std::string shown = mount_here_ ? cache_->image_entry_path(plan_.key) : cache_->entry_path(plan_.key);
   std::optional<std::string> problem;
   std::vector<std::string> unverified;
-  Claim claim = claim_entry(*cache_, plan_.key, lock_, [&](int entry_fd) {
-    io::Fd mirror = cache_->open_bytecode_mirror(plan_.key);
-    problem = check_published_entry(entry_fd, mirror.get(), shown, plan_.key, request_.verify_cache, unverified);
-    return problem;
-  });
+  Claim claim = claim_entry(
+      *cache_, plan_.key, lock_,
+      [&](int entry_fd) {
+        if (mount_here_) return problem = check_image_entry(entry_fd, shown, plan_.key, request_.verify_cache);
+        io::Fd mirror = cache_->open_bytecode_mirror(plan_.key);
+        problem = check_published_entry(entry_fd, mirror.get(), shown, plan_.key, request_.verify_cache, unverified);
+        return problem;
+      },
+      mount_here_);
   for (const auto& bundle : unverified)
     diag::warning(
         "{}: --verify-cache cannot check what bundle '{}' staged in {}: it has no manifest (not made by pybcast "
@@ -307,6 +441,8 @@ void Stager::finish(StageOutcome& outcome) {
   outcome.node_root = node_root_;
   outcome.prefix = layout::entry_path(layout::user_root(node_root_), plan_.key);
   outcome.usage_lock = std::move(lock_);  // shared: `pybcast gc` leaves the entry alone while we run
+  outcome.image = plan_.is_image();
+  outcome.mount = mount_;
   sample_.node = topology_.node_index();
   sample_.leader = topology_.leader();
   if (topology_.leader()) sample_.cache_state = record_ ? CacheState::kExtracted : CacheState::kHit;
@@ -316,8 +452,10 @@ void Stager::finish(StageOutcome& outcome) {
   if (is_root()) {
     guarded([&] {
       if (!record_) {
-        io::Fd entry = io::open(outcome.prefix, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-        record_ = read_stage_record(entry.get(), outcome.prefix);
+        std::string entry_path =
+            mount_here_ ? layout::image_entry_path(layout::user_root(node_root_), plan_.key) : outcome.prefix;
+        io::Fd entry = io::open(entry_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        record_ = read_stage_record(entry.get(), entry_path);
       }
     });
     if (record_) outcome.context.record = *record_;
@@ -326,6 +464,10 @@ void Stager::finish(StageOutcome& outcome) {
     outcome.context.nodes = topology_.node_count();
     outcome.context.virtual_nodes = topology_.is_virtual();
     outcome.context.chunk_size = static_cast<double>(request_.chunk_size);
+    if (plan_.is_image())
+      outcome.context.image = mount_ ? fmt::format("image mounted at the prefix by squashfuse_ll in {} (rank 0's node)",
+                                                   format_seconds(mount_->seconds()))
+                                     : fmt::format("image extracted on rank 0's node: {}", no_mount_.value_or("?"));
   }
   agree(true);  // rank 0 may have failed to read its node's record
   outcome.samples = gather_samples(topology_.world(), sample_);
@@ -344,6 +486,10 @@ StageOutcome Stager::run() {
     wait_for_other_job();
     agree(true);
     if (!any_node_pending()) break;
+  }
+  if (plan_.is_image()) {
+    mount_image();
+    agree(true);
   }
   StageOutcome outcome;
   finish(outcome);

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include "bcast/transport.h"
 #include "cache/node_layout.h"
 #include "cache/stage_cache.h"
+#include "stage/image_mount.h"
 #include "stage/stage_report.h"
 #include "tree/live_tree.h"
 
@@ -50,6 +52,10 @@ struct StageRequest {
   GzipInflater gzip_inflater = GzipInflater::kIsal;  ///< PYBCAST_GZIP_INFLATER
   PipelineOptions pipeline;
   LiveTreeOptions trees;  ///< how bundles that are directories are taken
+  /// An image bundle is mounted for this process's life (python-mpi, run)
+  /// where the node can (stage/image_mount.h); else, and for `pybcast stage`
+  /// (whose process ends before the job's next step), it is extracted.
+  bool mount_images = false;
   /// Test seam (unit tests of the protocol): called on every rank as it
   /// enters each step of kStagePhases; what it throws is that rank's failure
   /// in the step. Empty in production.
@@ -62,6 +68,8 @@ struct StageOutcome {
   std::vector<std::string> bundle_names;  ///< as given, in merge order
   layout::NodeRoot node_root;             ///< where this rank's user root is ($CHROOT, virtual node)
   CacheLock usage_lock;                   ///< leaders: shared lock on the entry, held while it lives
+  bool image = false;                     ///< the bundle is an image (every rank knows)
+  std::shared_ptr<ImageMount> mount;      ///< leaders of nodes that mounted it: the mount, held while it lives
   ReportContext context;                  ///< rank 0 only
   std::vector<RankSample> samples;        ///< rank 0 only (gathered when want_report)
 };

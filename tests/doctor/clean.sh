@@ -78,3 +78,16 @@ if [ -d /usr/lib/python3/dist-packages/mpi4py ] && command -v patchelf >/dev/nul
     fail "no mismatch note: $(cat "$OUT")"
   echo "ok: doctor names mpi4py's MPI library and a mismatch with the MPI python-mpi runs"
 fi
+
+# Issue 29: doctor says whether this node can mount image bundles, and why not.
+run "${clean[@]}" "$PYBCAST" doctor --python "$PYTHON"
+if [ -r /dev/fuse ] && [ -w /dev/fuse ] && [ -x /usr/bin/fusermount3 ] && [ -x /usr/bin/squashfuse_ll ]; then
+  grep -q "image bundles: this node can mount them" "$OUT" || fail "no image-mount note: $(cat "$OUT")"
+else
+  grep -q "image bundles: this node cannot mount them (" "$OUT" || fail "no image-mount note: $(cat "$OUT")"
+fi
+run "${clean[@]}" PYBCAST_TEST_NO_FUSE=1 "$PYBCAST" doctor --python "$PYTHON"
+expect_status 0 "no FUSE (a note)"
+grep -q "image bundles: this node cannot mount them (PYBCAST_TEST_NO_FUSE=1); they are extracted instead" "$OUT" ||
+  fail "no no-FUSE note: $(cat "$OUT")"
+echo "ok: doctor says whether this node can mount image bundles"

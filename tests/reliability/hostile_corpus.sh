@@ -19,7 +19,7 @@ outside_untouched() {
   # Nothing but the user root at the top of CHROOT, and nothing but the
   # layout's names in each virtual node's root.
   [ -z "$(find "$CHROOT" -mindepth 1 -maxdepth 1 ! -name 'pybcast-*' 2>/dev/null)" ] || fail "$1 wrote into CHROOT"
-  [ -z "$(find "$CHROOT"/pybcast-*/vnode-* -mindepth 1 -maxdepth 1 ! -name cache ! -name locks ! -name pycache \
+  [ -z "$(find "$CHROOT"/pybcast-*/vnode-* -mindepth 1 -maxdepth 1 ! -name cache ! -name images ! -name locks ! -name pycache \
             ! -name caches ! -name 'tmp-*' 2>/dev/null)" ] || fail "$1 wrote into a node root"
 }
 

@@ -159,7 +159,21 @@ TEST(StageCache, RemoveEntryUnpublishesThenDeletes) {
   cache.remove_entry("k");
   EXPECT_FALSE(cache.has("k"));
   EXPECT_FALSE(std::filesystem::exists(mirror_path)) << "the entry's bytecode mirror outlived it";
-  EXPECT_EQ(cache.list_root(), (std::vector<std::string>{"cache", "locks", "pycache"}));
+  EXPECT_EQ(cache.list_root(), (std::vector<std::string>{"cache", "images", "locks", "pycache"}));
+}
+
+TEST(StageCache, AnImageEntryIsPublishedAndGoesWithItsEntry) {
+  TestDir dir;
+  StageCache cache(open_user_root({dir.path()}));
+  ExtractionDir tmp = cache.make_tmp("k");
+  io::Fd image(openat(tmp.fd(), layout::kImageFile, O_WRONLY | O_CREAT | O_EXCL, 0400));
+  ASSERT_TRUE(image.valid());
+  cache.publish_image(tmp, "k");
+  ASSERT_TRUE(cache.open_image_entry("k").valid());
+  EXPECT_TRUE(testing::exists_nofollow(cache.image_entry_path("k") + "/" + layout::kImageFile));
+  cache.remove_entry("k");
+  EXPECT_FALSE(cache.open_image_entry("k").valid());
+  EXPECT_EQ(cache.list_root(), (std::vector<std::string>{"cache", "images", "locks", "pycache"}));
 }
 
 TEST(StageCache, LocksExcludeEachOther) {

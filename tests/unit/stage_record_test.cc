@@ -8,7 +8,7 @@ namespace {
 
 TEST(StageRecord, RoundTripsThroughJson) {
   StageRecord r;
-  r.plan = {"k", {"n.tar"}, {10}, {false}};
+  r.plan = {"k", {"n.tar"}, {10}, {false}, {false}};
   r.stats.files = 3;
   r.stats.outside_symlink_count = 1;
   r.stats.outside_symlinks = {"a -> /etc"};

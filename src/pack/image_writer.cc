@@ -1,0 +1,142 @@
+#include "pack/image_writer.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "archive/squashfs_image.h"
+#include "bundle/metadata_layout.h"
+#include "pack/bundle_reader.h"
+#include "pack/output_file.h"
+#include "tree/file_set.h"
+#include "util/cores.h"
+#include "util/error.h"
+#include "util/hash.h"
+#include "util/io.h"
+#include "util/spawned_child.h"
+
+namespace pybcast {
+
+namespace {
+
+constexpr size_t kBlock = size_t{1} << 20;
+
+/// tar2sqfs may exit before reading all we write: that must be its error
+/// message, not our death by SIGPIPE. Blocked in this thread only.
+class NoSigpipe {
+ public:
+  NoSigpipe() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+  }
+  ~NoSigpipe() {
+    timespec no_wait{};
+    while (::sigtimedwait(&pipe_, nullptr, &no_wait) == SIGPIPE) {
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+
+ private:
+  sigset_t pipe_, previous_;
+};
+
+}  // namespace
+
+bool is_image_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  io::Fd file(fd);
+  std::byte head[4];
+  return ::pread(fd, head, sizeof head, 0) == 4 && is_squashfs(head);
+}
+
+ImageResult write_image(const std::vector<std::string>& bundles, const std::string& output,
+                        const ImageOptions& options) {
+  if (options.level < 1 || options.level > 22) fail("--level {}: squashfs zstd takes 1 to 22", options.level);
+  if (options.block_bytes < 4096 || options.block_bytes > (1u << 20) ||
+      (options.block_bytes & (options.block_bytes - 1)) != 0)
+    fail("--block-size {}: a power of two from 4K to 1M", options.block_bytes);
+  if (bundles.empty()) fail("pack image: no bundles given");
+  std::vector<std::pair<std::string, std::string>> named;
+  nlohmann::json record = {{"format", 1}, {"bundles", nlohmann::json::array()}};
+  for (const auto& bundle : bundles) {
+    if (is_image_file(bundle)) fail("{} is an image bundle already", bundle);
+    // A pack-made bundle is checked against its manifest first, as staging would.
+    bool has_manifest = true;
+    try {
+      read_manifest_text(bundle);
+    } catch (const Error&) {
+      has_manifest = false;
+    }
+    if (has_manifest) {
+      VerifyReport report = verify_bundle(bundle);
+      if (!report.problems.empty())
+        fail("{} does not match its manifest ({} problems; first: {})", bundle, report.problems.size(),
+             report.problems.front());
+    }
+    named.emplace_back(bundle, file_name(bundle));
+    record["bundles"].push_back(file_name(bundle));
+  }
+
+  OutputFile out(output);
+  int threads = options.threads > 0 ? options.threads : static_cast<int>(available_cores());
+  std::vector<std::string> argv{"tar2sqfs",
+                                "--quiet",
+                                "--force",
+                                "--no-skip",
+                                "--no-xattr",
+                                "--compressor",
+                                "zstd",
+                                "--comp-extra",
+                                fmt::format("level={}", options.level),
+                                "--block-size",
+                                std::to_string(options.block_bytes),
+                                "--num-jobs",
+                                std::to_string(std::max(threads, 1)),
+                                out.temp_path()};
+  ImageResult result;
+  {
+    SpawnedChild child(argv, {SpawnOptions::Pipe::kStdin, false});
+    std::optional<Error> writing;
+    {
+      NoSigpipe guard;
+      try {
+        result.warnings = write_merged_tar(named, {{kImageRecord, record.dump() + "\n"}}, child.pipe_fd());
+      } catch (const Error& e) {
+        writing = e;
+      }
+    }
+    if (writing && std::string_view(writing->what()).find("cannot write the merged tar") == std::string_view::npos)
+      throw *writing;  // a bundle's fault: ours to say, whatever tar2sqfs makes of the cut stream
+    SpawnedExit exit = child.wait();
+    if (exit.status != 0) fail("cannot make the image {}: {}", output, describe_exit("tar2sqfs", exit));
+    if (writing) throw *writing;
+  }
+  // tar2sqfs wrote by name: read back what it wrote, hash it, add the trailer.
+  io::Fd image = io::open(out.temp_path(), O_RDWR | O_CLOEXEC);
+  StreamHash hash;
+  std::vector<std::byte> block(kBlock);
+  uint64_t size = 0;
+  while (size_t n = io::pread_full(image.get(), block, static_cast<off_t>(size), out.temp_path())) {
+    hash.update(std::span(block).first(n));
+    size += n;
+    if (n < block.size()) break;
+  }
+  auto trailer = encode_image_trailer({size, hash.digest()});
+  io::pwrite_all(image.get(), trailer, static_cast<off_t>(size), out.temp_path());
+  out.commit();
+  result.bytes = size + kImageTrailerBytes;
+  return result;
+}
+
+}  // namespace pybcast

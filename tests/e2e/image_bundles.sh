@@ -1,0 +1,57 @@
+#!/bin/bash
+# Image bundles (issue 29): the demo's bundles (pack python, pack dist numpy,
+# pack dist mpi4py) made into one squashfs image with `pybcast pack image`,
+# reproducibly; python-mpi on 4 ranks / 2 virtual nodes mounts it on each
+# node at the entry's prefix and gives the same results as the tar bundles;
+# warm, the mount is reused from the cache; without FUSE (the test seam) the
+# image is extracted and the report says why; nothing stays mounted.
+. "$(dirname "$0")/../lib/mpi.sh"
+command -v tar2sqfs >/dev/null && command -v squashfuse_ll >/dev/null ||
+  skip "squashfs-tools-ng and squashfuse are not installed"
+EXAMPLE=$(cd "$(dirname "$0")/../../examples" && pwd)/allreduce_numpy.py
+"$PYBCAST" pack python --python /usr/bin/python3 -o "$PKGROOT/python-3.11.tar.zst" 2>/dev/null
+"$PYBCAST" pack dist numpy --python /usr/bin/python3 --no-check -o "$PKGROOT/numpy.tar.zst" 2>/dev/null
+"$PYBCAST" pack dist mpi4py --python /usr/bin/python3 --no-check -o "$PKGROOT/mpi4py.tar.zst" 2>/dev/null
+tars=(python-3.11.tar.zst numpy.tar.zst mpi4py.tar.zst)
+(cd "$PKGROOT" && "$PYBCAST" pack image "${tars[@]}" -o demo.sqfs 2>"$SCRATCH/pack.err") ||
+  fail "pack image failed: $(cat "$SCRATCH/pack.err")"
+(cd "$PKGROOT" && "$PYBCAST" pack image "${tars[@]}" -o again.sqfs 2>/dev/null)
+cmp -s "$PKGROOT/demo.sqfs" "$PKGROOT/again.sqfs" || fail "pack image is not reproducible"
+[ "$(head -c4 "$PKGROOT/demo.sqfs")" = hsqs ] || fail "not a squashfs image"
+
+mounts_under() { grep -c " $1" /proc/self/mountinfo || true; }
+export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT PYBCAST_VIRTUAL_NODES=2 PYBCAST_REPORT=1
+export OPENBLAS_NUM_THREADS=1
+results() { grep -E "allreduce over|MPI initialized" "$SCRATCH/out"; }
+
+export PYTHON_MPI_PACKAGES=$(IFS=:; echo "${tars[*]}")
+run_mpi 4 "$PYTHON_MPI" "$EXAMPLE"
+[ "$STATUS" -eq 0 ] || fail "tar bundles failed: $(cat "$SCRATCH/out")"
+results >"$SCRATCH/tar.results"
+
+export PYTHON_MPI_PACKAGES=demo.sqfs
+for run in cold warm; do
+  run_mpi 4 "$PYTHON_MPI" "$EXAMPLE"
+  [ "$STATUS" -eq 0 ] || fail "$run image run failed: $(cat "$SCRATCH/out")"
+  results | diff "$SCRATCH/tar.results" - >/dev/null || fail "$run: results differ from the tar bundles: $(cat "$SCRATCH/out")"
+  grep -q "image mounted at the prefix by squashfuse_ll" "$SCRATCH/out" || fail "$run: not mounted: $(cat "$SCRATCH/out")"
+  for g in 0 1; do
+    [ "$(count_matches "rank [0-3]: sys.prefix=$CHROOT/pybcast-[0-9]+/vnode-$g/cache/[0-9a-f]{32}")" -eq 2 ] ||
+      fail "$run: vnode $g does not serve 2 ranks from its prefix: $(cat "$SCRATCH/out")"
+  done
+  [ "$(mounts_under "$CHROOT")" -eq 0 ] || fail "$run: a mount is left: $(grep " $CHROOT" /proc/self/mountinfo)"
+done
+grep -q "cache 2 hit / 0 extracted" "$SCRATCH/out" || fail "warm run did not hit: $(cat "$SCRATCH/out")"
+ls "$CHROOT"/pybcast-*/vnode-0/images/*/image.sqfs >/dev/null || fail "no image in the node's cache"
+
+# No FUSE: extracted through sqfs2tar, same results, the report says why.
+export PYTHON_MPI_CHROOT=$SCRATCH/nofuse
+mkdir -p "$PYTHON_MPI_CHROOT"
+PYBCAST_TEST_NO_FUSE=1 run_mpi 4 "$PYTHON_MPI" "$EXAMPLE"
+[ "$STATUS" -eq 0 ] || fail "no-FUSE run failed: $(cat "$SCRATCH/out")"
+results | diff "$SCRATCH/tar.results" - >/dev/null || fail "no-FUSE: results differ: $(cat "$SCRATCH/out")"
+grep -q "image extracted on rank 0's node: PYBCAST_TEST_NO_FUSE=1" "$SCRATCH/out" ||
+  fail "no-FUSE: the report does not say why: $(cat "$SCRATCH/out")"
+[ -f "$PYTHON_MPI_CHROOT"/pybcast-*/vnode-1/cache/*/lib/python3/dist-packages/numpy/__init__.py ] ||
+  fail "no-FUSE: numpy not extracted on vnode 1"
+echo "ok: image bundle, reproducible; mounted on 2 virtual nodes cold and warm as the tar bundles; extracted without FUSE"

@@ -1,0 +1,69 @@
+#!/bin/bash
+# Image bundles (issue 29) when things go wrong: a damaged image (a flipped
+# bit, a cut) is refused on every rank with one message and nothing is
+# published; a job step whose node leader is killed with SIGKILL leaves no
+# mount and no squashfuse_ll behind, and the next step mounts again. Two
+# image bundles in one job are refused with what to do instead.
+. "$(dirname "$0")/../lib/mpi.sh"
+command -v tar2sqfs >/dev/null && command -v squashfuse_ll >/dev/null ||
+  skip "squashfs-tools-ng and squashfuse are not installed"
+"$PYBCAST" pack python --python /usr/bin/python3 --format squashfs -o "$PKGROOT/python.sqfs" 2>/dev/null
+export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT PYBCAST_VIRTUAL_NODES=2
+size=$(stat -c %s "$PKGROOT/python.sqfs")
+
+cp "$PKGROOT/python.sqfs" "$PKGROOT/flipped.sqfs"
+at=$((size / 2))
+byte=$(od -An -tu1 -j "$at" -N1 "$PKGROOT/flipped.sqfs" | tr -d ' ')
+printf "$(printf '\\%03o' $((byte ^ 1)))" | dd of="$PKGROOT/flipped.sqfs" bs=1 seek="$at" conv=notrunc status=none
+head -c $((size - 4096)) "$PKGROOT/python.sqfs" >"$PKGROOT/cut.sqfs"
+for bad in flipped cut; do
+  PYTHON_MPI_PACKAGES=$bad.sqfs run_mpi 4 "$PYTHON_MPI" -c "print('ran')"
+  case $bad in
+    flipped) expect_failure_everywhere 4 "bundle '$bad.sqfs': image is damaged: its content hash is" ;;
+    cut) expect_failure_everywhere 4 "bundle '$bad.sqfs': image has no pybcast trailer at its end" ;;
+  esac
+  grep -q "^ran" "$SCRATCH/out" && fail "$bad: Python ran"
+  expect_clean_cache
+  [ -z "$(find "$CHROOT" -path "*/images/*" 2>/dev/null)" ] || fail "$bad: an image entry was published"
+done
+
+# One image per job for now: an image beside another bundle is refused, saying what to do.
+cp "$PKGROOT/python.sqfs" "$PKGROOT/other.sqfs"
+PYTHON_MPI_PACKAGES=python.sqfs:other.sqfs run_mpi 4 "$PYTHON_MPI" -c "print('ran')"
+expect_failure_everywhere 4 "is an image: an image must be the only bundle of a job for now"
+grep -q "pybcast pack image BUNDLE" "$SCRATCH/out" || fail "the error does not say how: $(cat "$SCRATCH/out")"
+expect_clean_cache
+
+# SIGKILL of the leader of virtual node 1 (rank 2) while every rank runs.
+export PYTHON_MPI_PACKAGES=python.sqfs
+launch_cmd 4
+timeout -k 10 60 "${LAUNCH[@]}" "$PYTHON_MPI" -c "import time; print('up', flush=True); time.sleep(60)" \
+  >"$SCRATCH/killed.out" 2>&1 &
+job=$!
+for _ in $(seq 200); do
+  [ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 2 ] && break
+  sleep 0.1
+done
+[ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 2 ] || fail "not mounted on both nodes: $(cat "$SCRATCH/killed.out")"
+# This test's ranks only: other tests may run python-mpi on the machine at the same time.
+my_ranks() {
+  local p
+  for p in $(pgrep -f -- "$PYTHON_MPI" || true); do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "PYTHON_MPI_CHROOT=$CHROOT" && echo "$p"
+  done
+  return 0
+}
+leader=$(pid_of_rank 2 $(my_ranks))
+[ -n "$leader" ] || fail "rank 2 not found"
+kill -KILL "$leader"
+wait "$job" || true
+for _ in $(seq 50); do
+  [ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 0 ] && ! pgrep -f "squashfuse_ll.*$CHROOT" >/dev/null && break
+  sleep 0.1
+done
+[ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 0 ] || fail "a mount is left: $(grep " $CHROOT" /proc/self/mountinfo)"
+! pgrep -af "squashfuse_ll.*$CHROOT" || fail "a squashfuse_ll server is left"
+run_mpi 4 "$PYTHON_MPI" -c "import sys; print('again', sys.prefix)"
+[ "$STATUS" -eq 0 ] || fail "the next step failed: $(cat "$SCRATCH/out")"
+[ "$(count_matches "again $CHROOT")" -eq 4 ] || fail "the next step did not run everywhere: $(cat "$SCRATCH/out")"
+echo "ok: damaged images refused on every rank; SIGKILL leaves no mount or server; the next step mounts again"
