@@ -16,12 +16,12 @@
 #include "archive/squashfs_image.h"
 #include "bundle/metadata_layout.h"
 #include "pack/bundle_reader.h"
-#include "pack/output_file.h"
 #include "tree/file_set.h"
 #include "util/cores.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/io.h"
+#include "util/output_file.h"
 #include "util/spawned_child.h"
 
 namespace pybcast {
