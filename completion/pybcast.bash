@@ -6,7 +6,7 @@
 # or, for stage and --packages, relative to the package root.
 
 _pybcast_stage_flags='-h --help --packages --chroot --pkgroot --report --trace --virtual-nodes --chunk-size --extract-threads --verify-cache --cache-max --lock-timeout'
-_pybcast_pack_flags='-h --help --output -o --name --exclude --no-default-excludes --compile --no-compile --format --level --threads --python'
+_pybcast_pack_flags='-h --help --output -o --name --exclude --no-default-excludes --compile --no-compile --format --level --block-size --threads --python'
 
 # Bundle files under directory $1 (relative to it) matching the prefix $2.
 _pybcast_bundles() {
@@ -56,7 +56,7 @@ _pybcast() {
       COMPREPLY=($(compgen -d -- "$cur"))
       return
       ;;
-    -o | --output | --trace | --script | --audit-json | --with)
+    -o | --output | --trace | --script | --audit-json | --with | --caches | --save-caches)
       COMPREPLY=($(compgen -f -- "$cur"))
       return
       ;;
@@ -65,7 +65,7 @@ _pybcast() {
       return
       ;;
     --format)
-      COMPREPLY=($(compgen -W 'tar.zst tar.gz tar' -- "$cur"))
+      COMPREPLY=($(compgen -W 'tar.zst tar.gz tar squashfs' -- "$cur"))
       return
       ;;
     --keep)
@@ -76,7 +76,7 @@ _pybcast() {
       _pybcast_bundles "$(_pybcast_flag_value --pkgroot PYTHON_MPI_PKGROOT)" "$cur"
       return
       ;;
-    --virtual-nodes | --chunk-size | --extract-threads | --cache-max | --lock-timeout | --name | --exclude | --level | --threads | \
+    --virtual-nodes | --chunk-size | --extract-threads | --cache-max | --lock-timeout | --name | --exclude | --level | --block-size | --threads | \
       --older-than | --max-size)
       return
       ;;
@@ -88,7 +88,7 @@ _pybcast() {
       flags="$_pybcast_stage_flags --print-env"
       ;;
     run)
-      flags="$_pybcast_stage_flags --no-abort-on-error --cleanup --keep-pythonhome --audit --audit-json --stage-script-dir"
+      flags="$_pybcast_stage_flags --no-abort-on-error --cleanup --keep-pythonhome --audit --audit-json --stage-script-dir --caches --save-caches"
       ;;
     inspect)
       flags='-h --help --json --files --verify --check-import --with --python'
@@ -103,12 +103,12 @@ _pybcast() {
     pack)
       for ((i = 2; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-          python | dist | dir | env | pip | --from-run) sub=${COMP_WORDS[i]} && break ;;
+          python | dist | dir | env | pip | image | --from-run) sub=${COMP_WORDS[i]} && break ;;
         esac
       done
       case $sub in
         '')
-          COMPREPLY=($(compgen -W 'python dist dir env pip --from-run --help' -- "$cur"))
+          COMPREPLY=($(compgen -W 'python dist dir env pip image --from-run --help' -- "$cur"))
           return
           ;;
         python) flags="$_pybcast_pack_flags --keep --no-headers" ;;
@@ -118,6 +118,10 @@ _pybcast() {
           [[ $cur != -* ]] && COMPREPLY=($(compgen -d -- "$cur"))
           ;;
         pip) flags=$_pybcast_pack_flags ;;
+        image)
+          flags='-h --help --output -o --level --threads --block-size'
+          [[ $cur != -* ]] && COMPREPLY=($(compgen -f -- "$cur"))
+          ;;
         --from-run) flags="$_pybcast_pack_flags --from-run --with-python --" ;;
       esac
       ;;

@@ -41,7 +41,9 @@ echo "== ctest -L installed in $tests (PYBCAST_TEST_BIN_DIR=/usr/bin)"
 rm -rf "$tests"
 cmake -S "$src" -B "$tests" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPYBCAST_TEST_BIN_DIR=/usr/bin \
   >"$build/ci-package-configure.log" 2>&1 || { tail -30 "$build/ci-package-configure.log"; exit 1; }
-ctest --test-dir "$tests" -L '^installed$' --no-tests=error --output-on-failure 2>&1 | tee "$build/ci-package-ctest.log"
+# -j 2 (2026-12-07, CI time): these are e2e tests of their own scratch dirs, which the
+# suite already runs two at a time.
+ctest --test-dir "$tests" -L '^installed$' -j 2 --no-tests=error --output-on-failure 2>&1 | tee "$build/ci-package-ctest.log"
 if grep -q 'The following tests did not run' "$build/ci-package-ctest.log"; then
   echo "FAIL: tests were skipped against the package (see above)"
   exit 1

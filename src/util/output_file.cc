@@ -19,8 +19,8 @@ namespace {
 /// The one temporary file a signal handler must remove (pack writes one
 /// bundle per process).
 char g_temp[PATH_MAX];
-struct sigaction g_previous[3];
-constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction g_previous_actions[3];
+constexpr int kFatalSignals[3] = {SIGINT, SIGTERM, SIGHUP};
 
 extern "C" void remove_temp_and_die(int sig) {
   if (g_temp[0] != '\0') ::unlink(g_temp);
@@ -32,11 +32,11 @@ void install_handlers(const std::string& temp) {
   std::strncpy(g_temp, temp.c_str(), sizeof g_temp - 1);
   struct sigaction action {};
   action.sa_handler = remove_temp_and_die;
-  for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &action, &g_previous[i]);
+  for (int i = 0; i < 3; ++i) ::sigaction(kFatalSignals[i], &action, &g_previous_actions[i]);
 }
 
 void remove_handlers() {
-  for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &g_previous[i], nullptr);
+  for (int i = 0; i < 3; ++i) ::sigaction(kFatalSignals[i], &g_previous_actions[i], nullptr);
   g_temp[0] = '\0';
 }
 

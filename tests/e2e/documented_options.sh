@@ -30,6 +30,8 @@ export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT PYTHON_MPI_PACKAGES
 for flag in $(cat python_mpi.flags); do
   args=("$flag")
   [ "$flag" != --audit-json ] || args+=("$SCRATCH/audit.json")
+  [ "$flag" != --caches ] || args+=("$SCRATCH/no-caches-yet.tar.zst")
+  [ "$flag" != --save-caches ] || args+=("$SCRATCH/saved-caches.tar.zst")
   run_mpi 1 "$PYTHON_MPI" "${args[@]}" -c 'print("FLAG-RAN")'
   [ "$STATUS" -eq 0 ] && [ "$(count_matches FLAG-RAN)" -eq 1 ] || fail "python-mpi ${args[*]} -c ...: status $STATUS: $(tail -5 "$SCRATCH/out")"
 done

@@ -66,6 +66,8 @@ for h in 0 1 2 3; do
 done
 [ "$(warm | grep -c "fonts False")" -eq 8 ] || fail "job 1: a fresh node had a font cache: $(warm)"
 expect_out "saved the runtime caches to $saved"
+grep -qE "cache numba: gained [0-9]+ files? \(.*\) during the job on 4 of 4 nodes, saved" "$SCRATCH/out" ||
+  fail "--report does not say what numba's cache gained on the 4 nodes: $(cat "$SCRATCH/out")"
 listing=$(zstd -dc "$saved" | tar -tf -) || fail "the saved bundle is not a tar.zst"
 for f in common f0 f1 f2 f3; do
   grep -qE "^\.pybcast/caches/numba/.*job\.$f-[0-9]+\.py3[0-9]+\.nbi$" <<<"$listing" ||
