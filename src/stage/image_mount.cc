@@ -70,7 +70,7 @@ ImageMount::ImageMount(const std::string& image, int cache_fd, const std::string
     fail("{} is not a directory of ours; refusing to mount there", mountpoint);
   server_ = std::make_unique<SpawnedChild>(
       std::vector<std::string>{"squashfuse_ll", "-f", "-o", "ro,auto_unmount", image, mountpoint},
-      SpawnOptions{SpawnOptions::Pipe::kNone, true});
+      SpawnOptions{SpawnOptions::Pipe::kNone, true, true});
   for (;;) {
     if (std::optional<SpawnedExit> exit = server_->poll())
       fail("cannot mount {} at {}: {}", image, mountpoint, describe_exit("squashfuse_ll", *exit));

@@ -47,6 +47,7 @@ SpawnedChild::SpawnedChild(const std::vector<std::string>& argv, const SpawnOpti
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
     }
+    if (options.own_session) ::setsid();
     ::dup2(child_in, 0);
     ::dup2(child_out, 1);
     ::dup2(err_.get(), 2);

@@ -21,6 +21,10 @@ struct SpawnOptions {
   /// Killed (SIGKILL) when the thread that spawned it dies, whatever the
   /// cause: a server must not outlive the process it serves.
   bool die_with_parent = false;
+  /// In a session of its own (setsid), so that a launcher killing the job's
+  /// process group does not kill it, nor the helpers it starts, before they
+  /// have cleaned up (fusermount3's auto_unmount).
+  bool own_session = false;
 };
 
 struct SpawnedExit {
