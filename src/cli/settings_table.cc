@@ -419,13 +419,8 @@ std::vector<Setting> make_table() {
                .python_mpi_flag = true,
                .parse = [](const std::string& v, LaunchRequest& r) {
                  r.warm.caches.clear();
-                 for (size_t at = 0; at <= v.size() && !v.empty();) {
-                   size_t end = std::min(v.find(':', at), v.size());
-                   if (end > at)
-                     r.warm.caches.push_back(
-                         std::filesystem::absolute(v.substr(at, end - at)).lexically_normal().string());
-                   at = end + 1;
-                 }
+                 for (const std::string& file : split_list(v))
+                   r.warm.caches.push_back(std::filesystem::absolute(file).lexically_normal().string());
                }});
   carry(
       t.back(), [](auto& r) -> auto& { return r.warm.caches; });
