@@ -24,6 +24,8 @@ class NodeTopology {
   int node_count() const { return node_count_; }
   bool leader() const { return node_rank_ == 0; }
   bool is_virtual() const { return virtual_; }
+  /// This node's group (its leader is member 0).
+  Transport& node() const { return *node_; }
   /// The leaders' group (node_index() is the rank in it); null on other ranks.
   Transport* leaders() const { return leaders_.get(); }
   /// "node 3 (host c042)" or "virtual node 3"; used in messages.

@@ -1,11 +1,14 @@
 #include "cache/cache_gc.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 
+#include "cache/mount_point.h"
 #include "util/error.h"
 #include "util/paths.h"
 
@@ -48,6 +51,25 @@ bool mapped_by_a_process(const std::string& entry) {
   return false;
 }
 
+/// An image bundle's bytes are its image's (never a walk of its mount); a tree's, its files'.
+uint64_t entry_bytes(const StageCache& cache, const std::string& key) {
+  if (cache.open_image_entry(key).valid()) return tree_bytes(cache.image_entry_path(key));
+  return tree_bytes(cache.entry_path(key));
+}
+
+/// Unmounts cache/`name` if its server is gone; true if it was.
+bool clear_dead_mount(const StageCache& cache, const std::string& name) {
+  dev_t cache_dev = io::fstat(cache.cache_dir_fd(), cache.root_path()).st_dev;
+  if (mount_state(cache.cache_dir_fd(), name, cache_dev) != MountState::kDead) return false;
+  lazy_unmount(cache.root_path() + "/" + layout::kCacheDir + "/" + name);
+  return true;
+}
+
+bool mounted(const StageCache& cache, const std::string& name) {
+  dev_t cache_dev = io::fstat(cache.cache_dir_fd(), cache.root_path()).st_dev;
+  return mount_state(cache.cache_dir_fd(), name, cache_dev) == MountState::kLive;
+}
+
 bool removable_now(const StageCache& cache, const std::string& key, CacheLock& lock) {
   lock = cache.lock_file(key);
   return lock.try_exclusive();
@@ -85,8 +107,30 @@ GcResult collect_garbage(const StageCache& cache, const GcPolicy& policy, double
       result.errors.push_back(e.what());
     }
   }
-  for (const auto& key : cache.list_entries())
-    result.entries.push_back({key, tree_bytes(cache.entry_path(key)), now - last_used(cache, key), {}, {}});
+  // Further image slots (cache/<key>.<n>) of ended steps: a dead mount, or a
+  // directory its step did not live to remove. A live one is another step's.
+  for (const auto& name : cache.list_extra_mounts()) {
+    if (policy.dry_run) continue;
+    try {
+      CacheLock picking = cache.mount_lock(*layout::extra_mount_key(name));
+      if (!picking.try_exclusive()) continue;  // a step is mounting there right now
+      bool dead = clear_dead_mount(cache, name);
+      if (mounted(cache, name)) continue;
+      if (::unlinkat(cache.cache_dir_fd(), name.c_str(), AT_REMOVEDIR) == 0 || dead) ++result.stale_mounts_removed;
+    } catch (const Error& e) {
+      result.errors.push_back(e.what());
+    }
+  }
+  for (const auto& key : cache.list_entries()) {
+    // A dead mount at cache/<key> hides the entry from everyone until unmounted.
+    CacheLock lock;
+    if (!policy.dry_run) try {
+        if (removable_now(cache, key, lock) && clear_dead_mount(cache, key)) ++result.stale_mounts_removed;
+      } catch (const Error& e) {
+        result.errors.push_back(e.what());
+      }
+    result.entries.push_back({key, entry_bytes(cache, key), now - last_used(cache, key), {}, {}});
+  }
   // Most recently used first, so a size budget keeps those.
   std::sort(result.entries.begin(), result.entries.end(),
             [](const GcEntry& a, const GcEntry& b) { return a.idle_seconds < b.idle_seconds; });
@@ -99,7 +143,8 @@ GcResult collect_garbage(const StageCache& cache, const GcPolicy& policy, double
       continue;
     }
     CacheLock lock;
-    if (!removable_now(cache, entry.key, lock) || mapped_by_a_process(cache.entry_path(entry.key))) {
+    if (!removable_now(cache, entry.key, lock) || mounted(cache, entry.key) ||
+        mapped_by_a_process(cache.entry_path(entry.key))) {
       entry.outcome = GcEntry::Outcome::kInUse;
       kept_bytes += entry.bytes;
       continue;

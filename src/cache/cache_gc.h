@@ -2,7 +2,8 @@
 // Cache clean-up on one node: `pybcast gc` and the launcher's --cleanup.
 // An entry is removed only under its exclusive lock, so an entry in use (a
 // running job holds the shared lock) is never removed; stale tmp
-// directories of killed jobs go the same way.
+// directories of killed jobs go the same way, and so do image mounts whose
+// server died with its step (cache/mount_point); a live mount is in use.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,9 @@ struct GcResult {
   std::string root;
   std::vector<GcEntry> entries;
   size_t stale_tmp_removed = 0;
+  /// Image mounts whose server is gone (a step killed with its fusermount3
+  /// helper), unmounted; and further slots' directories left behind.
+  size_t stale_mounts_removed = 0;
   std::vector<std::string> errors;  ///< leftovers that could not be removed (gc carries on)
 };
 

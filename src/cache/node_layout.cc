@@ -46,6 +46,22 @@ std::string entry_path(const std::string& user_root, const std::string& key) {
   return fmt::format("{}/{}/{}", user_root, kCacheDir, key);
 }
 
+std::string image_mount_name(const std::string& key, int slot) {
+  return slot == 0 ? key : fmt::format("{}.{}", key, slot);
+}
+
+std::optional<std::string> extra_mount_key(std::string_view name) {
+  size_t dot = name.find('.');
+  if (dot == std::string_view::npos || !is_key(name.substr(0, dot))) return std::nullopt;
+  std::string_view slot = name.substr(dot + 1);
+  if (slot.empty() || slot.size() > 2 || slot[0] == '0' || slot.find_first_not_of("0123456789") != slot.npos ||
+      std::stoi(std::string(slot)) >= kImageMountSlots)
+    return std::nullopt;
+  return std::string(name.substr(0, dot));
+}
+
+std::string mount_lock_name(const std::string& key) { return key + ".mount"; }
+
 std::optional<std::string> path_in_some_entry(const std::string& path) {
   std::vector<std::string> parts;
   for (const auto& part : std::filesystem::path(path).lexically_normal()) parts.push_back(part.string());

@@ -8,10 +8,13 @@
 //                                 inside ours so that no other user can touch it;
 //                                 the same layout as pybcast-<uid>/ below
 //       cache/<key>/              a published merged prefix; for an image bundle, where
-//                                 each job step mounts the image (stage/image_mount)
+//                                 a job step mounts the image (stage/image_mount)
+//       cache/<key>.<n>/          where a further step on the node mounts the same image
+//                                 while the first still runs (n = 1 .. kImageMountSlots-1)
 //       images/<key>/             an image bundle's entry: image.sqfs and .pybcast/stage.json
 //       tmp-<key>-<random>/       an extraction in progress
 //       locks/<key>.lock          flock: exclusive while extracting, shared while in use
+//       locks/<key>.mount         flock: exclusive while a step picks and mounts its slot
 //       pycache/                  PYTHONPYCACHEPREFIX of the launched Python
 //         <user root>/cache/<key>/  the entry's bytecode where that prefix looks (stage/bytecode_mirror)
 //       caches/<name>/            runtime caches (Triton, Numba, ...) of the launched Python
@@ -55,6 +58,16 @@ std::string image_entry_path(const std::string& user_root, const std::string& ke
 /// to that entry ("" for the entry itself); nullopt for any other path. Lets a
 /// later stage recognise what an earlier `stage --print-env` exported.
 std::optional<std::string> path_in_some_entry(const std::string& path);
+/// How many job steps on one node may mount the same image at once: the
+/// first at cache/<key>, the others at cache/<key>.<n>. Each step has its own
+/// mount (and server), so that one step's end never takes another's files.
+inline constexpr int kImageMountSlots = 8;
+/// "<key>" for slot 0, "<key>.<n>" for slot n >= 1.
+std::string image_mount_name(const std::string& key, int slot);
+/// The key of a name image_mount_name() gives for a slot >= 1; nullopt for any other name.
+std::optional<std::string> extra_mount_key(std::string_view name);
+/// "<key>.mount", in locks/.
+std::string mount_lock_name(const std::string& key);
 /// "<key>.lock", in locks/.
 std::string lock_name(const std::string& key);
 std::string lock_path(const std::string& user_root, const std::string& key);

@@ -24,13 +24,12 @@ bool CacheLock::try_exclusive() { return ::flock(fd_.get(), LOCK_EX | LOCK_NB) =
 namespace {
 
 template <typename TryLock>
-void poll_lock(TryLock try_lock, double timeout_seconds, const std::string& shown) {
+void poll_lock(TryLock try_lock, double timeout_seconds, const std::string& shown, std::string_view holder) {
   Stopwatch clock;
   while (!try_lock()) {
     if (errno != EWOULDBLOCK && errno != EINTR) throw_errno("flock " + shown, errno);
     if (clock.seconds() > timeout_seconds)
-      fail("gave up after {:.0f} s waiting for {} (another job on this node is extracting the same bundles)",
-           timeout_seconds, shown);
+      fail("gave up after {:.0f} s waiting for {} ({})", timeout_seconds, shown, holder);
     throw_if_interrupted();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -39,7 +38,13 @@ void poll_lock(TryLock try_lock, double timeout_seconds, const std::string& show
 }  // namespace
 
 void CacheLock::shared_within(double timeout_seconds, const std::string& shown) {
-  poll_lock([this] { return try_shared(); }, timeout_seconds, shown);
+  poll_lock([this] { return try_shared(); }, timeout_seconds, shown,
+            "another job on this node is extracting the same bundles");
+}
+
+void CacheLock::exclusive_within(double timeout_seconds, const std::string& shown) {
+  poll_lock([this] { return try_exclusive(); }, timeout_seconds, shown,
+            "another job step on this node is mounting the same image");
 }
 
 void CacheLock::unlock() {
@@ -146,9 +151,28 @@ CacheLock StageCache::lock_file(const std::string& key) const {
                               layout::lock_path(root_.path, key)));
 }
 
+CacheLock StageCache::mount_lock(const std::string& key) const {
+  return CacheLock(io::openat(locks_.get(), layout::mount_lock_name(key), O_RDWR | O_CREAT | O_NOFOLLOW, 0600,
+                              root_.path + "/" + layout::kLocksDir + "/" + layout::mount_lock_name(key)));
+}
+
 std::vector<std::string> StageCache::list_root() const { return io::list_dir(root_.fd.get(), root_.path); }
 
-std::vector<std::string> StageCache::list_entries() const { return io::list_dir(cache_.get(), root_.path + "/cache"); }
+std::vector<std::string> StageCache::list_entries() const {
+  std::vector<std::string> keys;
+  for (const auto& name : io::list_dir(cache_.get(), root_.path + "/" + layout::kCacheDir))
+    if (!layout::extra_mount_key(name)) keys.push_back(name);
+  for (const auto& name : io::list_dir(images_.get(), root_.path + "/" + layout::kImagesDir))
+    if (std::find(keys.begin(), keys.end(), name) == keys.end()) keys.push_back(name);
+  return keys;
+}
+
+std::vector<std::string> StageCache::list_extra_mounts() const {
+  std::vector<std::string> names;
+  for (const auto& name : io::list_dir(cache_.get(), root_.path + "/" + layout::kCacheDir))
+    if (layout::extra_mount_key(name)) names.push_back(name);
+  return names;
+}
 
 size_t StageCache::remove_stale_tmp(const std::string& key) const {
   size_t removed = 0;

@@ -26,6 +26,8 @@ class CacheLock {
   /// as no job holds the lock exclusively (i.e. is extracting). Throws Error
   /// naming `shown` on timeout.
   void shared_within(double timeout_seconds, const std::string& shown);
+  /// The same for LOCK_EX (the image mount lock: held for a mount's few milliseconds).
+  void exclusive_within(double timeout_seconds, const std::string& shown);
   void unlock();
   bool open() const { return fd_.valid(); }
   /// Marks the entry as used now (the lock file's mtime feeds `pybcast gc`).
@@ -86,6 +88,8 @@ class StageCache {
   /// The directory fd of cache/<key>, or an invalid Fd if there is none (the same checks as has()).
   io::Fd open_entry(const std::string& key) const;
   CacheLock lock_file(const std::string& key) const;
+  /// locks/<key>.mount: held exclusively while a job step picks and mounts its image slot.
+  CacheLock mount_lock(const std::string& key) const;
   /// A new tmp-<key>-<random> directory.
   ExtractionDir make_tmp(const std::string& key) const;
   /// Removes tmp directories of `key` left by killed jobs (and, when the key
@@ -94,7 +98,10 @@ class StageCache {
   size_t remove_stale_tmp(const std::string& key) const;
   /// Names in the user root (for gc).
   std::vector<std::string> list_root() const;
+  /// The entries in cache/ (not further image slots) and in images/ (image bundles'), each once.
   std::vector<std::string> list_entries() const;
+  /// Further image mount slots in cache/ ("<key>.<n>": cache/node_layout).
+  std::vector<std::string> list_extra_mounts() const;
   /// Unpublishes and removes cache/<key> and its bytecode mirror (caller holds the exclusive lock).
   void remove_entry(const std::string& key) const;
   /// The (new, empty) bytecode mirror directory of `key` under pycache/,

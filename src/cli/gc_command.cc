@@ -79,6 +79,8 @@ int run_gc(int argc, char** argv) {
       }
       if (result.stale_tmp_removed)
         fmt::print("{}: removed {} leftover tmp directories\n", result.root, result.stale_tmp_removed);
+      if (result.stale_mounts_removed)
+        fmt::print("{}: removed {} stale image mounts of ended job steps\n", result.root, result.stale_mounts_removed);
       errors.insert(errors.end(), result.errors.begin(), result.errors.end());
     }
     fmt::print("{} {} entries ({}), {} in use kept\n", policy.dry_run ? "would remove" : "removed", removed,

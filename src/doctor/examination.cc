@@ -29,6 +29,7 @@ std::vector<CacheEntryCheck> check_cache_entries(const std::string& chroot) {
     if (!std::filesystem::is_directory(root + "/" + layout::kCacheDir, ec)) continue;
     StageCache cache(open_user_root(where));
     for (const auto& key : cache.list_entries()) {
+      if (cache.open_image_entry(key).valid()) continue;  // an image: one hash, checked by --verify-cache
       CacheEntryCheck check;
       check.path = cache.entry_path(key);
       try {

@@ -98,8 +98,12 @@ int finish_mpi(int status) {
   // Collective too; after the audit, whose counts are the script's alone.
   if (exit_policy.warm != nullptr) status = exit_policy.warm->finish(status);
   if (exit_policy.cleanup) clean_up_entries(status);
-  // A node leader's exit ends its image mount: it waits for the other ranks.
-  if (exit_policy.stage->image) MPI_Barrier(MPI_COMM_WORLD);
+  // A node leader's exit ends its image mount: it waits for the other ranks,
+  // then unmounts (and removes a further slot's directory) itself.
+  if (exit_policy.stage->image) {
+    MPI_Barrier(MPI_COMM_WORLD);
+    exit_policy.stage->mount.reset();
+  }
   MPI_Finalize();
   return status;
 }

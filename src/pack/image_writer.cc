@@ -106,7 +106,7 @@ ImageResult write_image(const std::vector<std::string>& bundles, const std::stri
                                 out.temp_path()};
   ImageResult result;
   {
-    SpawnedChild child(argv, {SpawnOptions::Pipe::kStdin, false});
+    SpawnedChild child(argv, {.pipe = SpawnOptions::Pipe::kStdin});
     std::optional<Error> writing;
     {
       NoSigpipe guard;

@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
 
+#include "cache/mount_point.h"
+#include "cache/stage_cache.h"
 #include "util/child_process.h"
 #include "util/error.h"
 #include "util/interrupt.h"
@@ -27,15 +30,6 @@ std::string path_variable() {
   return path ? path : "";
 }
 
-/// 0: nothing mounted at cache/<key>; 1: a live mount; -1: a dead one (its server gone, ENOTCONN).
-int mount_state(int cache_fd, const std::string& key, dev_t cache_dev) {
-  struct stat st {};
-  if (::fstatat(cache_fd, key.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOTCONN ? -1 : 0;
-  return st.st_dev != cache_dev ? 1 : 0;
-}
-
-void lazy_unmount(const std::string& mountpoint) { run_child({"fusermount3", "-u", "-z", "-q", mountpoint}); }
-
 }  // namespace
 
 std::optional<std::string> fuse_unavailable() {
@@ -50,33 +44,44 @@ std::optional<std::string> fuse_unavailable() {
   return std::nullopt;
 }
 
-ImageMount::ImageMount(const std::string& image, int cache_fd, const std::string& key, const std::string& mountpoint)
-    : mountpoint_(mountpoint) {
+ImageMount::ImageMount(const std::string& image, const StageCache& cache, const std::string& key)
+    : cache_dir_(::fcntl(cache.cache_dir_fd(), F_DUPFD_CLOEXEC, 0)),
+      fusermount_(find_program("fusermount3", path_variable())) {
   Stopwatch clock;
-  dev_t cache_dev = io::fstat(cache_fd, mountpoint).st_dev;
-  int state = mount_state(cache_fd, key, cache_dev);
-  if (state < 0) {  // a killed step's mount that fusermount3 has not removed yet
-    lazy_unmount(mountpoint);
-    state = mount_state(cache_fd, key, cache_dev);
+  if (!cache_dir_.valid()) throw_errno("dup", errno);
+  if (fusermount_.empty()) fail("fusermount3 is not on PATH (Debian: fuse3)");
+  std::string cache_path = cache.root_path() + "/" + layout::kCacheDir;
+  dev_t cache_dev = io::fstat(cache_dir_.get(), cache_path).st_dev;
+  // One step at a time picks a slot and mounts it: two must not mount at one path.
+  CacheLock picking = cache.mount_lock(key);
+  picking.exclusive_within(kMountTimeoutSeconds, cache.root_path() + "/locks/" + layout::mount_lock_name(key));
+  for (int slot = 0; slot < layout::kImageMountSlots && name_.empty(); ++slot) {
+    std::string name = layout::image_mount_name(key, slot);
+    MountState state = mount_state(cache_dir_.get(), name, cache_dev);
+    if (state == MountState::kDead) {  // a killed step's mount that fusermount3 has not removed
+      lazy_unmount(cache_path + "/" + name, fusermount_);
+      state = mount_state(cache_dir_.get(), name, cache_dev);
+    }
+    if (state == MountState::kNone) name_ = name;
   }
-  if (state != 0)
-    fail(
-        "{} is mounted by another job step on this node: two steps using one image bundle on a node at once are "
-        "not supported yet; run them one after the other, or stage the tar bundles",
-        mountpoint);
-  if (::mkdirat(cache_fd, key.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("mkdir " + mountpoint, errno);
+  if (name_.empty())
+    fail("{}/{}: {} job steps on this node mount this image already; wait for one to end, or stage the tar bundles",
+         cache_path, key, layout::kImageMountSlots);
+  mountpoint_ = cache_path + "/" + name_;
+  if (::mkdirat(cache_dir_.get(), name_.c_str(), 0700) != 0 && errno != EEXIST)
+    throw_errno("mkdir " + mountpoint_, errno);
   struct stat st {};
-  if (!io::lstatat(cache_fd, key, st, mountpoint) || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
-    fail("{} is not a directory of ours; refusing to mount there", mountpoint);
+  if (!io::lstatat(cache_dir_.get(), name_, st, mountpoint_) || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+    fail("{} is not a directory of ours; refusing to mount there", mountpoint_);
   server_ = std::make_unique<SpawnedChild>(
-      std::vector<std::string>{"squashfuse_ll", "-f", "-o", "ro,auto_unmount", image, mountpoint},
-      SpawnOptions{SpawnOptions::Pipe::kNone, true, true});
+      std::vector<std::string>{"squashfuse_ll", "-f", "-o", "ro,auto_unmount", image, mountpoint_},
+      SpawnOptions{.pipe = SpawnOptions::Pipe::kNone, .death_signal = SIGTERM, .own_session = true});
   for (;;) {
     if (std::optional<SpawnedExit> exit = server_->poll())
-      fail("cannot mount {} at {}: {}", image, mountpoint, describe_exit("squashfuse_ll", *exit));
-    if (mount_state(cache_fd, key, cache_dev) > 0) break;
+      fail("cannot mount {} at {}: {}", image, mountpoint_, describe_exit("squashfuse_ll", *exit));
+    if (mount_state(cache_dir_.get(), name_, cache_dev) == MountState::kLive) break;
     if (clock.seconds() > kMountTimeoutSeconds)
-      fail("cannot mount {} at {}: squashfuse_ll did not answer within {:.0f} s", image, mountpoint,
+      fail("cannot mount {} at {}: squashfuse_ll did not answer within {:.0f} s", image, mountpoint_,
            kMountTimeoutSeconds);
     throw_if_interrupted();
     std::this_thread::sleep_for(std::chrono::microseconds(500));
@@ -86,11 +91,13 @@ ImageMount::ImageMount(const std::string& image, int cache_fd, const std::string
 
 ImageMount::~ImageMount() {
   try {
-    lazy_unmount(mountpoint_);
+    lazy_unmount(mountpoint_, fusermount_);
   } catch (...) {
     // The server's death below unmounts too (auto_unmount).
   }
   server_.reset();
+  // A further slot's directory goes with its mount; cache/<key> stays with its entry.
+  if (name_.find('.') != std::string::npos) ::unlinkat(cache_dir_.get(), name_.c_str(), AT_REMOVEDIR);
 }
 
 }  // namespace pybcast

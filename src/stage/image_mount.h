@@ -2,18 +2,29 @@
 // A job step's read-only mount of an image entry at the entry's prefix path
 // (cache/<key>), so that sys.prefix and every path look as with an extracted
 // entry. The server is Debian's squashfuse_ll, run in the foreground as a
-// child of the node leader that dies with it (PR_SET_PDEATHSIG: SIGKILL),
-// mounted with `-o auto_unmount`: fusermount3 then unmounts as soon as the
-// server is gone, however the step ended (SIGKILL included). Under Slurm the
-// step's processes are killed at its end, the server with them; nothing is
-// left behind and the image stays in the cache for the next step.
+// child of the node leader, in a session of its own (a launcher killing the
+// job's process group must not kill it before it has unmounted), sent
+// SIGTERM when the leader dies however it dies (PR_SET_PDEATHSIG): it then
+// unmounts itself. `-o auto_unmount` is the second line: fusermount3 unmounts
+// as soon as the server is gone, SIGKILL included. Under Slurm the step's
+// processes get SIGTERM at its end, the server with them; nothing is left
+// behind and the image stays in the cache for the next step.
+//
+// Each step has its own mount: a step that starts while another on the node
+// still mounts the same image takes the next slot, cache/<key>.<n>
+// (cache/node_layout.h), whose path is then its prefix. A shared mount would
+// vanish with the step that made it (Slurm kills a step's processes at its
+// end) under the feet of the other.
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "util/io.h"
+
 namespace pybcast {
 
 class SpawnedChild;
+class StageCache;
 
 /// Why this node cannot mount images, in one line; nullopt if it can:
 /// /dev/fuse cannot be opened read-write, or fusermount3 or squashfuse_ll is
@@ -22,19 +33,24 @@ std::optional<std::string> fuse_unavailable();
 
 class ImageMount {
  public:
-  /// Mounts `image` at `cache_fd`/`key` (shown as `mountpoint`), creating the
-  /// directory if needed, and waits until the mount answers. Throws Error: the
-  /// mount point is in use by another job step on this node, or the server
-  /// failed (its message).
-  ImageMount(const std::string& image, int cache_fd, const std::string& key, const std::string& mountpoint);
-  /// Unmounts (fusermount3 -u) and stops the server.
+  /// Mounts `image` at the first free slot of `key` in `cache` (creating the
+  /// directory if needed; a dead mount of a killed step is cleared first)
+  /// and waits until the mount answers. Throws Error: every slot is in use,
+  /// or the server failed (its message).
+  ImageMount(const std::string& image, const StageCache& cache, const std::string& key);
+  /// Unmounts (fusermount3 -u), stops the server, removes a slot's directory.
   ~ImageMount();
   ImageMount(const ImageMount&) = delete;
   ImageMount& operator=(const ImageMount&) = delete;
 
-  double seconds() const { return seconds_; }  ///< from start to the first answer
+  const std::string& name() const { return name_; }              ///< "<key>" or "<key>.<n>", in cache/
+  const std::string& mountpoint() const { return mountpoint_; }  ///< the prefix
+  double seconds() const { return seconds_; }                    ///< from start to the first answer
 
  private:
+  io::Fd cache_dir_;        ///< cache/, ours: the StageCache that gave it may be gone by our end
+  std::string fusermount_;  ///< resolved at mount time: PATH then becomes the staged Python's
+  std::string name_;
   std::string mountpoint_;
   std::unique_ptr<SpawnedChild> server_;
   double seconds_ = 0;

@@ -72,6 +72,7 @@ class Stager {
   std::optional<Extraction> receive_image(Transport& stream);
   std::optional<Extraction> extract_image(ExtractionDir& image_dir);
   void mount_image();
+  void share_mount_name();
   void publish(std::optional<Extraction> extraction);
   void wait_for_other_job();
   bool any_node_pending();
@@ -98,6 +99,7 @@ class Stager {
   bool mount_here_ = false;              // leaders: this node mounts the image bundle
   std::optional<std::string> no_mount_;  // leaders: why an image bundle is extracted here
   std::shared_ptr<ImageMount> mount_;    // leaders that mounted
+  std::string mount_name_;               // image bundles: the node's slot in cache/
 };
 
 void Stager::agree(bool with_location) {
@@ -304,7 +306,7 @@ std::optional<Extraction> Stager::extract_image(ExtractionDir& image_dir) {
     options.threads = extract_threads();
     options.dir_fds = fds_.dir_cache;
     options.queued_files = fds_.queued_bodies;
-    SpawnedChild child({"sqfs2tar", "--no-skip", "--no-xattr", image}, {SpawnOptions::Pipe::kStdout, false});
+    SpawnedChild child({"sqfs2tar", "--no-skip", "--no-xattr", image}, {.pipe = SpawnOptions::Pipe::kStdout});
     {
       StreamExtractor extractor(
           tmp->fd(), plan_.names, status_, [&pool](std::byte* b) { pool.release(b); }, options);
@@ -340,8 +342,15 @@ void Stager::mount_image() {
   PhaseTimer timer(sample_, kPublish, clock_);
   guarded([&] {
     std::string image = cache_->image_entry_path(plan_.key) + "/" + layout::kImageFile;
-    mount_ = std::make_shared<ImageMount>(image, cache_->cache_dir_fd(), plan_.key, cache_->entry_path(plan_.key));
+    mount_ = std::make_shared<ImageMount>(image, *cache_, plan_.key);
   });
+}
+
+void Stager::share_mount_name() {
+  // The leader's slot (cache/<key> or, beside another step's mount, cache/<key>.<n>) is the node's prefix.
+  mount_name_ = topology_.node().bcast_string(0, mount_ ? mount_->name() : plan_.key);
+  if (layout::image_mount_name(plan_.key, 0) != mount_name_ && !layout::extra_mount_key(mount_name_))
+    fail("rank {}: its node leader mounted the image at an unknown slot '{}'", topology_.world_rank(), mount_name_);
 }
 
 void Stager::publish(std::optional<Extraction> extraction) {
@@ -439,7 +448,7 @@ void Stager::finish(StageOutcome& outcome) {
   outcome.key = plan_.key;
   outcome.bundle_names = plan_.names;
   outcome.node_root = node_root_;
-  outcome.prefix = layout::entry_path(layout::user_root(node_root_), plan_.key);
+  outcome.prefix = layout::entry_path(layout::user_root(node_root_), mount_name_.empty() ? plan_.key : mount_name_);
   outcome.usage_lock = std::move(lock_);  // shared: `pybcast gc` leaves the entry alone while we run
   outcome.image = plan_.is_image();
   outcome.mount = mount_;
@@ -490,6 +499,7 @@ StageOutcome Stager::run() {
   if (plan_.is_image()) {
     mount_image();
     agree(true);
+    share_mount_name();
   }
   StageOutcome outcome;
   finish(outcome);

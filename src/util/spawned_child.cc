@@ -43,8 +43,8 @@ SpawnedChild::SpawnedChild(const std::vector<std::string>& argv, const SpawnOpti
   pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork", errno);
   if (pid == 0) {
-    if (options.die_with_parent) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (options.death_signal != 0) {
+      ::prctl(PR_SET_PDEATHSIG, options.death_signal);
       if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
     }
     if (options.own_session) ::setsid();

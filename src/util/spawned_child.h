@@ -18,9 +18,9 @@ namespace pybcast {
 struct SpawnOptions {
   enum class Pipe { kNone, kStdin, kStdout };
   Pipe pipe = Pipe::kNone;  ///< which of its standard streams is our pipe (the other is /dev/null)
-  /// Killed (SIGKILL) when the thread that spawned it dies, whatever the
-  /// cause: a server must not outlive the process it serves.
-  bool die_with_parent = false;
+  /// Sent this signal (0: none) when the thread that spawned it dies,
+  /// whatever the cause: a server must not outlive the process it serves.
+  int death_signal = 0;
   /// In a session of its own (setsid), so that a launcher killing the job's
   /// process group does not kill it, nor the helpers it starts, before they
   /// have cleaned up (fusermount3's auto_unmount).

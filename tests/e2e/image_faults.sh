@@ -1,9 +1,13 @@
 #!/bin/bash
 # Image bundles (issue 29) when things go wrong: a damaged image (a flipped
 # bit, a cut) is refused on every rank with one message and nothing is
-# published; a job step whose node leader is killed with SIGKILL leaves no
-# mount and no squashfuse_ll behind, and the next step mounts again. Two
-# image bundles in one job are refused with what to do instead.
+# published; a second job step started while another runs from the same
+# image on the same nodes mounts its own copy (cache/<key>.1) and leaves the
+# first's alone; a job step whose node leader is killed with SIGKILL leaves
+# no mount and no squashfuse_ll behind, and the next step mounts again; a
+# dead mount (its server killed without its helper) is cleared by
+# `pybcast gc`. Two image bundles in one job are refused with what to do
+# instead.
 . "$(dirname "$0")/../lib/mpi.sh"
 command -v tar2sqfs >/dev/null && command -v squashfuse_ll >/dev/null ||
   skip "squashfs-tools-ng and squashfuse are not installed"
@@ -45,6 +49,14 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 [ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 2 ] || fail "not mounted on both nodes: $(cat "$SCRATCH/killed.out")"
+# A second step on the same nodes while the first runs: its own mount, at the next slot.
+run_mpi 4 "$PYTHON_MPI" -c "import sys, os; print('second', sys.prefix, os.path.ismount(sys.prefix))"
+[ "$STATUS" -eq 0 ] || fail "a second concurrent step failed: $(cat "$SCRATCH/out")"
+[ "$(count_matches "second $CHROOT/pybcast-[0-9]+/vnode-[01]/cache/[0-9a-f]{32}\.1 True")" -eq 4 ] ||
+  fail "the second step did not run from its own mount at slot 1: $(cat "$SCRATCH/out")"
+[ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 2 ] ||
+  fail "the first step's mounts did not survive the second's end: $(grep " $CHROOT" /proc/self/mountinfo)"
+[ -z "$(find "$CHROOT" -maxdepth 4 -name "*.1" 2>/dev/null)" ] || fail "slot directories left: $(find "$CHROOT" -name "*.1")"
 # This test's ranks only: other tests may run python-mpi on the machine at the same time.
 my_ranks() {
   local p
@@ -66,4 +78,31 @@ done
 run_mpi 4 "$PYTHON_MPI" -c "import sys; print('again', sys.prefix)"
 [ "$STATUS" -eq 0 ] || fail "the next step failed: $(cat "$SCRATCH/out")"
 [ "$(count_matches "again $CHROOT")" -eq 4 ] || fail "the next step did not run everywhere: $(cat "$SCRATCH/out")"
-echo "ok: damaged images refused on every rank; SIGKILL leaves no mount or server; the next step mounts again"
+
+# A dead mount: a server killed together with fusermount3's auto_unmount helper (as a
+# step's cgroup may be killed whole) leaves the mount point answering ENOTCONN. gc clears
+# it, at cache/<key> and at a further slot, and the next step runs.
+root0=$(echo "$CHROOT"/pybcast-*/vnode-0)
+key=$(basename "$(echo "$root0"/images/*)")
+for slot in "$key" "$key.3"; do
+  mkdir -p "$root0/cache/$slot"
+  squashfuse_ll -f "$root0/images/$key/image.sqfs" "$root0/cache/$slot" &
+  server=$!
+  for _ in $(seq 100); do mountpoint -q "$root0/cache/$slot" && break; sleep 0.05; done
+  kill -KILL "$server"
+  wait "$server" 2>/dev/null || true
+done
+stat "$root0/cache/$key" >"$SCRATCH/stat.out" 2>&1 || true
+grep -q "Transport endpoint is not connected" "$SCRATCH/stat.out" || fail "no dead mount was made: $(cat "$SCRATCH/stat.out")"
+"$PYBCAST" gc --chroot "$CHROOT" --older-than 365d >"$SCRATCH/gc.out" 2>&1 || fail "gc failed: $(cat "$SCRATCH/gc.out")"
+grep -q "removed 2 stale image mounts" "$SCRATCH/gc.out" || fail "gc did not clear the dead mounts: $(cat "$SCRATCH/gc.out")"
+[ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 0 ] || fail "a mount is left after gc: $(grep " $CHROOT" /proc/self/mountinfo)"
+[ ! -e "$root0/cache/$key.3" ] || fail "gc left the dead slot's directory"
+[ -f "$root0/images/$key/image.sqfs" ] || fail "gc --older-than 365d removed the image"
+run_mpi 4 "$PYTHON_MPI" -c "import sys; print('after gc', sys.prefix)"
+[ "$(count_matches "after gc $CHROOT/pybcast-[0-9]+/vnode-[01]/cache/[0-9a-f]{32}$")" -eq 4 ] ||
+  fail "the step after gc did not run everywhere: $(cat "$SCRATCH/out")"
+"$PYBCAST" gc --chroot "$CHROOT" --all >"$SCRATCH/gc.out" 2>&1 || fail "gc --all failed: $(cat "$SCRATCH/gc.out")"
+[ -z "$(find "$CHROOT" -name image.sqfs)" ] || fail "gc --all left an image: $(find "$CHROOT" -name image.sqfs)"
+echo "ok: damaged images refused on every rank; a concurrent step mounts its own slot; SIGKILL leaves no mount or" \
+  "server; the next step mounts again; gc clears dead mounts and removes images"

@@ -8,9 +8,11 @@
 #include <string>
 
 #include "cache/cache_gc.h"
+#include "cache/node_layout.h"
 #include "cache/stage_cache.h"
 #include "test_dir.h"
 #include "util/error.h"
+#include "util/io.h"
 
 namespace pybcast {
 namespace {
@@ -88,6 +90,33 @@ TEST(CacheGc, EntryInUseIsNeverRemovedAndDryRunRemovesNothing) {
   EXPECT_FALSE(cache.has("idle"));
   job.unlock();
   EXPECT_EQ(outcomes(collect_garbage(cache, policy, kNow))["used"], GcEntry::Outcome::kRemoved);
+}
+
+TEST(CacheGc, AnImageEntryCountsItsImageAndAnEndedStepsSlotGoes) {
+  TestDir dir;
+  StageCache cache(open_user_root({dir.path()}));
+  const std::string key(32, 'a');
+  ExtractionDir tmp = cache.make_tmp(key);
+  io::Fd image(openat(tmp.fd(), layout::kImageFile, O_WRONLY | O_CREAT | O_EXCL, 0600));
+  ASSERT_TRUE(image.valid());
+  ASSERT_EQ(::ftruncate(image.get(), 5000), 0);
+  cache.publish_image(tmp, key);  // images/<key> only: no mount point made yet
+  // A further step's slot directory, left by a step that was killed.
+  ASSERT_EQ(mkdirat(cache.cache_dir_fd(), (key + ".2").c_str(), 0700), 0);
+  EXPECT_EQ(cache.list_extra_mounts(), (std::vector<std::string>{key + ".2"}));
+  GcPolicy keep;
+  keep.older_than_seconds = 1e12;
+  GcResult result = collect_garbage(cache, keep, kNow);
+  ASSERT_EQ(result.entries.size(), 1u);  // the slot is not an entry
+  EXPECT_EQ(result.entries[0].key, key);
+  EXPECT_EQ(result.entries[0].bytes, 5000u);
+  EXPECT_EQ(result.entries[0].outcome, GcEntry::Outcome::kKept);
+  EXPECT_EQ(result.stale_mounts_removed, 1u);
+  EXPECT_TRUE(cache.list_extra_mounts().empty());
+  GcPolicy all;
+  all.all = true;
+  EXPECT_EQ(outcomes(collect_garbage(cache, all, kNow))[key], GcEntry::Outcome::kRemoved);
+  EXPECT_FALSE(cache.open_image_entry(key).valid());
 }
 
 TEST(CacheGc, DurationsAndTheirErrors) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #include "cache/node_layout.h"
 
@@ -53,6 +54,20 @@ TEST(NodeLayout, TmpNamesCarryTheirKey) {
   EXPECT_EQ(layout::tmp_key("tmp-short-1234"), std::nullopt);
   EXPECT_EQ(layout::tmp_key("cache"), std::nullopt);
   EXPECT_EQ(layout::tmp_key("tmp-0123456789ABCDEF0123456789abcdef-1"), std::nullopt);
+}
+
+TEST(NodeLayout, FurtherImageSlotsCarryTheirKey) {
+  EXPECT_EQ(layout::image_mount_name(kKey, 0), kKey);
+  EXPECT_EQ(layout::image_mount_name(kKey, 3), kKey + ".3");
+  for (int slot = 1; slot < layout::kImageMountSlots; ++slot)
+    EXPECT_EQ(layout::extra_mount_key(layout::image_mount_name(kKey, slot)), kKey);
+  EXPECT_EQ(layout::extra_mount_key(kKey), std::nullopt);  // slot 0 is the entry itself
+  for (const std::string& bad :
+       std::vector<std::string>{kKey + ".", kKey + ".0", kKey + ".01", kKey + ".x", kKey + ".-1", "short.1",
+                                kKey + "." + std::to_string(layout::kImageMountSlots), kKey + ".1.2"})
+    EXPECT_EQ(layout::extra_mount_key(bad), std::nullopt) << bad;
+  EXPECT_EQ(layout::mount_lock_name(kKey), kKey + ".mount");
+  EXPECT_NE(layout::mount_lock_name(kKey), layout::lock_name(kKey));
 }
 
 }  // namespace
