@@ -31,3 +31,23 @@ scratch_cleanup() {
   chmod -R u+rwX "$SCRATCH" 2>/dev/null || true
   rm -rf "$SCRATCH"
 }
+
+# user_without_fuse DIR: sets NO_FUSE_USER to a command prefix that runs its
+# arguments as user nobody (HOME=DIR) in a private mount namespace where
+# /dev/fuse is a root-owned mode-000 file: a real user without FUSE access,
+# whatever this machine's /dev/fuse allows (issue 29). Needs root, unshare
+# and setpriv; returns 1 (NO_FUSE_USER empty) where they are missing.
+user_without_fuse() {
+  NO_FUSE_USER=""
+  [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v setpriv >/dev/null || return 1
+  local deny=$1/no-fuse-device
+  : >"$deny" && chmod 000 "$deny"
+  cat >"$1/no-fuse-user" <<SCRIPT
+#!/bin/sh
+exec unshare --mount --propagation private -- /bin/sh -c \
+  'mount --bind "$deny" /dev/fuse && exec setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="\$0" "\$@"' "$1" "\$@"
+SCRIPT
+  chmod 755 "$1/no-fuse-user"
+  "$1/no-fuse-user" true && ! "$1/no-fuse-user" test -r /dev/fuse -o -w /dev/fuse || return 1
+  NO_FUSE_USER=$1/no-fuse-user
+}
