@@ -43,9 +43,10 @@ class ImageMount {
   ImageMount(const ImageMount&) = delete;
   ImageMount& operator=(const ImageMount&) = delete;
 
-  const std::string& name() const { return name_; }              ///< "<key>" or "<key>.<n>", in cache/
-  const std::string& mountpoint() const { return mountpoint_; }  ///< the prefix
-  double seconds() const { return seconds_; }                    ///< from start to the first answer
+  const std::string& name() const { return name_; }                      ///< "<key>" or "<key>.<n>", in cache/
+  const std::string& mountpoint() const { return mountpoint_; }          ///< the prefix
+  double seconds() const { return seconds_; }                            ///< from start to the first answer
+  double first_access_seconds() const { return first_access_seconds_; }  ///< listing its root, then
 
  private:
   io::Fd cache_dir_;        ///< cache/, ours: the StageCache that gave it may be gone by our end
@@ -54,6 +55,7 @@ class ImageMount {
   std::string mountpoint_;
   std::unique_ptr<SpawnedChild> server_;
   double seconds_ = 0;
+  double first_access_seconds_ = 0;
 };
 
 }  // namespace pybcast

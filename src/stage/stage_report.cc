@@ -156,10 +156,13 @@ std::string format_report(const ReportContext& context, const std::vector<RankSa
     line("  bundle {:<40} {:>10}  {}", r.plan.names[i], format_bytes(static_cast<double>(r.plan.sizes[i])),
          i < r.decoders.size() ? r.decoders[i] : "");
   double compressed = static_cast<double>(r.plan.total_bytes());
-  line("  {} compressed -> {} unpacked (tar stream {}), {} files, {} dirs, {} symlinks, {} hard links",
-       format_bytes(compressed), format_bytes(static_cast<double>(s.bytes)),
-       format_bytes(static_cast<double>(r.tar_bytes)), thousands(s.files), thousands(s.dirs), thousands(s.symlinks),
-       thousands(s.hardlinks));
+  if (context.image_mounted)  // nothing was unpacked: the image is the node's copy
+    line("  {} image, kept compressed on each node and mounted", format_bytes(compressed));
+  else
+    line("  {} compressed -> {} unpacked (tar stream {}), {} files, {} dirs, {} symlinks, {} hard links",
+         format_bytes(compressed), format_bytes(static_cast<double>(s.bytes)),
+         format_bytes(static_cast<double>(r.tar_bytes)), thousands(s.files), thousands(s.dirs), thousands(s.symlinks),
+         thousands(s.hardlinks));
   if (r.bytecode_linked)
     line("  {} .pyc of the bundles linked where PYTHONPYCACHEPREFIX looks: a cold node compiles none of them",
          thousands(r.bytecode_linked));

@@ -92,7 +92,8 @@ struct ReportContext {
   int nodes = 1;
   bool virtual_nodes = false;
   double chunk_size = 0;
-  std::string image;  ///< an image bundle: mounted (and how fast) or extracted (and why), rank 0's node
+  std::string image;           ///< an image bundle: mounted (and how fast) or extracted (and why), rank 0's node
+  bool image_mounted = false;  ///< on rank 0's node: no tree was unpacked
   // The sections after the staging numbers, printed in this order; each is
   // filled by the step that knows it (staging, the launcher, --print-env).
   std::vector<TreeWalkReport> directory_walks;      ///< rank 0's, one per directory bundle

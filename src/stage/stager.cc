@@ -473,10 +473,14 @@ void Stager::finish(StageOutcome& outcome) {
     outcome.context.nodes = topology_.node_count();
     outcome.context.virtual_nodes = topology_.is_virtual();
     outcome.context.chunk_size = static_cast<double>(request_.chunk_size);
+    outcome.context.image_mounted = mount_ != nullptr;
     if (plan_.is_image())
-      outcome.context.image = mount_ ? fmt::format("image mounted at the prefix by squashfuse_ll in {} (rank 0's node)",
-                                                   format_seconds(mount_->seconds()))
-                                     : fmt::format("image extracted on rank 0's node: {}", no_mount_.value_or("?"));
+      outcome.context.image =
+          mount_ ? fmt::format(
+                       "image copied whole to each node (the broadcast phase) and hashed as it arrived; mounted at "
+                       "the prefix by squashfuse_ll in {}, first access (its root listed) {} (rank 0's node)",
+                       format_seconds(mount_->seconds()), format_seconds(mount_->first_access_seconds()))
+                 : fmt::format("image extracted on rank 0's node: {}", no_mount_.value_or("?"));
   }
   agree(true);  // rank 0 may have failed to read its node's record
   outcome.samples = gather_samples(topology_.world(), sample_);
