@@ -198,8 +198,8 @@ one_run() {  # $1: packages
   wend=$(awk '/^BENCH_END/{print $2}' <<<"$warm")
   wstage=$(seconds total <<<"$warm")
   read -r wimport wlater < <(awk '/^BENCH_WARM/{print $2, $3}' <<<"$warm")
-  if [ -z "${first_report_shown:-}" ] && [ "$1" = "$tar_list" ]; then
-    first_report_shown=1
+  if [ ! -e "$chroot_base/report-shown" ] && [ "$1" = "$tar_list" ]; then  # one_run runs in $(...)
+    touch "$chroot_base/report-shown"
     sed -n '/^pybcast stage report/,/^  nodes:/p' <<<"$out" | sed 's/^/    | /' >&2
   fi
   rm -rf "$chroot"
