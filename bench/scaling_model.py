@@ -82,10 +82,9 @@ def image_model(broadcast):
         out = {}
         for name, link in (("", a["link_Bps"]), ("_10gbe", a["slow_link_Bps"])):
             for alg in ("binomial", "tree"):
-                out[f"tar_{alg}{name}"] = M.pybcast_stage(S_tar, S_u, n, link * eff, extract_rate, alg if n > 4 or
-                                                          alg == "tree" else None, **common)
-                out[f"image_{alg}{name}"] = M.image_stage(S_img, n, link * eff, copy_rate, mount_s,
-                                                          alg if n > 4 or alg == "tree" else None, **common)
+                how = None if alg == "binomial" else alg  # libnbc's default: linear to 4 ranks, then binomial
+                out[f"tar_{alg}{name}"] = M.pybcast_stage(S_tar, S_u, n, link * eff, extract_rate, how, **common)
+                out[f"image_{alg}{name}"] = M.image_stage(S_img, n, link * eff, copy_rate, mount_s, how, **common)
         return out
 
     nodes = [1, 10, 100, 1000, 10000]
