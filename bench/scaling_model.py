@@ -3,7 +3,10 @@
 extraction rates and per-metadata-op latency from bench/results/{net_probe.tsv,stage,startup}.json,
 then predict staging and start-up from 1 to 10,000 nodes for an anaconda-size stack
 (1 GiB unpacked) with the stated cluster assumptions (bench/lib/model.py holds the
-formulas). Writes bench/results/scaling.{md,json,png}."""
+formulas). Writes bench/results/scaling.{md,json,png}. Then image mode (issue 29): a 5 GB /
+100k-file environment staged per-file (tar) vs as one image copied and mounted, from the
+constants measured in IMAGE_MEASURED; `--image-only` prints that part alone (it needs none of
+the other benchmarks' results) into bench/results/scaling_image.{md,json}."""
 import argparse
 import json
 import math
@@ -36,6 +39,78 @@ ASSUME = {
     "op_latency_s": 1e-3,             # one metadata op seen by a client, busy server
     "mds_ops_per_s": 50000,           # what a saturated metadata server serves in all
 }
+
+
+# Image mode (issue 29), measured on this machine on 2026-12-07 (2 cores, 1 rank, cold,
+# medians; bench/results/image_bench-big-20261207.txt and extract_cost_bench-20261207.txt):
+# the big stack of `STACK=big bench/image_bench.sh` (Debian's python3.11 + all of
+# /usr/lib/python3/dist-packages) as two tar bundles and as one image.
+IMAGE_MEASURED = {
+    "entries": 31435,                 # 28,279 files, 3,134 dirs, 22 symlinks
+    "unpacked_bytes": 674278869,      # 643 MiB: the sizes in both tar streams
+    "tar_bytes": 13558155 + 171735810,  # python.tar.zst + site.tar.zst (zstd 3, pack's frames)
+    "image_bytes": 194273312,         # pack image, zstd 6, 128K blocks
+    "tar_held_bytes": 675036212,      # du -sbx of the node root after a cold step
+    "image_held_bytes": 194274655,
+    # extract_cost_bench.sh: total = entries * per_entry + unpacked / bytes_per_s, solved from
+    # the big stack (files) and ~1 GB of /usr/lib/x86_64-linux-gnu's big libraries (bytes).
+    "extract_per_entry_s": 1.858e-05,  # 18.6 us
+    "extract_bytes_per_s": 4.7011e+08,  # 448 MiB/s
+    # image_bench.sh (run B, 7 runs): the report's total, cold (read, copy + hash, publish,
+    # mount) and warm (cache hit + mount).
+    "image_cold_stage_s": 0.3861,
+    "image_warm_stage_s": 0.0047,
+}
+IMAGE_TARGET = {"unpacked_bytes": 5e9, "entries": 100_000}
+
+
+def image_model(broadcast):
+    """Staging of IMAGE_TARGET, per-file extraction (tar) vs one image copied and mounted,
+    1 to 10,000 nodes, and what each node holds. Returns (markdown, data)."""
+    m, a, t = IMAGE_MEASURED, ASSUME, IMAGE_TARGET
+    S_u, files = t["unpacked_bytes"], t["entries"]
+    S_tar = S_u * m["tar_bytes"] / m["unpacked_bytes"]
+    S_img = S_u * m["image_bytes"] / m["unpacked_bytes"]
+    extract_rate = S_u / M.extract_seconds(files, S_u, m["extract_per_entry_s"], m["extract_bytes_per_s"])
+    copy_rate = m["image_bytes"] / (m["image_cold_stage_s"] - m["image_warm_stage_s"])
+    mount_s = m["image_warm_stage_s"]
+    common = dict(read_rate=a["read_Bps"], alpha=a["alpha_s"], chunk=a["chunk_bytes"],
+                  per_chunk=broadcast["per_chunk_s"])
+    eff = broadcast["link_efficiency"]
+
+    def row(n):
+        out = {}
+        for name, link in (("", a["link_Bps"]), ("_10gbe", a["slow_link_Bps"])):
+            for alg in ("binomial", "tree"):
+                how = None if alg == "binomial" else alg  # libnbc's default: linear to 4 ranks, then binomial
+                out[f"tar_{alg}{name}"] = M.pybcast_stage(S_tar, S_u, n, link * eff, extract_rate, how, **common)
+                out[f"image_{alg}{name}"] = M.image_stage(S_img, n, link * eff, copy_rate, mount_s, how, **common)
+        return out
+
+    nodes = [1, 10, 100, 1000, 10000]
+    table = {n: row(n) for n in nodes}
+    held_tar = S_u * m["tar_held_bytes"] / m["unpacked_bytes"]
+    rows = [[n, f"{c['tar_binomial']:.2f}", f"{c['image_binomial']:.2f}",
+             f"{c['image_binomial'] / c['tar_binomial']:.2f}", f"{c['tar_tree']:.2f}", f"{c['image_tree']:.2f}",
+             f"{c['image_tree'] / c['tar_tree']:.2f}", f"{c['tar_binomial_10gbe']:.2f}",
+             f"{c['image_binomial_10gbe']:.2f}"] for n, c in table.items()]
+    text = (f"### Image mode: {S_u / 1e9:.0f} GB / {files:,} files, tar (per-file extraction) vs image "
+            f"(one copy + mount)\n\n"
+            f"Measured here (1 node): extraction {m['extract_per_entry_s'] * 1e6:.1f} us per entry + "
+            f"{m['extract_bytes_per_s'] / 2**20:.0f} MiB/s unpacked (so {extract_rate / 2**20:.0f} MiB/s for this "
+            f"environment); image copy + hash {copy_rate / 2**20:.0f} MiB/s, mount {mount_s * 1e3:.1f} ms; "
+            f"compressed {S_tar / 1e9:.2f} GB (tar.zst) and {S_img / 1e9:.2f} GB (image) at the big stack's ratios. "
+            f"Assumed: link {a['link_Bps'] / 1e9:.0f} GB/s (and 10 GbE), read {a['read_Bps'] / 1e9:.0f} GB/s, "
+            f"link efficiency {eff:.2f}, per-chunk cost {broadcast['per_chunk_s'] * 1e3:.2f} ms.\n\n")
+    text += B.table(["nodes", "tar s (binomial)", "image s (binomial)", "image/tar", "tar s (pipelined tree)",
+                     "image s (pipelined tree)", "image/tar", "tar s (binomial, 10 GbE)",
+                     "image s (binomial, 10 GbE)"], rows)
+    text += (f"\nHeld in /dev/shm per node: tar {held_tar / 1e9:.2f} GB, image {S_img / 1e9:.2f} GB "
+             f"({S_img / held_tar:.2f}x).\n")
+    data = {"measured": m, "target": t, "extract_Bps": extract_rate, "copy_Bps": copy_rate, "mount_s": mount_s,
+            "tar_bytes": S_tar, "image_bytes": S_img, "held_tar_bytes": held_tar, "held_image_bytes": S_img,
+            "predictions": {str(n): c for n, c in table.items()}}
+    return text, data
 
 
 def load(name):
@@ -99,7 +174,13 @@ def fit_metadata(startup):
 
 
 def main():
-    argparse.ArgumentParser(description=__doc__).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--image-only", action="store_true", help="only image mode (issue 29): needs no results")
+    args = parser.parse_args()
+    if args.image_only:
+        text, data = image_model(fit_broadcast())
+        B.write_results("scaling_image", data, text)
+        return 0
     stage, startup = load("stage"), load("startup")
     if not stage:
         sys.exit("scaling_model: run bench/stage_bench.py first")
@@ -168,8 +249,10 @@ def main():
     text += "\nPublished by the original tool (bcast + tar): " + "; ".join(
         f"{p['nodes']} nodes: {p['bcast_s']:.1f} + {p['tar_s']:.1f} = {p['bcast_s'] + p['tar_s']:.1f} s"
         for p in PUBLISHED) + "\n"
+    image_text, image_data = image_model(fit["broadcast"])
+    text += "\n" + image_text
     B.write_results("scaling", {"assumptions": a, "fit": fit, "published": PUBLISHED,
-                                "predictions": {str(n): c for n, c in table.items()}}, text)
+                                "predictions": {str(n): c for n, c in table.items()}, "image": image_data}, text)
 
     plt = B.pyplot()
     fig, ax = plt.subplots(figsize=(8.5, 5.2))

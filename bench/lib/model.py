@@ -74,3 +74,21 @@ def shared_fs_startup(nodes, ranks_per_node, ops_per_process, op_latency, mds_ra
     cache (as slowfs with its timeouts at 0), 1 with a perfect node cache."""
     clients = nodes * (processes_per_node or ranks_per_node)
     return max(ops_per_process * op_latency, clients * ops_per_process / mds_rate)
+
+
+def extract_seconds(entries, unpacked, per_entry, bytes_rate):
+    """Per-file extraction into /dev/shm (issue 29's image-mode model): every entry costs
+    per_entry seconds (create, open, write, close, the .pyc mirror's link), every unpacked
+    byte 1 / bytes_rate seconds (decode and copy); fitted by bench/extract_cost_bench.sh."""
+    return entries * per_entry + unpacked / bytes_rate
+
+
+def image_stage(image, nodes, link, copy_rate, mount_s, algorithm=None, read_rate=float("inf"),
+                chunk=4 * MIB, per_chunk=0.0, alpha=0.0):
+    """An image bundle: the same pipelined broadcast of its bytes, each node leader writing
+    them as one sequential file and hashing them as they arrive (copy_rate), then one mount
+    (mount_s, with the publish): read || broadcast || copy, plus filling the pipeline."""
+    algorithm = algorithm or libnbc_default(nodes)
+    net = broadcast_time(image, nodes, link, algorithm, chunk, per_chunk, alpha)
+    fill = min(chunk, image) / read_rate + depth(nodes, algorithm) * (min(chunk, image) / link + alpha)
+    return max(net, image / copy_rate, image / read_rate) + fill + mount_s
