@@ -34,7 +34,9 @@ for run in cold warm; do
   run_mpi 4 "$PYTHON_MPI" "$EXAMPLE"
   [ "$STATUS" -eq 0 ] || fail "$run image run failed: $(cat "$SCRATCH/out")"
   results | diff "$SCRATCH/tar.results" - >/dev/null || fail "$run: results differ from the tar bundles: $(cat "$SCRATCH/out")"
-  grep -q "image mounted at the prefix by squashfuse_ll" "$SCRATCH/out" || fail "$run: not mounted: $(cat "$SCRATCH/out")"
+  grep -qE "image copied whole to each node .*; mounted at the prefix by squashfuse_ll in [0-9.]+ m?s, first access \(its root listed\) [0-9.]+ u?m?s" "$SCRATCH/out" ||
+    fail "$run: not mounted, or the report lacks the copy, mount and first-access times: $(cat "$SCRATCH/out")"
+  grep -q "image, kept compressed on each node and mounted" "$SCRATCH/out" || fail "$run: the report says an image was unpacked"
   for g in 0 1; do
     [ "$(count_matches "rank [0-3]: sys.prefix=$CHROOT/pybcast-[0-9]+/vnode-$g/cache/[0-9a-f]{32}")" -eq 2 ] ||
       fail "$run: vnode $g does not serve 2 ranks from its prefix: $(cat "$SCRATCH/out")"
