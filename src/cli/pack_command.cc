@@ -189,9 +189,14 @@ int run_pack(int argc, char** argv) {
   add_python(pip, f, target_python);
 
   CLI::App* image = app.add_subcommand(
-      "image", "convert tar bundles into one image bundle (squashfs): merged in order, a later bundle winning");
+      "image",
+      "convert tar bundles into one image bundle (squashfs): merged in order, a later bundle winning; or seal one "
+      "squashfs image made elsewhere (mksquashfs, tar2sqfs) as an image bundle");
   std::vector<std::string> image_inputs;
-  image->add_option("bundles", image_inputs, "tar bundles made by pack (or any tar staging accepts)")->required();
+  image
+      ->add_option("bundles", image_inputs,
+                   "tar bundles made by pack (or any tar staging accepts), or one squashfs image")
+      ->required();
   image->add_option("-o,--output", f.options.output, "image bundle to write (.sqfs)")->required();
   image->add_option("--level", f.image.level, "zstd level of the image's blocks (default: 6)");
   image->add_option("--threads", f.image.threads, "compression threads (default: one per core)")

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <optional>
@@ -60,6 +61,49 @@ bool is_image_file(const std::string& path) {
   return ::pread(fd, head, sizeof head, 0) == 4 && is_squashfs(head);
 }
 
+namespace {
+
+/// Whether the file ends with a pybcast image trailer.
+bool has_image_trailer(int fd, uint64_t size) {
+  std::array<std::byte, kImageTrailerBytes> tail{};
+  if (size < kImageTrailerBytes) return false;
+  return io::pread_full(fd, tail, static_cast<off_t>(size - kImageTrailerBytes), "") == tail.size() &&
+         parse_image_trailer(tail).has_value();
+}
+
+/// A squashfs image made elsewhere (mksquashfs, tar2sqfs, a site's image):
+/// copied as it is, with the trailer every node verifies. Its content is not
+/// judged here: mounted, it is read-only, nosuid and nodev, and extracted
+/// (no FUSE) it meets staging's member rules.
+ImageResult seal_image(const std::string& input, const std::string& output) {
+  io::Fd in = io::open(input, O_RDONLY | O_CLOEXEC);
+  uint64_t size = static_cast<uint64_t>(io::fstat(in.get(), input).st_size);
+  if (has_image_trailer(in.get(), size)) fail("{} is an image bundle already", input);
+  std::array<std::byte, kSquashfsSuperblockBytes> head{};
+  std::optional<SquashfsSuperblock> super;
+  if (io::pread_full(in.get(), head, 0, input) == head.size()) super = parse_squashfs_superblock(head);
+  if (!super || super->major != 4)
+    fail("{}: not a squashfs 4.0 image (too short, another version, or a damaged superblock)", input);
+  if (super->bytes_used > size)
+    fail("{}: its superblock says {} bytes used, the file has {}: cut short", input, super->bytes_used, size);
+  OutputFile out(output);
+  StreamHash hash;
+  std::vector<std::byte> block(kBlock);
+  uint64_t at = 0;
+  while (size_t n = io::pread_full(in.get(), block, static_cast<off_t>(at), input)) {
+    hash.update(std::span(block).first(n));
+    io::pwrite_all(out.fd(), std::span(block).first(n), static_cast<off_t>(at), out.temp_path());
+    at += n;
+    if (n < block.size()) break;
+  }
+  if (at != size) fail("{} changed while it was read ({} bytes, then {})", input, size, at);
+  io::pwrite_all(out.fd(), encode_image_trailer({size, hash.digest()}), static_cast<off_t>(size), out.temp_path());
+  out.commit();
+  return ImageResult{size + kImageTrailerBytes, {}};
+}
+
+}  // namespace
+
 ImageResult write_image(const std::vector<std::string>& bundles, const std::string& output,
                         const ImageOptions& options) {
   if (options.level < 1 || options.level > 22) fail("--level {}: squashfs zstd takes 1 to 22", options.level);
@@ -69,8 +113,11 @@ ImageResult write_image(const std::vector<std::string>& bundles, const std::stri
   if (bundles.empty()) fail("pack image: no bundles given");
   std::vector<std::pair<std::string, std::string>> named;
   nlohmann::json record = {{"format", 1}, {"bundles", nlohmann::json::array()}};
+  if (bundles.size() == 1 && is_image_file(bundles[0])) return seal_image(bundles[0], output);
   for (const auto& bundle : bundles) {
-    if (is_image_file(bundle)) fail("{} is an image bundle already", bundle);
+    if (is_image_file(bundle))
+      fail("{} is a squashfs image: `pack image` seals one such image on its own, or makes one image of tar bundles",
+           bundle);
     // A pack-made bundle is checked against its manifest first, as staging would.
     bool has_manifest = true;
     try {

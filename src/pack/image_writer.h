@@ -31,11 +31,11 @@ struct ImageResult {
 };
 
 /// Writes `output` (temporary name, renamed once complete) from the tar
-/// bundles `bundles`, merged in order as staging merges them (a later
-/// bundle wins), each bundle's manifest under .pybcast/bundles/<its file
-/// name>/ and their names in order in .pybcast/image.json (kImageRecord),
-/// which the launcher reads in place of the job's bundle names. Throws Error
-/// naming the bundle or tar2sqfs; the output then does not exist.
+/// bundles `bundles`, or seals a squashfs image made elsewhere (one input,
+/// not yet an image bundle): its bytes and the trailer. From tar bundles: merged in order as staging merges them (a
+/// later bundle wins), each bundle's manifest under .pybcast/bundles/<its file name>/ and their names in order in
+/// .pybcast/image.json (kImageRecord), which the launcher reads in place of the job's bundle names. Throws Error naming
+/// the bundle or tar2sqfs; the output then does not exist.
 ImageResult write_image(const std::vector<std::string>& bundles, const std::string& output,
                         const ImageOptions& options);
 

@@ -7,7 +7,9 @@
 # no mount and no squashfuse_ll behind, and the next step mounts again; a
 # dead mount (its server killed without its helper) is cleared by
 # `pybcast gc`. Two image bundles in one job are refused with what to do
-# instead.
+# instead. The hostile corpus's classes are refused by `pack image`; a
+# hostile image made elsewhere and sealed can write nothing when mounted
+# (read-only, nosuid, nodev) and is refused on every rank when extracted.
 . "$(dirname "$0")/../lib/mpi.sh"
 command -v tar2sqfs >/dev/null && command -v squashfuse_ll >/dev/null ||
   skip "squashfs-tools-ng and squashfuse are not installed"
@@ -37,6 +39,76 @@ PYTHON_MPI_PACKAGES=python.sqfs:other.sqfs run_mpi 4 "$PYTHON_MPI" -c "print('ra
 expect_failure_everywhere 4 "is an image: an image must be the only bundle of a job for now"
 grep -q "pybcast pack image BUNDLE" "$SCRATCH/out" || fail "the error does not say how: $(cat "$SCRATCH/out")"
 expect_clean_cache
+
+# The hostile corpus's classes are refused at pack: no image is written.
+outside=$SCRATCH/outside
+mkdir -p "$outside"
+hostile_tool=$(dirname "$0")/../tools/make_hostile.py
+for kind in dotdot absolute symlink-escape symlink-etc symlink-chain hardlink-outside chardev fifo; do
+  python3 "$hostile_tool" "$kind" "$SCRATCH/$kind.tar.gz" "$outside"
+  if "$PYBCAST" pack image "$SCRATCH/$kind.tar.gz" -o "$SCRATCH/$kind.sqfs" 2>"$SCRATCH/pack.err"; then
+    fail "pack image accepted the hostile bundle $kind"
+  fi
+  grep -q "^pybcast: error: " "$SCRATCH/pack.err" || fail "$kind: no one-line error: $(cat "$SCRATCH/pack.err")"
+  [ ! -e "$SCRATCH/$kind.sqfs" ] || fail "$kind: an image was left behind"
+done
+
+# A hostile image made elsewhere and sealed (pack image of one squashfs file): an absolute
+# symlink out of the tree, a device node, a setuid file beside the Python. Mounted, staging
+# writes nothing but the image, nothing can be written into it (read-only), and its device
+# and setuid bits are dead (nodev, nosuid); extracted (no FUSE), staging's member rules
+# refuse it on every rank. (A symlink in the tree is followed by the job's own code, as
+# with a tar bundle's: it grants nothing the user does not have.)
+sqfs2tar --no-skip "$PKGROOT/python.sqfs" >"$SCRATCH/hostile.tar" 2>/dev/null
+python3 - "$SCRATCH/hostile.tar" "$outside" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "a") as tar:
+    for name, kind, extra in [("escape", tarfile.SYMTYPE, sys.argv[2]), ("dev/null", tarfile.CHRTYPE, None),
+                              ("bin/suid", tarfile.REGTYPE, None)]:
+        info = tarfile.TarInfo(name)
+        info.type = kind
+        if kind == tarfile.SYMTYPE:
+            info.linkname = extra
+        if kind == tarfile.CHRTYPE:
+            info.devmajor, info.devminor, info.mode = 1, 3, 0o666
+        data = b"#!/bin/sh\nid -u\n" if kind == tarfile.REGTYPE else b""
+        if data:
+            info.size, info.mode = len(data), 0o4755
+        tar.addfile(info, io.BytesIO(data) if data else None)
+PY
+tar2sqfs --quiet --force --no-skip "$SCRATCH/hostile-raw.sqfs" <"$SCRATCH/hostile.tar" >/dev/null
+"$PYBCAST" pack image "$SCRATCH/hostile-raw.sqfs" -o "$PKGROOT/hostile.sqfs" 2>"$SCRATCH/pack.err" ||
+  fail "pack image cannot seal a squashfs image: $(cat "$SCRATCH/pack.err")"
+"$PYBCAST" pack image "$PKGROOT/hostile.sqfs" -o "$SCRATCH/twice.sqfs" 2>"$SCRATCH/pack.err" &&
+  fail "pack image sealed an image bundle twice"
+grep -q "is an image bundle already" "$SCRATCH/pack.err" || fail "sealing twice: $(cat "$SCRATCH/pack.err")"
+PYTHON_MPI_PACKAGES=hostile.sqfs run_mpi 4 "$PYTHON_MPI" -c "
+import os, sys
+p = sys.prefix
+opts = [l.split()[5] for l in open('/proc/self/mountinfo') if l.split()[4] == p]
+try:
+    open(os.path.join(p, 'dev/null')).close(); dev = 'opened'
+except OSError as e:
+    dev = 'refused'
+try:
+    open(os.path.join(p, 'new'), 'w').close(); new = 'written'
+except OSError as e:
+    new = 'refused'
+print('hostile', opts, 'device', dev, 'new file', new, 'suid bit', oct(os.stat(os.path.join(p, 'bin/suid')).st_mode & 0o4000))
+"
+[ "$STATUS" -eq 0 ] || fail "the hostile image's job failed: $(cat "$SCRATCH/out")"
+[ "$(count_matches "hostile \['ro,nosuid,nodev,[^ ]*'\] device refused new file refused suid bit 0o4000")" -eq 4 ] ||
+  fail "mounted hostile image: not read-only, nosuid and nodev on every rank: $(cat "$SCRATCH/out")"
+[ -z "$(ls -A "$outside")" ] || fail "something was written outside: $(ls -A "$outside")"
+export PYTHON_MPI_CHROOT=$SCRATCH/nofuse-hostile
+mkdir -p "$PYTHON_MPI_CHROOT"
+PYBCAST_TEST_NO_FUSE=1 PYTHON_MPI_PACKAGES=hostile.sqfs run_mpi 4 "$PYTHON_MPI" -c "print('ran')"
+expect_failure_everywhere 4 "bundle 'hostile.sqfs': entry 'dev/null': device nodes are not allowed in bundles"
+grep -q "^ran" "$SCRATCH/out" && fail "extracted hostile image: Python ran"
+[ -z "$(find "$PYTHON_MPI_CHROOT" -mindepth 3 -maxdepth 4 -path '*/cache/*' | head -1)" ] ||
+  fail "extracted hostile image: an entry was published"
+[ -z "$(ls -A "$outside")" ] || fail "something was written outside: $(ls -A "$outside")"
+export PYTHON_MPI_CHROOT=$CHROOT
 
 # SIGKILL of the leader of virtual node 1 (rank 2) while every rank runs.
 export PYTHON_MPI_PACKAGES=python.sqfs
