@@ -4,6 +4,8 @@
 # the job step ends at once instead of hanging until the time limit: sbatch
 # --wait exits non-zero, and Slurm records the job as FAILED with a non-zero
 # exit code (scontrol and the job-completion log), not TIMEOUT or CANCELLED.
+# Before it: an image-bundle job cancelled while it runs leaves no mount and
+# no server on any host, and the control job runs from that image.
 . "$(dirname "$0")/slurm_lib.sh"
 slurm_up_or_skip 4 --cpus 2
 slurm_bundles
@@ -25,7 +27,50 @@ rc=\$?
 echo "srun exited \$rc"
 exit \$rc
 SH
-# The control first: the same job without the failure completes (so the checks below can tell).
+# Image bundles (issue 29) under Slurm: a job step killed by scancel (SIGTERM, then SIGKILL
+# after KillWait, to every process of the step) leaves no mount and no squashfuse_ll on any
+# host: the server, in a session of its own, is still the step's (proctrack follows
+# parentage), and gets SIGTERM too, or from its dying leader (PR_SET_PDEATHSIG).
+image_mounts() {  # HOST: squashfuse_ll mounts in the host's node cache (its mount namespace is slurmd's)
+  grep -cE " /dev/shm/pybcast-$(id -u)/cache/[0-9a-f.]+ .* - fuse.squashfuse_ll " \
+    "/proc/$(cat "$SLURM_DIR/slurmd-$1.pid")/mountinfo" || true
+}
+image_servers() { pgrep -f "squashfuse_ll .*/pybcast-$(id -u)/" || true; }
+(cd "$SCRATCH/bundles" && "$PYBCAST" pack image python-3.11.tar.gz numpy.tar.gz mpi4py.tar.gz -o demo.sqfs 2>/dev/null) ||
+  fail "pack image failed"
+cat >"$SCRATCH/image.sbatch" <<SH
+#!/bin/bash
+#SBATCH --nodes=4
+#SBATCH --ntasks-per-node=2
+export PYTHON_MPI_PKGROOT=$SCRATCH/bundles PYTHON_MPI_PACKAGES=demo.sqfs
+srun python-mpi -c "import time; print('up', flush=True); time.sleep(120)"
+SH
+slurm_cmd sbatch --parsable --time=3 --chdir="$SCRATCH" --output="$SCRATCH/image-job.out" "$SCRATCH/image.sbatch" \
+  >"$SCRATCH/image-sbatch.out" 2>&1 || fail "sbatch: $(cat "$SCRATCH/image-sbatch.out")"
+image_job=$(grep -m1 -oE '^[0-9]+' "$SCRATCH/image-sbatch.out")
+for _ in $(seq 600); do
+  mounted=0
+  for h in pbh0 pbh1 pbh2 pbh3; do [ "$(image_mounts "$h")" -eq 1 ] && mounted=$((mounted + 1)); done
+  [ "$mounted" -eq 4 ] && break
+  sleep 0.1
+done
+[ "$mounted" -eq 4 ] || fail "the image is not mounted on every host: $(cat "$SCRATCH/image-job.out")"
+slurm_cmd scancel "$image_job"
+for _ in $(seq 200); do
+  left=0
+  for h in pbh0 pbh1 pbh2 pbh3; do left=$((left + $(image_mounts "$h"))); done
+  [ "$left" -eq 0 ] && [ -z "$(image_servers)" ] && break
+  sleep 0.1
+done
+[ "$left" -eq 0 ] || fail "scancel left $left image mounts on the hosts"
+[ -z "$(image_servers)" ] || fail "scancel left squashfuse_ll servers: $(image_servers | xargs ps -o pid,cmd -p)"
+for _ in $(seq 100); do [ "$(slurm_job_field "$image_job" JobState)" = CANCELLED ] && break; sleep 0.1; done
+[ "$(slurm_job_field "$image_job" JobState)" = CANCELLED ] ||
+  fail "image job $image_job is $(slurm_job_field "$image_job" JobState), not CANCELLED"
+
+# The control next, from the image the cancelled job left in the hosts' caches: the same
+# job without the failure completes (so the checks below can tell).
+export PYTHON_MPI_PACKAGES=demo.sqfs
 sed 's/comm.rank == 5/comm.rank == -1/' "$SCRATCH/fail.py" >"$SCRATCH/pass.py"
 sed "s|fail.py|pass.py|" "$SCRATCH/fail.sbatch" >"$SCRATCH/pass.sbatch"
 run_sbatch "$SCRATCH/pass.sbatch"
@@ -33,6 +78,11 @@ run_sbatch "$SCRATCH/pass.sbatch"
 [ "$(slurm_job_field "$JOBID" JobState)" = COMPLETED ] || fail "control job: $(slurm_cmd scontrol show job "$JOBID")"
 [ "$(count_matches "rank [0-7] passed the barrier")" -eq 8 ] || fail "control job: $(cat "$SCRATCH/out")"
 grep -qx "srun exited 0" "$SCRATCH/out" || fail "control job: $(cat "$SCRATCH/out")"
+for h in pbh0 pbh1 pbh2 pbh3; do
+  [ "$(image_mounts "$h")" -eq 0 ] || fail "the control job left a mount on $h"
+  ls "$(hosts_shm "$h")"/pybcast-*/images/*/image.sqfs >/dev/null 2>&1 || fail "no image in $h's cache"
+done
+export PYTHON_MPI_PACKAGES=python-3.11.tar.gz:numpy.tar.gz:mpi4py.tar.gz
 
 run_sbatch "$SCRATCH/fail.sbatch"
 [ "$STATUS" -ne 0 ] || fail "sbatch --wait exited 0 for a failing job: $(cat "$SCRATCH/out")"
