@@ -27,6 +27,9 @@ namespace {
 
 using PyBytesMain = int (*)(int, char**);
 
+/// How long a node leader waits for its node's other processes to leave the image mount.
+constexpr double kMountUsersTimeoutSeconds = 60;
+
 struct ExitPolicy {
   bool abort_on_error = true;
   int rank = 0;
@@ -48,10 +51,15 @@ std::optional<AuditRecord> audit_record;  ///< this rank's, when it runs under t
 /// the node uses it (the same exclusive, non-blocking lock as gc).
 void clean_up_entry(StageOutcome& stage) {
   if (!stage.usage_lock.open()) return;
-  stage.mount.reset();  // an image's mount point cannot be removed while mounted
   try {
     StageCache cache(open_user_root(stage.node_root));
-    if (!remove_if_unused(cache, stage.key, stage.usage_lock))
+    if (stage.mount) {
+      // The mount lives until this process is gone (code still runs from it):
+      // the image goes now, its empty mount point with the next gc.
+      stage.usage_lock.unlock();
+      if (stage.usage_lock.try_exclusive()) cache.remove_image_entry(stage.key);
+      else diag::note("--cleanup: {} is in use by another job; kept", cache.image_entry_path(stage.key));
+    } else if (!remove_if_unused(cache, stage.key, stage.usage_lock))
       diag::note("--cleanup: {} is in use by another job; kept", stage.prefix);
   } catch (const std::exception& e) {
     diag::note("--cleanup failed on rank {}: {}", exit_policy.rank, e.what());
@@ -98,13 +106,13 @@ int finish_mpi(int status) {
   // Collective too; after the audit, whose counts are the script's alone.
   if (exit_policy.warm != nullptr) status = exit_policy.warm->finish(status);
   if (exit_policy.cleanup) clean_up_entries(status);
-  // A node leader's exit ends its image mount: it waits for the other ranks,
-  // then unmounts (and removes a further slot's directory) itself.
-  if (exit_policy.stage->image) {
-    MPI_Barrier(MPI_COMM_WORLD);
-    exit_policy.stage->mount.reset();
-  }
   MPI_Finalize();
+  // A node leader's death ends its image mount (stage/image_mount): the
+  // node's other ranks, still exiting from code mapped from it, go first.
+  if (exit_policy.stage->mount && exit_policy.stage->mount_users &&
+      !exit_policy.stage->mount_users->wait_for_others(kMountUsersTimeoutSeconds))
+    diag::note("rank {}: processes of this job still run from the image mount after {:.0f} s; it ends now",
+               exit_policy.rank, kMountUsersTimeoutSeconds);
   return status;
 }
 
@@ -180,6 +188,7 @@ int launch_python(const LaunchRequest& request, double launcher_started) {
   stage.want_report = request.outputs.report || !request.outputs.trace.empty();
   stage.mount_images = true;  // this process lives as long as the job step
   StageOutcome outcome = stage_bundles(world, stage);
+  if (outcome.mount) keep_mounted_until_exit(outcome.mount);
   if (audit_record) audit_record->skip_under(outcome.prefix);
   std::vector<std::string> python_args = request.python_args;
   std::optional<ScriptDirStage> script_dir;  // its shared lock is held while Python runs

@@ -1,6 +1,7 @@
 #include "stage/image_mount.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,6 +94,28 @@ ImageMount::ImageMount(const std::string& image, const StageCache& cache, const 
   io::Fd root = io::openat(cache_dir_.get(), name_, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, mountpoint_);
   io::list_dir(root.get(), mountpoint_);
   first_access_seconds_ = first.seconds();
+}
+
+MountUsers::MountUsers(const std::string& user_root, const std::string& name)
+    : fd_(io::open(fmt::format("{}/{}/{}.users", user_root, layout::kLocksDir, name),
+                   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) {
+  if (::flock(fd_.get(), LOCK_SH) != 0) throw_errno("flock " + name + ".users", errno);
+}
+
+bool MountUsers::wait_for_others(double timeout_seconds) {
+  Stopwatch clock;
+  while (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) return false;
+    if (clock.seconds() > timeout_seconds) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+void keep_mounted_until_exit(std::shared_ptr<ImageMount> mount) {
+  // Never freed: a static's destructor would run among the exit-time ones.
+  static auto* kept = new std::vector<std::shared_ptr<ImageMount>>;
+  kept->push_back(std::move(mount));
 }
 
 ImageMount::~ImageMount() {

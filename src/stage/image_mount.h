@@ -24,12 +24,38 @@
 namespace pybcast {
 
 class SpawnedChild;
+class ImageMount;
 class StageCache;
 
 /// Why this node cannot mount images, in one line; nullopt if it can:
 /// /dev/fuse cannot be opened read-write, or fusermount3 or squashfuse_ll is
 /// not on PATH. PYBCAST_TEST_NO_FUSE=1 pretends it cannot (tests).
 std::optional<std::string> fuse_unavailable();
+
+/// Every rank of a node runs code mapped from its node's image mount (libpython,
+/// extension modules) until its process is gone, exit-time destructors
+/// included (torch's run from the mount then); a page not yet read faults with
+/// SIGBUS once the mount is gone. So each rank holds a shared flock on
+/// locks/<slot>.users from staging to its death (the kernel drops it after
+/// the process's memory: forked children keep it too), and the node leader,
+/// whose own death ends the mount, waits for the others first.
+class MountUsers {
+ public:
+  /// Joins (LOCK_SH) the users of the mount at cache/<name> in `user_root`.
+  MountUsers(const std::string& user_root, const std::string& name);
+  /// Leaders: waits until every other user is gone (LOCK_EX), at most
+  /// `timeout_seconds` (a process the job left behind must not hold the job).
+  /// False on timeout.
+  bool wait_for_others(double timeout_seconds);
+
+ private:
+  io::Fd fd_;
+};
+
+/// Keeps `mount` (its server) for the rest of this process: it ends when the
+/// process does, after its memory is gone (PR_SET_PDEATHSIG), never before an
+/// exit-time destructor that runs code from it.
+void keep_mounted_until_exit(std::shared_ptr<ImageMount> mount);
 
 class ImageMount {
  public:

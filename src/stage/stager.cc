@@ -96,10 +96,11 @@ class Stager {
   /// Rank 0's node-local scratch for directories' rewritten ELF files (a
   /// tmp-<key>- directory: removed as stale if the job is killed).
   std::optional<ExtractionDir> tree_scratch_;
-  bool mount_here_ = false;              // leaders: this node mounts the image bundle
-  std::optional<std::string> no_mount_;  // leaders: why an image bundle is extracted here
-  std::shared_ptr<ImageMount> mount_;    // leaders that mounted
-  std::string mount_name_;               // image bundles: the node's slot in cache/
+  bool mount_here_ = false;                  // leaders: this node mounts the image bundle
+  std::optional<std::string> no_mount_;      // leaders: why an image bundle is extracted here
+  std::shared_ptr<ImageMount> mount_;        // leaders that mounted
+  std::string mount_name_;                   // image bundles mounted on this node: the slot in cache/
+  std::shared_ptr<MountUsers> mount_users_;  // ranks of a node that mounted: held while they live
 };
 
 void Stager::agree(bool with_location) {
@@ -348,9 +349,13 @@ void Stager::mount_image() {
 
 void Stager::share_mount_name() {
   // The leader's slot (cache/<key> or, beside another step's mount, cache/<key>.<n>) is the node's prefix.
-  mount_name_ = topology_.node().bcast_string(0, mount_ ? mount_->name() : plan_.key);
-  if (layout::image_mount_name(plan_.key, 0) != mount_name_ && !layout::extra_mount_key(mount_name_))
-    fail("rank {}: its node leader mounted the image at an unknown slot '{}'", topology_.world_rank(), mount_name_);
+  mount_name_ = topology_.node().bcast_string(0, mount_ ? mount_->name() : std::string());
+  if (mount_name_.empty()) return;  // extracted on this node
+  guarded([&] {
+    if (mount_name_ != plan_.key && layout::extra_mount_key(mount_name_) != plan_.key)
+      fail("{}: its leader mounted the image at an unknown slot '{}'", topology_.label(), mount_name_);
+    mount_users_ = std::make_shared<MountUsers>(layout::user_root(node_root_), mount_name_);
+  });
 }
 
 void Stager::publish(std::optional<Extraction> extraction) {
@@ -452,6 +457,7 @@ void Stager::finish(StageOutcome& outcome) {
   outcome.usage_lock = std::move(lock_);  // shared: `pybcast gc` leaves the entry alone while we run
   outcome.image = plan_.is_image();
   outcome.mount = mount_;
+  outcome.mount_users = mount_users_;
   sample_.node = topology_.node_index();
   sample_.leader = topology_.leader();
   if (topology_.leader()) sample_.cache_state = record_ ? CacheState::kExtracted : CacheState::kHit;
@@ -504,6 +510,7 @@ StageOutcome Stager::run() {
     mount_image();
     agree(true);
     share_mount_name();
+    agree(true);
   }
   StageOutcome outcome;
   finish(outcome);

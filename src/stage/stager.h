@@ -65,13 +65,14 @@ struct StageRequest {
 struct StageOutcome {
   std::string prefix;  ///< this rank's node-local merged prefix
   std::string key;
-  std::vector<std::string> bundle_names;  ///< as given, in merge order
-  layout::NodeRoot node_root;             ///< where this rank's user root is ($CHROOT, virtual node)
-  CacheLock usage_lock;                   ///< leaders: shared lock on the entry, held while it lives
-  bool image = false;                     ///< the bundle is an image (every rank knows)
-  std::shared_ptr<ImageMount> mount;      ///< leaders of nodes that mounted it: the mount, held while it lives
-  ReportContext context;                  ///< rank 0 only
-  std::vector<RankSample> samples;        ///< rank 0 only (gathered when want_report)
+  std::vector<std::string> bundle_names;    ///< as given, in merge order
+  layout::NodeRoot node_root;               ///< where this rank's user root is ($CHROOT, virtual node)
+  CacheLock usage_lock;                     ///< leaders: shared lock on the entry, held while it lives
+  bool image = false;                       ///< the bundle is an image (every rank knows)
+  std::shared_ptr<ImageMount> mount;        ///< leaders of nodes that mounted it: the mount, held while it lives
+  std::shared_ptr<MountUsers> mount_users;  ///< every rank of a node that mounted it (stage/image_mount)
+  ReportContext context;                    ///< rank 0 only
+  std::vector<RankSample> samples;          ///< rank 0 only (gathered when want_report)
 };
 
 /// Collective over `world`. Throws the agreed Error on every rank on failure.
