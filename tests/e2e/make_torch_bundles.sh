@@ -11,11 +11,11 @@ set -euo pipefail
 out=${1:?output dir}
 PYBCAST=${PYBCAST:?the pybcast under test}
 py=/usr/bin/python3
+rm -rf "$out" "$out.part" # no bundles of an earlier run: their tests skip with this one
 if ! "$py" -c "import torch" 2>/dev/null; then
   echo "SKIP: Debian's python3-torch is not installed"
   exit 77
 fi
-rm -rf "$out" "$out.part"
 mkdir -p "$out.part"
 pack() {
   "$PYBCAST" pack "$@" 2>"$out.part/pack.err" || { echo "FAIL: pybcast pack $*: $(cat "$out.part/pack.err")" >&2; exit 1; }

@@ -3,7 +3,8 @@
 #   (a) pack python + pack dist torch --deps (+ what Debian's metadata leaves
 #       out of torch's requirements: numpy, typing_extensions; and mpi4py),
 #       packed once by the fixture torch_bundles (make_torch_bundles.sh);
-#   (b) pack --from-run --with-python of one run of the same imports.
+#   (b) pack --from-run --with-python of one run of the same imports (and of
+#       scikit-learn's where it is installed).
 # python-mpi on 4 ranks / 2 virtual nodes imports torch from the node copy,
 # runs a tensor operation and an mpi4py allreduce of its result: the right
 # answer on every rank. torch/lib/*.so are relative symlinks into
@@ -14,7 +15,7 @@
 # the rank lines identical to the tar run's but for the cache key, nothing
 # extracted and no mount left after the job.
 # DataLoader workers and torch.multiprocessing.spawn children run the staged
-# interpreter too (tar bundles).
+# interpreter too (tar bundles). scikit-learn imports from (b)'s node copy.
 # Relies on neither PYTHONUNBUFFERED nor PYTHONDONTWRITEBYTECODE (the shell
 # exports both): each rank's output goes to its own file (run_mpi), and no
 # line compared depends on bytecode.
@@ -34,10 +35,18 @@ x = torch.randn(16, 16, generator=torch.Generator().manual_seed(r), dtype=torch.
 logdet = float(torch.linalg.slogdet(x @ x.T).logabsdet)
 print(f"rank {r}: torch {torch.__version__} from {torch.__file__} sum {total} {verdict} logdet {logdet!r}")
 dev = lambda p: os.stat(p).st_dev
-print(f"rank {r}: prefix mounted {dev(sys.prefix) != dev(os.path.dirname(sys.prefix))}, torch on it {dev(torch.__file__) == dev(sys.prefix)}")'
+print(f"rank {r}: prefix mounted {dev(sys.prefix) != dev(os.path.dirname(sys.prefix))}, torch on it {dev(torch.__file__) == dev(sys.prefix)}")
+if sys.argv[1:] == ["sklearn"]:
+    import sklearn
+    print(f"rank {r}: sklearn from the prefix {sklearn.__file__.startswith(sys.prefix)}")'
 pack() { "$PYBCAST" "$@" 2>"$SCRATCH/pack.err" || fail "pybcast $*: $(cat "$SCRATCH/pack.err")"; }
 cp "$TORCH_BUNDLES"/python.tar.zst "$TORCH_BUNDLES"/torch.tar.zst "$TORCH_BUNDLES"/site.tar.zst "$PKGROOT/"
-(cd "$SCRATCH" && pack pack --from-run --with-python -o "$PKGROOT/from-run.tar.zst" -- /usr/bin/python3 -c "$code")
+# (b) imports scikit-learn too where it is installed: through joblib it needs
+# `import distutils`, which setuptools' distutils-precedence.pth provides at
+# start-up, before --from-run's hook runs (its .pth files must come along).
+sklearn=()
+if /usr/bin/python3 -c "import sklearn" 2>/dev/null; then sklearn=(sklearn); fi
+(cd "$SCRATCH" && pack pack --from-run --with-python -o "$PKGROOT/from-run.tar.zst" -- /usr/bin/python3 -c "$code" "${sklearn[@]}")
 export PYTHON_MPI_CHROOT=$CHROOT PYTHON_MPI_PKGROOT=$PKGROOT PYBCAST_VIRTUAL_NODES=2 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 # The rank lines of the last run, escape codes stripped, the cache key made KEY.
 rank_lines() {
@@ -45,13 +54,17 @@ rank_lines() {
 }
 for bundles in python.tar.zst:torch.tar.zst:site.tar.zst from-run.tar.zst; do
   export PYTHON_MPI_PACKAGES=$bundles
-  run_mpi 4 "$PYTHON_MPI" -c "$code"
+  args=()
+  [ "$bundles" != from-run.tar.zst ] || args=("${sklearn[@]}")
+  run_mpi 4 "$PYTHON_MPI" -c "$code" "${args[@]}"
   [ "$STATUS" -eq 0 ] || fail "$bundles: the job failed: $(cat "$SCRATCH/out")"
   [ "$(count_matches "rank [0-3]: torch [^ ]+ from $CHROOT/pybcast-[0-9]+/vnode-[01]/cache/[0-9a-f]{32}/[^ ]+ sum 60.0 OK logdet [0-9.e+-]+")" -eq 4 ] ||
     fail "$bundles: not every rank ran torch from its node copy with the right answer: $(cat "$SCRATCH/out")"
   # The probe tells an extracted prefix from a mount (the image run needs it to).
   [ "$(count_matches "rank [0-3]: prefix mounted False, torch on it True")" -eq 4 ] ||
     fail "$bundles: an extracted prefix taken for a mount: $(cat "$SCRATCH/out")"
+  [ ${#args[@]} -eq 0 ] || [ "$(count_matches "rank [0-3]: sklearn from the prefix True")" -eq 4 ] ||
+    fail "$bundles: sklearn from a --from-run bundle: $(cat "$SCRATCH/out")"
   [ "$bundles" = from-run.tar.zst ] || rank_lines >"$SCRATCH/tar.lines"
   echo "ok: $bundles: 4 ranks on 2 virtual nodes imported torch from the node copy and agreed on the allreduce"
 done
@@ -100,11 +113,3 @@ PYTHON_MPI_PACKAGES=python.tar.zst:torch.tar.zst:site.tar.zst run_mpi 2 "$PYTHON
 [ "$STATUS" -eq 0 ] && [ "$(count_matches "WORKERS ok")" -eq 2 ] || fail "DataLoader workers / torch.multiprocessing.spawn: $(tail -20 "$SCRATCH/out")"
 echo "ok: DataLoader workers and torch.multiprocessing.spawn children run the staged interpreter"
 
-# scikit-learn through joblib needs `import distutils`, which setuptools'
-# distutils-precedence.pth provides at start-up, before --from-run's hook runs.
-if /usr/bin/python3 -c "import sklearn" 2>/dev/null; then
-  (cd "$SCRATCH" && pack pack --from-run --with-python -o "$PKGROOT/sklearn.tar.zst" -- /usr/bin/python3 -c "import sklearn")
-  PYTHON_MPI_PACKAGES=sklearn.tar.zst run_mpi 2 "$PYTHON_MPI" -c 'import sklearn, sys; print("sklearn", sklearn.__file__.startswith(sys.prefix))'
-  [ "$STATUS" -eq 0 ] && [ "$(count_matches "sklearn True")" -eq 2 ] || fail "sklearn from a --from-run bundle: $(cat "$SCRATCH/out")"
-  echo "ok: a --from-run bundle of import sklearn runs from the node copy (its .pth files came along)"
-fi
