@@ -15,7 +15,8 @@
 # the rank lines identical to the tar run's but for the cache key, nothing
 # extracted and no mount left after the job.
 # DataLoader workers and torch.multiprocessing.spawn children run the staged
-# interpreter too (tar bundles). scikit-learn imports from (b)'s node copy.
+# interpreter too ((a), one rank per node). scikit-learn imports from (b)'s
+# node copy.
 # Relies on neither PYTHONUNBUFFERED nor PYTHONDONTWRITEBYTECODE (the shell
 # exports both): each rank's output goes to its own file (run_mpi), and no
 # line compared depends on bytecode.
@@ -39,6 +40,35 @@ print(f"rank {r}: prefix mounted {dev(sys.prefix) != dev(os.path.dirname(sys.pre
 if sys.argv[1:] == ["sklearn"]:
     import sklearn
     print(f"rank {r}: sklearn from the prefix {sklearn.__file__.startswith(sys.prefix)}")'
+# (a) and the image run the same code as a script, job.py, so that its
+# argument "workers" can also check the job's children (issue 26) on one rank
+# of each node: DataLoader workers (fork) and torch.multiprocessing.spawn run
+# the staged interpreter from the node copy.
+{
+  cat <<'PY'
+import os, sys, torch
+
+def where(i, q):
+    q.put(sys.prefix)
+
+def children():
+    import torch.multiprocessing as tmp
+    from torch.utils.data import DataLoader, TensorDataset
+    loader = DataLoader(TensorDataset(torch.arange(8.0)), batch_size=2, num_workers=2)
+    total = float(sum(float(b[0].sum()) for b in loader))
+    q = tmp.get_context("spawn").SimpleQueue()
+    tmp.spawn(where, args=(q,), nprocs=1)
+    child = q.get()
+    return "ok" if total == 28.0 and child.startswith(os.environ["PYTHON_MPI_CHROOT"] + "/") else f"BAD {total} {child}"
+
+if __name__ == "__main__":
+PY
+  sed 's/^/    /' <<<"$code"
+  cat <<'PY'
+    if sys.argv[1:] == ["workers"] and r % 2 == 0:
+        print(f"rank {r}: WORKERS {children()}")
+PY
+} >"$SCRATCH/job.py"
 pack() { "$PYBCAST" "$@" 2>"$SCRATCH/pack.err" || fail "pybcast $*: $(cat "$SCRATCH/pack.err")"; }
 cp "$TORCH_BUNDLES"/python.tar.zst "$TORCH_BUNDLES"/torch.tar.zst "$TORCH_BUNDLES"/site.tar.zst "$PKGROOT/"
 # (b) imports scikit-learn too where it is installed: through joblib it needs
@@ -54,9 +84,13 @@ rank_lines() {
 }
 for bundles in python.tar.zst:torch.tar.zst:site.tar.zst from-run.tar.zst; do
   export PYTHON_MPI_PACKAGES=$bundles
-  args=()
-  [ "$bundles" != from-run.tar.zst ] || args=("${sklearn[@]}")
-  run_mpi 4 "$PYTHON_MPI" -c "$code" "${args[@]}"
+  if [ "$bundles" = from-run.tar.zst ]; then
+    args=("${sklearn[@]}")
+    run_mpi 4 "$PYTHON_MPI" -c "$code" "${args[@]}"
+  else
+    args=()
+    run_mpi 4 "$PYTHON_MPI" "$SCRATCH/job.py" workers
+  fi
   [ "$STATUS" -eq 0 ] || fail "$bundles: the job failed: $(cat "$SCRATCH/out")"
   [ "$(count_matches "rank [0-3]: torch [^ ]+ from $CHROOT/pybcast-[0-9]+/vnode-[01]/cache/[0-9a-f]{32}/[^ ]+ sum 60.0 OK logdet [0-9.e+-]+")" -eq 4 ] ||
     fail "$bundles: not every rank ran torch from its node copy with the right answer: $(cat "$SCRATCH/out")"
@@ -65,14 +99,19 @@ for bundles in python.tar.zst:torch.tar.zst:site.tar.zst from-run.tar.zst; do
     fail "$bundles: an extracted prefix taken for a mount: $(cat "$SCRATCH/out")"
   [ ${#args[@]} -eq 0 ] || [ "$(count_matches "rank [0-3]: sklearn from the prefix True")" -eq 4 ] ||
     fail "$bundles: sklearn from a --from-run bundle: $(cat "$SCRATCH/out")"
-  [ "$bundles" = from-run.tar.zst ] || rank_lines >"$SCRATCH/tar.lines"
+  if [ "$bundles" != from-run.tar.zst ]; then
+    [ "$(count_matches "rank [02]: WORKERS ok")" -eq 2 ] ||
+      fail "DataLoader workers / torch.multiprocessing.spawn: $(tail -20 "$SCRATCH/out")"
+    echo "ok: DataLoader workers and torch.multiprocessing.spawn children run the staged interpreter"
+    rank_lines >"$SCRATCH/tar.lines"
+  fi
   echo "ok: $bundles: 4 ranks on 2 virtual nodes imported torch from the node copy and agreed on the allreduce"
 done
 
 # (a) as one image bundle, from the bundles above (issue 29).
 if [ -f "$TORCH_BUNDLES/torch.sqfs" ] && command -v squashfuse_ll >/dev/null; then
   cp "$TORCH_BUNDLES/torch.sqfs" "$PKGROOT/"
-  PYTHON_MPI_PACKAGES=torch.sqfs run_mpi 4 "$PYTHON_MPI" -c "$code"
+  PYTHON_MPI_PACKAGES=torch.sqfs run_mpi 4 "$PYTHON_MPI" "$SCRATCH/job.py"
   [ "$STATUS" -eq 0 ] || fail "torch.sqfs: the job failed: $(cat "$SCRATCH/out")"
   [ "$(count_matches "rank [0-3]: prefix mounted True, torch on it True")" -eq 4 ] ||
     fail "torch.sqfs: not every rank imported torch from a mounted prefix: $(cat "$SCRATCH/out")"
@@ -90,26 +129,3 @@ if [ -f "$TORCH_BUNDLES/torch.sqfs" ] && command -v squashfuse_ll >/dev/null; th
 else
   echo "note: no image run (squashfs-tools-ng or squashfuse missing)"
 fi
-
-# Children of the job (issue 26): DataLoader workers (fork) and
-# torch.multiprocessing.spawn run the staged interpreter from the node copy.
-cat >"$SCRATCH/workers.py" <<'PY'
-import os, sys, torch, torch.multiprocessing as tmp
-from torch.utils.data import DataLoader, TensorDataset
-
-def where(i, q):
-    q.put(sys.prefix)
-
-if __name__ == "__main__":
-    root = os.environ["PYTHON_MPI_CHROOT"] + "/"
-    loader = DataLoader(TensorDataset(torch.arange(8.0)), batch_size=2, num_workers=2)
-    total = float(sum(float(b[0].sum()) for b in loader))
-    q = tmp.get_context("spawn").SimpleQueue()
-    tmp.spawn(where, args=(q,), nprocs=1)
-    child = q.get()
-    print("WORKERS", "ok" if total == 28.0 and child.startswith(root) else "BAD %s %s" % (total, child))
-PY
-PYTHON_MPI_PACKAGES=python.tar.zst:torch.tar.zst:site.tar.zst run_mpi 2 "$PYTHON_MPI" "$SCRATCH/workers.py"
-[ "$STATUS" -eq 0 ] && [ "$(count_matches "WORKERS ok")" -eq 2 ] || fail "DataLoader workers / torch.multiprocessing.spawn: $(tail -20 "$SCRATCH/out")"
-echo "ok: DataLoader workers and torch.multiprocessing.spawn children run the staged interpreter"
-
