@@ -117,6 +117,8 @@ if [ -f "$TORCH_BUNDLES/torch.sqfs" ] && command -v squashfuse_ll >/dev/null; th
     fail "torch.sqfs: not every rank imported torch from a mounted prefix: $(cat "$SCRATCH/out")"
   rank_lines | diff "$SCRATCH/tar.lines" - >"$SCRATCH/diff" ||
     fail "torch.sqfs: the rank lines differ from the tar bundles': $(cat "$SCRATCH/diff")"
+  # The mount ends with its node leader (its server is sent SIGTERM then): shortly after mpirun.
+  for _ in $(seq 50); do [ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 0 ] && break; sleep 0.1; done
   [ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 0 ] || fail "torch.sqfs: a mount is left: $(grep " $CHROOT" /proc/self/mountinfo)"
   for g in 0 1; do
     images=("$CHROOT"/pybcast-*/vnode-"$g"/images/*/image.sqfs)
