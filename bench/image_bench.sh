@@ -168,6 +168,12 @@ step() {  # $1: chroot, $2: packages, $3: code; prints the output, with the star
     return 0
   }
 }
+fail_on_bench_failure() {  # WHICH PACKAGES OUTPUT
+  if grep -q BENCH_FAILED <<<"$3"; then
+    echo "failed ($1): $2: $3" >&2
+    exit 1
+  fi
+}
 # prints: cold_stage cold_to_import bytes warm_stage warm_to_import warm_import_in_step later_process
 #         cold_extract_or_broadcast entries
 one_run() {  # $1: packages
@@ -176,10 +182,7 @@ one_run() {  # $1: packages
   sync
   echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
   out=$(step "$chroot" "$1" "$cold_code")
-  if grep -q BENCH_FAILED <<<"$out"; then
-    echo "failed: $1: $out" >&2
-    exit 1
-  fi
+  fail_on_bench_failure cold "$1" "$out"
   local start end stage phase bytes
   start=$(awk '/^BENCH_START/{print $2}' <<<"$out")
   end=$(awk '/^BENCH_END/{print $2}' <<<"$out")
@@ -189,10 +192,7 @@ one_run() {  # $1: packages
   sleep 0.5  # auto_unmount's helper removes the mount after the step; du -x skips it anyway
   bytes=$(du -sbx --exclude=pycache "$chroot" | cut -f1)
   warm=$(step "$chroot" "$1" "$warm_code")
-  if grep -q BENCH_FAILED <<<"$warm"; then
-    echo "failed (warm): $1: $warm" >&2
-    exit 1
-  fi
+  fail_on_bench_failure warm "$1" "$warm"
   local wstart wend wstage wimport wlater
   wstart=$(awk '/^BENCH_START/{print $2}' <<<"$warm")
   wend=$(awk '/^BENCH_END/{print $2}' <<<"$warm")
