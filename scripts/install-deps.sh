@@ -2,7 +2,7 @@
 # Installs what pybcast needs on Debian 12, from Debian's own packages, in three
 # nested sets (each includes the one before):
 #   runtime  build pybcast and run it: compiler, MPI, archive/compression libraries, patchelf,
-#            squashfs-tools-ng + squashfuse + fuse3 (image bundles)
+#            squashfs-tools-ng + squashfuse + fuse3 + libfuse3/libsquashfs (image bundles)
 #   demo     runtime + what ./demo/run-demo.sh packs and runs (python3, numpy, mpi4py)
 #   test     demo + the test suite, CI beyond it, the real stacks and the benchmarks (default)
 # Usage: scripts/install-deps.sh [runtime|demo|test]
@@ -20,8 +20,9 @@ runtime=(
   # pack and directory staging: RUNPATH/RPATH rewriting to $ORIGIN when the new text is longer
   patchelf
   # image bundles (issue 29): tar2sqfs/sqfs2tar (pack image, extraction without FUSE),
-  # squashfuse_ll and fusermount3 (each job step mounts the image)
-  squashfs-tools-ng squashfuse fuse3
+  # fusermount3 and our server, pybcast-image-server (libfuse3 over libsquashfs), which
+  # each job step mounts the image with; squashfuse_ll serves where it was not built
+  squashfs-tools-ng squashfuse fuse3 libfuse3-dev libsquashfs-dev
 )
 demo=(
   python3 python3-numpy python3-mpi4py

@@ -86,7 +86,9 @@ DoctorReport examine(const DoctorRequest& request) {
   if (std::optional<std::string> note = mpi4py_note(report.python.path)) report.notes.push_back(*note);
   if (std::optional<std::string> why = fuse_unavailable())
     report.notes.push_back("image bundles: this node cannot mount them (" + *why + "); they are extracted instead");
-  else report.notes.push_back("image bundles: this node can mount them (/dev/fuse, fusermount3, squashfuse_ll)");
+  else
+    report.notes.push_back(fmt::format("image bundles: this node can mount them (/dev/fuse, fusermount3, {})",
+                                       image_server().empty() ? "squashfuse_ll" : image_server()));
   return report;
 }
 

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "cache/mount_point.h"
@@ -33,6 +34,16 @@ std::string path_variable() {
 
 }  // namespace
 
+std::string image_server() {
+  const char* forced = std::getenv("PYBCAST_TEST_IMAGE_SERVER");  // benchmarks and tests compare the two
+  if (forced != nullptr && std::string_view(forced) == "squashfuse_ll") return "";
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  std::filesystem::path server = exe.parent_path().parent_path() / "lib" / "pybcast" / "pybcast-image-server";
+  return ::access(server.c_str(), X_OK) == 0 ? server.string() : "";
+}
+
 std::optional<std::string> fuse_unavailable() {
   const char* seam = std::getenv("PYBCAST_TEST_NO_FUSE");
   if (seam != nullptr && std::string_view(seam) == "1") return "PYBCAST_TEST_NO_FUSE=1";
@@ -41,7 +52,8 @@ std::optional<std::string> fuse_unavailable() {
   ::close(fd);
   std::string path = path_variable();
   if (find_program("fusermount3", path).empty()) return "fusermount3 is not on PATH (Debian: fuse3)";
-  if (find_program("squashfuse_ll", path).empty()) return "squashfuse_ll is not on PATH (Debian: squashfuse)";
+  if (image_server().empty() && find_program("squashfuse_ll", path).empty())
+    return "neither pybcast-image-server (lib/pybcast/) nor squashfuse_ll (Debian: squashfuse) is installed";
   return std::nullopt;
 }
 
@@ -74,15 +86,18 @@ ImageMount::ImageMount(const std::string& image, const StageCache& cache, const 
   struct stat st {};
   if (!io::lstatat(cache_dir_.get(), name_, st, mountpoint_) || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
     fail("{} is not a directory of ours; refusing to mount there", mountpoint_);
+  std::string ours = image_server();
+  std::vector<std::string> argv{ours, image, mountpoint_};
+  if (ours.empty()) argv = {"squashfuse_ll", "-f", "-o", "ro,auto_unmount", image, mountpoint_};
+  server_name_ = ours.empty() ? "squashfuse_ll" : "pybcast-image-server";
   server_ = std::make_unique<SpawnedChild>(
-      std::vector<std::string>{"squashfuse_ll", "-f", "-o", "ro,auto_unmount", image, mountpoint_},
-      SpawnOptions{.pipe = SpawnOptions::Pipe::kNone, .death_signal = SIGTERM, .own_session = true});
+      argv, SpawnOptions{.pipe = SpawnOptions::Pipe::kNone, .death_signal = SIGTERM, .own_session = true});
   for (;;) {
     if (std::optional<SpawnedExit> exit = server_->poll())
-      fail("cannot mount {} at {}: {}", image, mountpoint_, describe_exit("squashfuse_ll", *exit));
+      fail("cannot mount {} at {}: {}", image, mountpoint_, describe_exit(server_name_, *exit));
     if (mount_state(cache_dir_.get(), name_, cache_dev) == MountState::kLive) break;
     if (clock.seconds() > kMountTimeoutSeconds)
-      fail("cannot mount {} at {}: squashfuse_ll did not answer within {:.0f} s", image, mountpoint_,
+      fail("cannot mount {} at {}: {} did not answer within {:.0f} s", image, mountpoint_, server_name_,
            kMountTimeoutSeconds);
     throw_if_interrupted();
     std::this_thread::sleep_for(std::chrono::microseconds(500));

@@ -1,8 +1,10 @@
 #pragma once
 // A job step's read-only mount of an image entry at the entry's prefix path
 // (cache/<key>), so that sys.prefix and every path look as with an extracted
-// entry. The server is Debian's squashfuse_ll, run in the foreground as a
-// child of the node leader, in a session of its own (a launcher killing the
+// entry. The server is ours, pybcast-image-server (src/image_server/: tuned
+// for a tree that never changes), installed in lib/pybcast/ beside the
+// binaries, else Debian's squashfuse_ll; run in the foreground as a child of
+// the node leader, in a session of its own (a launcher killing the
 // job's process group must not kill it before it has unmounted), sent
 // SIGTERM when the leader dies however it dies (PR_SET_PDEATHSIG): it then
 // unmounts itself. `-o auto_unmount` is the second line: fusermount3 unmounts
@@ -28,9 +30,14 @@ class ImageMount;
 class StageCache;
 
 /// Why this node cannot mount images, in one line; nullopt if it can:
-/// /dev/fuse cannot be opened read-write, or fusermount3 or squashfuse_ll is
-/// not on PATH. PYBCAST_TEST_NO_FUSE=1 pretends it cannot (tests).
+/// /dev/fuse cannot be opened read-write, fusermount3 is not on PATH, or
+/// there is no server (image_server()). PYBCAST_TEST_NO_FUSE=1 pretends it cannot (tests).
 std::optional<std::string> fuse_unavailable();
+
+/// Our server, ../lib/pybcast/pybcast-image-server from this executable, if
+/// it is there; else "" (squashfuse_ll serves). PYBCAST_TEST_IMAGE_SERVER=
+/// squashfuse_ll chooses squashfuse_ll (benchmarks and tests compare them).
+std::string image_server();
 
 /// Every rank of a node runs code mapped from its node's image mount (libpython,
 /// extension modules) until its process is gone, exit-time destructors
@@ -71,6 +78,7 @@ class ImageMount {
 
   const std::string& name() const { return name_; }                      ///< "<key>" or "<key>.<n>", in cache/
   const std::string& mountpoint() const { return mountpoint_; }          ///< the prefix
+  const std::string& server_name() const { return server_name_; }  ///< pybcast-image-server or squashfuse_ll
   double seconds() const { return seconds_; }                            ///< from start to the first answer
   double first_access_seconds() const { return first_access_seconds_; }  ///< listing its root, then
 
@@ -79,6 +87,7 @@ class ImageMount {
   std::string fusermount_;  ///< resolved at mount time: PATH then becomes the staged Python's
   std::string name_;
   std::string mountpoint_;
+  std::string server_name_;
   std::unique_ptr<SpawnedChild> server_;
   double seconds_ = 0;
   double first_access_seconds_ = 0;

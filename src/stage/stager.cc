@@ -484,8 +484,9 @@ void Stager::finish(StageOutcome& outcome) {
       outcome.context.image =
           mount_ ? fmt::format(
                        "image copied whole to each node (the broadcast phase) and hashed as it arrived; mounted at "
-                       "the prefix by squashfuse_ll in {}, first access (its root listed) {} (rank 0's node)",
-                       format_seconds(mount_->seconds()), format_seconds(mount_->first_access_seconds()))
+                       "the prefix by {} in {}, first access (its root listed) {} (rank 0's node)",
+                       mount_->server_name(), format_seconds(mount_->seconds()),
+                       format_seconds(mount_->first_access_seconds()))
                  : fmt::format("image extracted on rank 0's node: {}", no_mount_.value_or("?"));
   }
   agree(true);  // rank 0 may have failed to read its node's record

@@ -81,7 +81,8 @@ fi
 
 # Issue 29: doctor says whether this node can mount image bundles, and why not.
 run "${clean[@]}" "$PYBCAST" doctor --python "$PYTHON"
-if [ -r /dev/fuse ] && [ -w /dev/fuse ] && [ -x /usr/bin/fusermount3 ] && [ -x /usr/bin/squashfuse_ll ]; then
+if [ -r /dev/fuse ] && [ -w /dev/fuse ] && [ -x /usr/bin/fusermount3 ] &&
+  { [ -x /usr/bin/squashfuse_ll ] || [ -x "$(dirname "$PYBCAST")/../lib/pybcast/pybcast-image-server" ]; }; then
   grep -q "image bundles: this node can mount them" "$OUT" || fail "no image-mount note: $(cat "$OUT")"
 else
   grep -q "image bundles: this node cannot mount them (" "$OUT" || fail "no image-mount note: $(cat "$OUT")"

@@ -34,12 +34,17 @@ run_mpi 4 "$PYTHON_MPI" "$EXAMPLE"
 [ "$STATUS" -eq 0 ] || fail "tar bundles failed: $(cat "$SCRATCH/out")"
 results >"$SCRATCH/tar.results"
 
+# Our server where it was built (lib/pybcast/ beside the binaries), squashfuse_ll otherwise;
+# the warm run always through squashfuse_ll, the fallback, with the same results.
+server=squashfuse_ll
+[ -x "$(dirname "$PYTHON_MPI")/../lib/pybcast/pybcast-image-server" ] && server=pybcast-image-server
 export PYTHON_MPI_PACKAGES=demo.sqfs
 for run in cold warm; do
-  run_mpi 4 "$PYTHON_MPI" "$EXAMPLE"
+  [ $run = cold ] || server=squashfuse_ll
+  PYBCAST_TEST_IMAGE_SERVER=$server run_mpi 4 "$PYTHON_MPI" "$EXAMPLE"
   [ "$STATUS" -eq 0 ] || fail "$run image run failed: $(cat "$SCRATCH/out")"
   results | diff "$SCRATCH/tar.results" - >/dev/null || fail "$run: results differ from the tar bundles: $(cat "$SCRATCH/out")"
-  grep -qE "image copied whole to each node .*; mounted at the prefix by squashfuse_ll in [0-9.]+ m?s, first access \(its root listed\) [0-9.]+ u?m?s" "$SCRATCH/out" ||
+  grep -qE "image copied whole to each node .*; mounted at the prefix by $server in [0-9.]+ m?s, first access \(its root listed\) [0-9.]+ u?m?s" "$SCRATCH/out" ||
     fail "$run: not mounted, or the report lacks the copy, mount and first-access times: $(cat "$SCRATCH/out")"
   grep -q "image, kept compressed on each node and mounted" "$SCRATCH/out" || fail "$run: the report says an image was unpacked"
   for g in 0 1; do

@@ -4,7 +4,7 @@
 # published; a second job step started while another runs from the same
 # image on the same nodes mounts its own copy (cache/<key>.1) and leaves the
 # first's alone; a job step whose node leader is killed with SIGKILL leaves
-# no mount and no squashfuse_ll behind, and the next step mounts again; a
+# no mount and no image server behind, and the next step mounts again; a
 # dead mount (its server killed without its helper) is cleared by
 # `pybcast gc`. Two image bundles in one job are refused with what to do
 # instead. The hostile corpus's classes are refused by `pack image`; a
@@ -141,11 +141,11 @@ leader=$(pid_of_rank 2 $(my_ranks))
 kill -KILL "$leader"
 wait "$job" || true
 for _ in $(seq 50); do
-  [ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 0 ] && ! pgrep -f "squashfuse_ll.*$CHROOT" >/dev/null && break
+  [ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 0 ] && ! pgrep -f "(pybcast-image-server|squashfuse_ll).*$CHROOT" >/dev/null && break
   sleep 0.1
 done
 [ "$(grep -c " $CHROOT" /proc/self/mountinfo || true)" -eq 0 ] || fail "a mount is left: $(grep " $CHROOT" /proc/self/mountinfo)"
-! pgrep -af "squashfuse_ll.*$CHROOT" || fail "a squashfuse_ll server is left"
+! pgrep -af "(pybcast-image-server|squashfuse_ll).*$CHROOT" || fail "an image server is left"
 run_mpi 4 "$PYTHON_MPI" -c "import sys; print('again', sys.prefix)"
 [ "$STATUS" -eq 0 ] || fail "the next step failed: $(cat "$SCRATCH/out")"
 [ "$(count_matches "again $CHROOT")" -eq 4 ] || fail "the next step did not run everywhere: $(cat "$SCRATCH/out")"

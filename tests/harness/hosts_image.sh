@@ -11,7 +11,7 @@
 # seeded log-determinants) are identical to the tar bundles' but for the
 # cache key; pbh1 received the image over its link and each host holds it in
 # its own cache, with nothing of it extracted; once the job is over no process
-# is left in any host's namespaces: no squashfuse_ll, so no mount.
+# is left in any host's namespaces: no image server, so no mount.
 # Relies on neither PYTHONUNBUFFERED nor PYTHONDONTWRITEBYTECODE (each rank
 # writes to its own file; no line compared depends on bytecode).
 . "$(dirname "$0")/hosts_lib.sh"

@@ -28,14 +28,14 @@ echo "srun exited \$rc"
 exit \$rc
 SH
 # Image bundles (issue 29) under Slurm: a job step killed by scancel (SIGTERM, then SIGKILL
-# after KillWait, to every process of the step) leaves no mount and no squashfuse_ll on any
+# after KillWait, to every process of the step) leaves no mount and no image server on any
 # host: the server, in a session of its own, is still the step's (proctrack follows
 # parentage), and gets SIGTERM too, or from its dying leader (PR_SET_PDEATHSIG).
-image_mounts() {  # HOST: squashfuse_ll mounts in the host's node cache (its mount namespace is slurmd's)
-  grep -cE " /dev/shm/pybcast-$(id -u)/cache/[0-9a-f.]+ .* - fuse.squashfuse_ll " \
+image_mounts() {  # HOST: image mounts in the host's node cache (its mount namespace is slurmd's)
+  grep -cE " /dev/shm/pybcast-$(id -u)/cache/[0-9a-f.]+ .* - fuse\.(pybcast|squashfuse_ll) " \
     "/proc/$(cat "$SLURM_DIR/slurmd-$1.pid")/mountinfo" || true
 }
-image_servers() { pgrep -f "squashfuse_ll .*/pybcast-$(id -u)/" || true; }
+image_servers() { pgrep -f "(pybcast-image-server|squashfuse_ll) .*/pybcast-$(id -u)/" || true; }
 (cd "$SCRATCH/bundles" && "$PYBCAST" pack image python-3.11.tar.gz numpy.tar.gz mpi4py.tar.gz -o demo.sqfs 2>/dev/null) ||
   fail "pack image failed"
 cat >"$SCRATCH/image.sbatch" <<SH
@@ -63,7 +63,7 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 [ "$left" -eq 0 ] || fail "scancel left $left image mounts on the hosts"
-[ -z "$(image_servers)" ] || fail "scancel left squashfuse_ll servers: $(image_servers | xargs ps -o pid,cmd -p)"
+[ -z "$(image_servers)" ] || fail "scancel left image servers: $(image_servers | xargs ps -o pid,cmd -p)"
 for _ in $(seq 100); do [ "$(slurm_job_field "$image_job" JobState)" = CANCELLED ] && break; sleep 0.1; done
 [ "$(slurm_job_field "$image_job" JobState)" = CANCELLED ] ||
   fail "image job $image_job is $(slurm_job_field "$image_job" JobState), not CANCELLED"
