@@ -62,9 +62,7 @@ struct Image {
 
 Image image;
 
-std::string_view name_of(fuse_ino_t ino) {
-  return reinterpret_cast<const char*>(image.nodes[ino - 1].tree->name);
-}
+std::string_view name_of(fuse_ino_t ino) { return reinterpret_cast<const char*>(image.nodes[ino - 1].tree->name); }
 
 void index_tree(const sqfs_tree_node_t* tree, fuse_ino_t parent) {
   image.nodes.push_back({tree, parent, {}});
@@ -81,25 +79,18 @@ void index_tree(const sqfs_tree_node_t* tree, fuse_ino_t parent) {
 mode_t type_bits(const sqfs_inode_generic_t* inode) {
   switch (inode->base.type) {
     case SQFS_INODE_DIR:
-    case SQFS_INODE_EXT_DIR:
-      return S_IFDIR;
+    case SQFS_INODE_EXT_DIR: return S_IFDIR;
     case SQFS_INODE_FILE:
-    case SQFS_INODE_EXT_FILE:
-      return S_IFREG;
+    case SQFS_INODE_EXT_FILE: return S_IFREG;
     case SQFS_INODE_SLINK:
-    case SQFS_INODE_EXT_SLINK:
-      return S_IFLNK;
+    case SQFS_INODE_EXT_SLINK: return S_IFLNK;
     case SQFS_INODE_BDEV:
-    case SQFS_INODE_EXT_BDEV:
-      return S_IFBLK;
+    case SQFS_INODE_EXT_BDEV: return S_IFBLK;
     case SQFS_INODE_CDEV:
-    case SQFS_INODE_EXT_CDEV:
-      return S_IFCHR;
+    case SQFS_INODE_EXT_CDEV: return S_IFCHR;
     case SQFS_INODE_FIFO:
-    case SQFS_INODE_EXT_FIFO:
-      return S_IFIFO;
-    default:
-      return S_IFSOCK;
+    case SQFS_INODE_EXT_FIFO: return S_IFIFO;
+    default: return S_IFSOCK;
   }
 }
 
@@ -140,11 +131,8 @@ struct stat attributes(fuse_ino_t ino) {
       st.st_size = inode->data.slink_ext.target_size;
       break;
     case SQFS_INODE_CDEV:
-    case SQFS_INODE_BDEV:
-      st.st_rdev = inode->data.dev.devno;
-      break;
-    default:
-      break;
+    case SQFS_INODE_BDEV: st.st_rdev = inode->data.dev.devno; break;
+    default: break;
   }
   st.st_blksize = static_cast<blksize_t>(image.super.block_size);
   st.st_blocks = (st.st_size + 511) / 512;
@@ -184,8 +172,8 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
   if (!valid(ino)) return void(fuse_reply_err(req, ENOENT));
   const sqfs_inode_generic_t* inode = image.nodes[ino - 1].tree->inode;
   if (type_bits(inode) != S_IFLNK) return void(fuse_reply_err(req, EINVAL));
-  sqfs_u32 size = inode->base.type == SQFS_INODE_SLINK ? inode->data.slink.target_size
-                                                        : inode->data.slink_ext.target_size;
+  sqfs_u32 size =
+      inode->base.type == SQFS_INODE_SLINK ? inode->data.slink.target_size : inode->data.slink_ext.target_size;
   std::string target(reinterpret_cast<const char*>(inode->extra), size);
   fuse_reply_readlink(req, target.c_str());
 }

@@ -78,7 +78,7 @@ class ImageMount {
 
   const std::string& name() const { return name_; }                      ///< "<key>" or "<key>.<n>", in cache/
   const std::string& mountpoint() const { return mountpoint_; }          ///< the prefix
-  const std::string& server_name() const { return server_name_; }  ///< pybcast-image-server or squashfuse_ll
+  const std::string& server_name() const { return server_name_; }        ///< pybcast-image-server or squashfuse_ll
   double seconds() const { return seconds_; }                            ///< from start to the first answer
   double first_access_seconds() const { return first_access_seconds_; }  ///< listing its root, then
 
