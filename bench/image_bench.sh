@@ -29,7 +29,7 @@
 # IMAGE_VARIANTS: `pack image` options, one variant per ';' (default for small: the default
 #   level and block size, zstd 3, zstd 15 with 1M blocks; for ai and big: the default only).
 # BENCH_WORK: a directory to keep the bundles in and reuse (packing the big stack takes a
-#   minute); RUNS=0 only packs, so that packing can run outside `flock /work/build.lock`.
+#   minute); RUNS=0 only packs, so that packing can run outside a `flock` hold on a shared build lock.
 # CHILDREN: later processes per warm step (default 3).
 # PYTHONDONTWRITEBYTECODE and PYTHONUNBUFFERED are unset (users usually have neither) unless
 #   KEEP_PYTHON_ENV=1; the header says which are set.
