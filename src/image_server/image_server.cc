@@ -27,6 +27,7 @@
 #include <sqfs/io.h>
 #include <sqfs/super.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -57,6 +58,8 @@ struct Image {
   sqfs_data_reader_t* data = nullptr;
   sqfs_tree_node_t* root = nullptr;
   std::vector<Node> nodes;
+  uid_t uid = ::getuid();
+  gid_t gid = ::getgid();
   std::mutex data_mutex;  ///< sqfs_data_reader_t keeps one block cache: one reader at a time
 };
 
@@ -100,8 +103,10 @@ struct stat attributes(fuse_ino_t ino) {
   struct stat st {};
   st.st_ino = inode->base.inode_number;
   st.st_mode = type_bits(inode) | (inode->base.mode & 07777);
-  st.st_uid = tree->uid;
-  st.st_gid = tree->gid;
+  // Owned by the user who mounts, as an extracted entry is (pack writes owner 0): with
+  // default_permissions the kernel then grants what it grants in the extracted tree.
+  st.st_uid = image.uid;
+  st.st_gid = image.gid;
   st.st_mtim.tv_sec = inode->base.mod_time;
   st.st_ctim = st.st_atim = st.st_mtim;
   st.st_nlink = 1;

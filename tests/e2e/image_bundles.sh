@@ -3,7 +3,8 @@
 # pack dist mpi4py) made into one squashfs image with `pybcast pack image`,
 # reproducibly; python-mpi on 4 ranks / 2 virtual nodes mounts it on each
 # node at the entry's prefix and gives the same results as the tar bundles;
-# warm, the mount is reused from the cache; for a user without FUSE access the
+# warm, the mount is reused from the cache; an unprivileged user (nobody) mounts
+# through fusermount3 with the same results; for a user without FUSE access the
 # image is extracted and the report says why; nothing stays mounted.
 . "$(dirname "$0")/../lib/mpi.sh"
 command -v tar2sqfs >/dev/null && command -v squashfuse_ll >/dev/null ||
@@ -36,8 +37,10 @@ results >"$SCRATCH/tar.results"
 
 # Our server where it was built (lib/pybcast/ beside the binaries), squashfuse_ll otherwise;
 # the warm run always through squashfuse_ll, the fallback, with the same results.
+ours=false
+[ -x "$(dirname "$PYTHON_MPI")/../lib/pybcast/pybcast-image-server" ] && ours=true
 server=squashfuse_ll
-[ -x "$(dirname "$PYTHON_MPI")/../lib/pybcast/pybcast-image-server" ] && server=pybcast-image-server
+[ $ours = false ] || server=pybcast-image-server
 export PYTHON_MPI_PACKAGES=demo.sqfs
 for run in cold warm; do
   [ $run = cold ] || server=squashfuse_ll
@@ -56,15 +59,32 @@ done
 grep -q "cache 2 hit / 0 extracted" "$SCRATCH/out" || fail "warm run did not hit: $(cat "$SCRATCH/out")"
 ls "$CHROOT"/pybcast-*/vnode-0/images/*/image.sqfs >/dev/null || fail "no image in the node's cache"
 
+# An unprivileged user who may use FUSE (nobody; /dev/fuse open to all, as on Debian): the
+# mount goes through the setuid fusermount3, as on clusters; our server, the same results,
+# nothing left mounted.
+nobody_binaries "$SCRATCH"
+chmod 1777 "$SCRATCH"  # nobody writes its rank output here
+chmod -R a+rX "$PKGROOT" "$EXAMPLE"
+if [ $ours = true ] && user_with_fuse "$SCRATCH"; then
+  [ -x "$(dirname "$NOBODY_PYTHON_MPI")/../lib/pybcast/pybcast-image-server" ] ||
+    cp -r "$(dirname "$PYTHON_MPI")/../lib" "$(dirname "$NOBODY_PYTHON_MPI")/../"
+  mkdir -p -m 1777 "$SCRATCH/user-chroot"
+  PYTHON_MPI_CHROOT=$SCRATCH/user-chroot AS_USER=$FUSE_USER run_mpi 4 "$NOBODY_PYTHON_MPI" "$EXAMPLE"
+  [ "$STATUS" -eq 0 ] || fail "unprivileged image run failed: $(cat "$SCRATCH/out")"
+  results | diff "$SCRATCH/tar.results" - >/dev/null || fail "unprivileged: results differ: $(cat "$SCRATCH/out")"
+  grep -qE "mounted at the prefix by pybcast-image-server in" "$SCRATCH/out" ||
+    fail "unprivileged: not mounted by our server: $(cat "$SCRATCH/out")"
+  # Its mounts live in the private namespace, which ends with its last process: no server may be left.
+  for _ in $(seq 50); do pgrep -u nobody -f "pybcast-image-server .*$SCRATCH" >/dev/null || break; sleep 0.1; done
+  ! pgrep -u nobody -af "pybcast-image-server .*$SCRATCH" || fail "unprivileged: a server is left"
+fi
+
 # No FUSE: a real user without /dev/fuse access (nobody, /dev/fuse a mode-000 file in a
 # private mount namespace): extracted through sqfs2tar, same results, the report says why.
 # Without root/unshare/setpriv, the test seam stands in for that user.
 export PYTHON_MPI_CHROOT=$SCRATCH/nofuse
 mkdir -p -m 1777 "$PYTHON_MPI_CHROOT"
 if user_without_fuse "$SCRATCH"; then
-  nobody_binaries "$SCRATCH"
-  chmod 1777 "$SCRATCH"  # nobody writes its rank output here
-  chmod -R a+rX "$PKGROOT" "$EXAMPLE"
   why="cannot open /dev/fuse: Permission denied"
   AS_USER=$NO_FUSE_USER run_mpi 4 "$NOBODY_PYTHON_MPI" "$EXAMPLE"
 else
@@ -78,4 +98,4 @@ grep -q "image extracted on rank 0's node: $why" "$SCRATCH/out" ||
 [ -f "$PYTHON_MPI_CHROOT"/pybcast-*/vnode-1/cache/*/lib/python3/dist-packages/numpy/__init__.py ] ||
   fail "no-FUSE: numpy not extracted on vnode 1"
 [ "$(mounts_under "$PYTHON_MPI_CHROOT")" -eq 0 ] || fail "no-FUSE: something was mounted"
-echo "ok: image bundle, reproducible; mounted on 2 virtual nodes cold and warm as the tar bundles; extracted for a user without FUSE ($why)"
+echo "ok: image bundle, reproducible; mounted on 2 virtual nodes cold and warm as the tar bundles, and by an unprivileged user through fusermount3 ($ours = true: our server); extracted for a user without FUSE ($why)"

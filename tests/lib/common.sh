@@ -32,6 +32,28 @@ scratch_cleanup() {
   rm -rf "$SCRATCH"
 }
 
+# user_with_fuse DIR: sets FUSE_USER to a command prefix that runs its arguments
+# as user nobody (HOME=DIR) in a private mount namespace where /dev/fuse is a
+# fresh node of the FUSE device open to all (mode 0666, as Debian's udev makes
+# it): an unprivileged user who mounts through the setuid fusermount3, as
+# users on clusters do, whatever this machine's /dev/fuse allows (issue 29).
+# Needs root, unshare, setpriv and fusermount3; returns 1 (FUSE_USER empty) where they are missing.
+user_with_fuse() {
+  FUSE_USER=""
+  [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v setpriv >/dev/null &&
+    command -v fusermount3 >/dev/null || return 1
+  local device=$1/fuse-device
+  rm -f "$device" && mknod -m 666 "$device" c 10 229 || return 1
+  cat >"$1/fuse-user" <<SCRIPT
+#!/bin/sh
+exec unshare --mount --propagation private -- /bin/sh -c \
+  'mount --bind "$device" /dev/fuse && exec setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="\$0" "\$@"' "$1" "\$@"
+SCRIPT
+  chmod 755 "$1/fuse-user"
+  "$1/fuse-user" test -r /dev/fuse -a -w /dev/fuse || return 1
+  FUSE_USER=$1/fuse-user
+}
+
 # user_without_fuse DIR: sets NO_FUSE_USER to a command prefix that runs its
 # arguments as user nobody (HOME=DIR) in a private mount namespace where
 # /dev/fuse is a root-owned mode-000 file: a real user without FUSE access,
