@@ -20,6 +20,11 @@ for f in bin/pybcast bin/python-mpi share/man/man1/pybcast.1 share/man/man1/pyth
   [ -e "$prefix/$f" ] || fail "not installed: $prefix/$f"
 done
 [ -x "$prefix/share/pybcast/examples/mpirun.sh" ] || fail "examples lost their execute bits"
+# The image server beside the audit library (built where libfuse3-dev and libsquashfs-dev are,
+# as install-deps installs them; a package always carries it).
+if [ -n "${PYBCAST_INSTALLED_PREFIX:-}" ] || [ -e "$build/lib/pybcast/pybcast-image-server" ]; then
+  [ -x "$prefix/lib/pybcast/pybcast-image-server" ] || fail "not installed: $prefix/lib/pybcast/pybcast-image-server"
+fi
 # The installed binaries carry no empty or relative search-path entry either.
 for f in "$prefix/bin/pybcast" "$prefix/bin/python-mpi"; do
   paths=$(readelf -d "$f" | sed -nE 's/.*\((RUNPATH|RPATH)\).*\[(.*)\]$/\2/p')
