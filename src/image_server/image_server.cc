@@ -8,8 +8,10 @@
 // server almost nothing. squashfuse_ll answers OPEN, RELEASE, OPENDIR,
 // READDIR, RELEASEDIR and READLINK for every process (about 2,000 requests
 // for `import numpy, torch`, ~10 % of a warm import). Here:
-//  - the whole directory tree and its inodes are read once at mount
-//    (libsquashfs), so a lookup is a binary search in memory;
+//  - a directory's entries and inodes are read once, at its first lookup
+//    (libsquashfs), then kept: a lookup is a binary search in memory, and
+//    the mount itself reads only the root (a tree of 31k entries read whole
+//    took 0.1 s per mount, squashfuse_ll's mount 8 ms);
 //  - OPEN and OPENDIR answer ENOSYS: the kernel then stops sending them and
 //    their releases, and keeps page and directory caches across opens;
 //  - entries, attributes and negative lookups never expire; symlinks are
@@ -21,8 +23,8 @@
 #include <fuse_lowlevel.h>
 #include <sqfs/compressor.h>
 #include <sqfs/data_reader.h>
+#include <sqfs/dir.h>
 #include <sqfs/dir_reader.h>
-#include <sqfs/id_table.h>
 #include <sqfs/inode.h>
 #include <sqfs/io.h>
 #include <sqfs/super.h>
@@ -33,6 +35,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -44,8 +47,10 @@ constexpr double kForever = 1e9;  // seconds: the tree never changes while mount
 
 /// One path of the tree: FUSE node id = index + 1 (the root is FUSE_ROOT_ID).
 struct Node {
-  const sqfs_tree_node_t* tree;
-  fuse_ino_t parent;                 ///< the root's is itself
+  sqfs_inode_generic_t* inode;
+  fuse_ino_t parent;  ///< the root's is itself
+  std::string name;
+  bool listed = false;               ///< directories: children read
   std::vector<fuse_ino_t> children;  ///< directories: sorted by name
 };
 
@@ -53,30 +58,41 @@ struct Image {
   sqfs_file_t* file = nullptr;
   sqfs_super_t super{};
   sqfs_compressor_t* compressor = nullptr;
-  sqfs_id_table_t* ids = nullptr;
   sqfs_dir_reader_t* dirs = nullptr;
   sqfs_data_reader_t* data = nullptr;
-  sqfs_tree_node_t* root = nullptr;
-  std::vector<Node> nodes;
+  /// Grows as directories are first looked into (a deque: existing nodes never move).
+  std::deque<Node> nodes;
+  std::mutex tree_mutex;  ///< the nodes and the directory reader (not thread-safe)
+  std::mutex data_mutex;  ///< sqfs_data_reader_t keeps one block cache: one reader at a time
   uid_t uid = ::getuid();
   gid_t gid = ::getgid();
-  std::mutex data_mutex;  ///< sqfs_data_reader_t keeps one block cache: one reader at a time
 };
 
 Image image;
 
-std::string_view name_of(fuse_ino_t ino) { return reinterpret_cast<const char*>(image.nodes[ino - 1].tree->name); }
+bool valid(fuse_ino_t ino) { return ino >= 1 && ino <= image.nodes.size(); }
 
-void index_tree(const sqfs_tree_node_t* tree, fuse_ino_t parent) {
-  image.nodes.push_back({tree, parent, {}});
-  fuse_ino_t self = image.nodes.size();
-  for (const sqfs_tree_node_t* child = tree->children; child != nullptr; child = child->next) {
-    fuse_ino_t ino = image.nodes.size() + 1;
-    index_tree(child, self);
-    image.nodes[self - 1].children.push_back(ino);
+/// Reads directory `ino`'s entries once (tree_mutex held). False if the image is damaged there.
+bool list_children(fuse_ino_t ino) {
+  if (image.nodes[ino - 1].listed) return true;
+  if (sqfs_dir_reader_open_dir(image.dirs, image.nodes[ino - 1].inode, 0) != 0) return false;
+  std::vector<fuse_ino_t> children;
+  sqfs_dir_entry_t* entry = nullptr;
+  int status;
+  while ((status = sqfs_dir_reader_read(image.dirs, &entry)) == 0) {
+    sqfs_inode_generic_t* inode = nullptr;
+    std::string name(reinterpret_cast<const char*>(entry->name), entry->size + 1u);
+    sqfs_free(entry);
+    if (sqfs_dir_reader_get_inode(image.dirs, &inode) != 0) return false;
+    image.nodes.push_back({inode, ino, std::move(name), false, {}});
+    children.push_back(image.nodes.size());
   }
-  auto& children = image.nodes[self - 1].children;
-  std::sort(children.begin(), children.end(), [](fuse_ino_t a, fuse_ino_t b) { return name_of(a) < name_of(b); });
+  if (status < 0) return false;
+  std::sort(children.begin(), children.end(),
+            [](fuse_ino_t a, fuse_ino_t b) { return image.nodes[a - 1].name < image.nodes[b - 1].name; });
+  image.nodes[ino - 1].children = std::move(children);
+  image.nodes[ino - 1].listed = true;
+  return true;
 }
 
 mode_t type_bits(const sqfs_inode_generic_t* inode) {
@@ -98,8 +114,7 @@ mode_t type_bits(const sqfs_inode_generic_t* inode) {
 }
 
 struct stat attributes(fuse_ino_t ino) {
-  const sqfs_tree_node_t* tree = image.nodes[ino - 1].tree;
-  const sqfs_inode_generic_t* inode = tree->inode;
+  const sqfs_inode_generic_t* inode = image.nodes[ino - 1].inode;
   struct stat st {};
   st.st_ino = inode->base.inode_number;
   st.st_mode = type_bits(inode) | (inode->base.mode & 07777);
@@ -144,8 +159,6 @@ struct stat attributes(fuse_ino_t ino) {
   return st;
 }
 
-bool valid(fuse_ino_t ino) { return ino >= 1 && ino <= image.nodes.size(); }
-
 void op_init(void*, fuse_conn_info* conn) {
   for (unsigned cap : {FUSE_CAP_NO_OPEN_SUPPORT, FUSE_CAP_NO_OPENDIR_SUPPORT, FUSE_CAP_CACHE_SYMLINKS,
                        FUSE_CAP_SPLICE_WRITE, FUSE_CAP_SPLICE_MOVE, FUSE_CAP_PARALLEL_DIROPS, FUSE_CAP_ASYNC_READ})
@@ -153,29 +166,52 @@ void op_init(void*, fuse_conn_info* conn) {
   conn->want &= ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
 }
 
+/// The directory `ino`, listed (tree_mutex held); null with `error` set when it is none or cannot be read.
+const Node* listed_dir(fuse_ino_t ino, int& error) {
+  error = ENOENT;
+  if (!valid(ino)) return nullptr;
+  error = ENOTDIR;
+  if (!S_ISDIR(type_bits(image.nodes[ino - 1].inode))) return nullptr;
+  error = EIO;
+  if (!list_children(ino)) return nullptr;
+  return &image.nodes[ino - 1];
+}
+
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  if (!valid(parent)) return void(fuse_reply_err(req, ENOENT));
-  const auto& children = image.nodes[parent - 1].children;
-  auto it = std::lower_bound(children.begin(), children.end(), std::string_view(name),
-                             [](fuse_ino_t a, std::string_view n) { return name_of(a) < n; });
+  std::unique_lock<std::mutex> lock(image.tree_mutex);
+  int error = 0;
+  const Node* dir = listed_dir(parent, error);
+  if (dir == nullptr) return void(fuse_reply_err(req, error));
+  auto it = std::lower_bound(dir->children.begin(), dir->children.end(), std::string_view(name),
+                             [](fuse_ino_t a, std::string_view n) { return image.nodes[a - 1].name < n; });
   fuse_entry_param entry{};
   entry.entry_timeout = kForever;
   entry.attr_timeout = kForever;
-  if (it == children.end() || name_of(*it) != name) return void(fuse_reply_entry(req, &entry));  // ino 0: cached
-  entry.ino = *it;
-  entry.attr = attributes(*it);
+  if (it != dir->children.end() && image.nodes[*it - 1].name == name) {
+    entry.ino = *it;
+    entry.attr = attributes(*it);
+  }  // else ino 0: a negative entry, cached as long
+  lock.unlock();
   fuse_reply_entry(req, &entry);
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
-  if (!valid(ino)) return void(fuse_reply_err(req, ENOENT));
+  std::unique_lock<std::mutex> lock(image.tree_mutex);
+  if (!valid(ino)) return lock.unlock(), void(fuse_reply_err(req, ENOENT));
   struct stat st = attributes(ino);
+  lock.unlock();
   fuse_reply_attr(req, &st, kForever);
 }
 
+/// The inode of `ino` (never freed nor moved once read), or null.
+const sqfs_inode_generic_t* inode_of(fuse_ino_t ino) {
+  std::lock_guard<std::mutex> lock(image.tree_mutex);
+  return valid(ino) ? image.nodes[ino - 1].inode : nullptr;
+}
+
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
-  if (!valid(ino)) return void(fuse_reply_err(req, ENOENT));
-  const sqfs_inode_generic_t* inode = image.nodes[ino - 1].tree->inode;
+  const sqfs_inode_generic_t* inode = inode_of(ino);
+  if (inode == nullptr) return void(fuse_reply_err(req, ENOENT));
   if (type_bits(inode) != S_IFLNK) return void(fuse_reply_err(req, EINVAL));
   sqfs_u32 size =
       inode->base.type == SQFS_INODE_SLINK ? inode->data.slink.target_size : inode->data.slink_ext.target_size;
@@ -186,8 +222,8 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
 void op_open(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, ENOSYS); }
 
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info*) {
-  if (!valid(ino)) return void(fuse_reply_err(req, ENOENT));
-  const sqfs_inode_generic_t* inode = image.nodes[ino - 1].tree->inode;
+  const sqfs_inode_generic_t* inode = inode_of(ino);
+  if (inode == nullptr) return void(fuse_reply_err(req, ENOENT));
   if (type_bits(inode) != S_IFREG) return void(fuse_reply_err(req, EISDIR));
   std::vector<char> buffer(size);
   sqfs_s32 got;
@@ -201,22 +237,24 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_fil
 }
 
 void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info*) {
-  if (!valid(ino)) return void(fuse_reply_err(req, ENOENT));
-  const Node& dir = image.nodes[ino - 1];
-  if (!S_ISDIR(type_bits(dir.tree->inode))) return void(fuse_reply_err(req, ENOTDIR));
+  std::unique_lock<std::mutex> lock(image.tree_mutex);
+  int error = 0;
+  const Node* dir = listed_dir(ino, error);
+  if (dir == nullptr) return lock.unlock(), void(fuse_reply_err(req, error));
   std::vector<char> buffer(size);
   size_t used = 0;
   // Offsets: 1 ".", 2 "..", 3 + i the i-th child.
-  for (off_t at = offset; at < static_cast<off_t>(dir.children.size()) + 2; ++at) {
-    fuse_ino_t entry = at == 0 ? ino : at == 1 ? dir.parent : dir.children[static_cast<size_t>(at - 2)];
-    std::string name = at == 0 ? "." : at == 1 ? ".." : std::string(name_of(entry));
+  for (off_t at = offset; at < static_cast<off_t>(dir->children.size()) + 2; ++at) {
+    fuse_ino_t entry = at == 0 ? ino : at == 1 ? dir->parent : dir->children[static_cast<size_t>(at - 2)];
+    const std::string& name = at == 0 ? std::string(".") : at == 1 ? std::string("..") : image.nodes[entry - 1].name;
     struct stat st {};
     st.st_ino = entry;
-    st.st_mode = type_bits(image.nodes[entry - 1].tree->inode);
+    st.st_mode = type_bits(image.nodes[entry - 1].inode);
     size_t need = fuse_add_direntry(req, buffer.data() + used, size - used, name.c_str(), &st, at + 1);
     if (need > size - used) break;
     used += need;
   }
+  lock.unlock();
   fuse_reply_buf(req, buffer.data(), used);
 }
 
@@ -240,16 +278,14 @@ int open_image(const char* path) {
                                   image.super.block_size, SQFS_COMP_FLAG_UNCOMPRESS) != 0 ||
       sqfs_compressor_create(&config, &image.compressor) != 0)
     return std::fprintf(stderr, "%s: unsupported compressor %u\n", path, image.super.compression_id), -1;
-  image.ids = sqfs_id_table_create(0);
   image.dirs = sqfs_dir_reader_create(&image.super, image.compressor, image.file, 0);
   image.data = sqfs_data_reader_create(image.file, image.super.block_size, image.compressor, 0);
-  if (image.ids == nullptr || image.dirs == nullptr || image.data == nullptr ||
-      sqfs_id_table_read(image.ids, image.file, &image.super, image.compressor) != 0 ||
+  sqfs_inode_generic_t* root = nullptr;
+  if (image.dirs == nullptr || image.data == nullptr ||
       sqfs_data_reader_load_fragment_table(image.data, &image.super) != 0 ||
-      sqfs_dir_reader_get_full_hierarchy(image.dirs, image.ids, nullptr, 0, &image.root) != 0)
+      sqfs_dir_reader_get_root_inode(image.dirs, &root) != 0 || root == nullptr)
     return std::fprintf(stderr, "%s: cannot read its tables (damaged?)\n", path), -1;
-  image.nodes.reserve(image.super.inode_count + 1);
-  index_tree(image.root, FUSE_ROOT_ID);
+  image.nodes.push_back({root, FUSE_ROOT_ID, "", false, {}});
   return 0;
 }
 
