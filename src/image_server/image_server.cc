@@ -57,7 +57,9 @@ struct Node {
 struct Image {
   sqfs_file_t* file = nullptr;
   sqfs_super_t super{};
-  sqfs_compressor_t* compressor = nullptr;
+  /// One per reader: a compressor keeps its decoder's state, and the two readers run on different threads.
+  sqfs_compressor_t* dir_compressor = nullptr;
+  sqfs_compressor_t* data_compressor = nullptr;
   sqfs_dir_reader_t* dirs = nullptr;
   sqfs_data_reader_t* data = nullptr;
   /// Grows as directories are first looked into (a deque: existing nodes never move).
@@ -276,10 +278,11 @@ int open_image(const char* path) {
   sqfs_compressor_config_t config;
   if (sqfs_compressor_config_init(&config, static_cast<SQFS_COMPRESSOR>(image.super.compression_id),
                                   image.super.block_size, SQFS_COMP_FLAG_UNCOMPRESS) != 0 ||
-      sqfs_compressor_create(&config, &image.compressor) != 0)
+      sqfs_compressor_create(&config, &image.dir_compressor) != 0 ||
+      sqfs_compressor_create(&config, &image.data_compressor) != 0)
     return std::fprintf(stderr, "%s: unsupported compressor %u\n", path, image.super.compression_id), -1;
-  image.dirs = sqfs_dir_reader_create(&image.super, image.compressor, image.file, 0);
-  image.data = sqfs_data_reader_create(image.file, image.super.block_size, image.compressor, 0);
+  image.dirs = sqfs_dir_reader_create(&image.super, image.dir_compressor, image.file, 0);
+  image.data = sqfs_data_reader_create(image.file, image.super.block_size, image.data_compressor, 0);
   sqfs_inode_generic_t* root = nullptr;
   if (image.dirs == nullptr || image.data == nullptr ||
       sqfs_data_reader_load_fragment_table(image.data, &image.super) != 0 ||
