@@ -79,17 +79,21 @@ bool list_children(fuse_ino_t ino) {
   if (image.nodes[ino - 1].listed) return true;
   if (sqfs_dir_reader_open_dir(image.dirs, image.nodes[ino - 1].inode, 0) != 0) return false;
   std::vector<fuse_ino_t> children;
+  size_t known = image.nodes.size();  // a listing that fails half-way adds nothing
   sqfs_dir_entry_t* entry = nullptr;
   int status;
   while ((status = sqfs_dir_reader_read(image.dirs, &entry)) == 0) {
     sqfs_inode_generic_t* inode = nullptr;
     std::string name(reinterpret_cast<const char*>(entry->name), entry->size + 1u);
     sqfs_free(entry);
-    if (sqfs_dir_reader_get_inode(image.dirs, &inode) != 0) return false;
+    if (sqfs_dir_reader_get_inode(image.dirs, &inode) != 0) break;
     image.nodes.push_back({inode, ino, std::move(name), false, {}});
     children.push_back(image.nodes.size());
   }
-  if (status < 0) return false;
+  if (status <= 0) {  // positive: the end of the listing; else damaged (or an inode unreadable)
+    image.nodes.resize(known);
+    return false;
+  }
   std::sort(children.begin(), children.end(),
             [](fuse_ino_t a, fuse_ino_t b) { return image.nodes[a - 1].name < image.nodes[b - 1].name; });
   image.nodes[ino - 1].children = std::move(children);
