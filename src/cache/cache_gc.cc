@@ -57,18 +57,18 @@ uint64_t entry_bytes(const StageCache& cache, const std::string& key) {
   return tree_bytes(cache.entry_path(key));
 }
 
+MountState state_of(const StageCache& cache, const std::string& name) {
+  return mount_state(cache.cache_dir_fd(), name, io::fstat(cache.cache_dir_fd(), cache.root_path()).st_dev);
+}
+
 /// Unmounts cache/`name` if its server is gone; true if it was.
 bool clear_dead_mount(const StageCache& cache, const std::string& name) {
-  dev_t cache_dev = io::fstat(cache.cache_dir_fd(), cache.root_path()).st_dev;
-  if (mount_state(cache.cache_dir_fd(), name, cache_dev) != MountState::kDead) return false;
+  if (state_of(cache, name) != MountState::kDead) return false;
   lazy_unmount(cache.root_path() + "/" + layout::kCacheDir + "/" + name);
   return true;
 }
 
-bool mounted(const StageCache& cache, const std::string& name) {
-  dev_t cache_dev = io::fstat(cache.cache_dir_fd(), cache.root_path()).st_dev;
-  return mount_state(cache.cache_dir_fd(), name, cache_dev) == MountState::kLive;
-}
+bool mounted(const StageCache& cache, const std::string& name) { return state_of(cache, name) == MountState::kLive; }
 
 bool removable_now(const StageCache& cache, const std::string& key, CacheLock& lock) {
   lock = cache.lock_file(key);
